@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make               the tool and the module for the running kernel if its
+#                    headers are installed, else for every installed kernel
+# make KVER=R        the module for kernel release R only
+# make W=1 C=1       extra warnings and sparse, passed to Kbuild
+# make check         install what is missing, build, run every test
+# make demo          install what is missing, build, run the demo in a VM
+
+BUILD := $(CURDIR)/build
+HOSTREL := $(shell uname -r)
+ifeq ($(KVER),)
+  ifneq ($(wildcard /lib/modules/$(HOSTREL)/build),)
+    KVERS := $(HOSTREL)
+  else
+    KVERS := $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
+  endif
+else
+  KVERS := $(KVER)
+endif
+
+CFLAGS ?= -O2 -g
+TOOL_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes \
+	-Wmissing-prototypes -D_GNU_SOURCE -I$(CURDIR)/uapi \
+	$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+TOOL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null) -lcrypto
+TOOL_SRCS := $(wildcard tools/ipsecctl/*.c)
+TOOL_HDRS := $(wildcard tools/ipsecctl/*.h) uapi/linux/nfesp.h
+
+.PHONY: all modules tool check demo deps clean selftests bench
+all: tool modules
+
+tool: $(BUILD)/ipsecctl
+
+$(BUILD)/ipsecctl: $(TOOL_SRCS) $(TOOL_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(TOOL_CFLAGS) -o $@ $(TOOL_SRCS) $(TOOL_LIBS)
+
+# Each kernel builds in its own tree of links under build/R/src, so that
+# objects for different kernels never mix and kmod/ stays clean.
+modules:
+	@test -n "$(KVERS)" || { echo "no kernel headers in /lib/modules/*/build; run tools/deps.sh" >&2; exit 1; }
+	@set -e; for r in $(KVERS); do \
+		test -d /lib/modules/$$r/build || { echo "no headers for $$r" >&2; exit 1; }; \
+		mkdir -p $(BUILD)/$$r/src; \
+		cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(BUILD)/$$r/src/; \
+		$(MAKE) -C /lib/modules/$$r/build M=$(BUILD)/$$r/src W=$(W) C=$(C) modules; \
+		cp $(BUILD)/$$r/src/nfesp.ko $(BUILD)/$$r/nfesp.ko; \
+		echo "  MODULE  build/$$r/nfesp.ko"; \
+	done
+
+deps:
+	@tools/deps.sh
+
+check: deps
+	@tools/check.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tools/bench.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Differences between the kernels nfesp supports (Debian 6.1 and 6.12).
+ * Each is keyed on a probe of the headers (see Kbuild), never on
+ * LINUX_VERSION_CODE, because Debian backports API changes.
+ */
+#ifndef _NFESP_COMPAT_H
+#define _NFESP_COMPAT_H
+
+#include <linux/crypto.h>
+#include <net/genetlink.h>
+
+#ifdef NFESP_HAVE_NET_GSO_H
+#include <net/gso.h>
+#else
+#include <linux/netdevice.h>	/* skb_gso_segment() lived here before 6.5 */
+#endif
+
+/*
+ * Since 6.3 a crypto completion receives the data pointer given to
+ * *_request_set_callback() instead of the crypto_async_request. Define
+ * completions as NFESP_CRYPTO_DONE(name, data, err) and recover the data
+ * with nfesp_crypto_data(data).
+ */
+#ifdef NFESP_HAVE_CRYPTO_COMPLETION_DATA
+#define NFESP_CRYPTO_DONE(name, data, err) void name(void *data, int err)
+#define nfesp_crypto_data(data) (data)
+#else
+#define NFESP_CRYPTO_DONE(name, data, err) \
+	void name(struct crypto_async_request *data, int err)
+#define nfesp_crypto_data(data) ((data)->data)
+#endif
+
+/* 6.1 has genl_dumpit_info(cb)->attrs; 6.12 has genl_info_dump(cb)->attrs. */
+#ifdef NFESP_HAVE_GENL_INFO_DUMP
+#define nfesp_dump_attrs(cb) (genl_info_dump(cb)->attrs)
+#else
+#define nfesp_dump_attrs(cb) (genl_dumpit_info(cb)->attrs)
+#endif
+
+/*
+ * Formatted extack messages arrived in 6.2. nfesp_err_fmt() takes a message
+ * that stands on its own and a detail with the values; kernels without
+ * formatted messages get the message alone.
+ */
+#ifdef NFESP_HAVE_EXTACK_FMT
+#define nfesp_err_fmt(extack, msg, detail, ...) \
+	NL_SET_ERR_MSG_FMT_MOD(extack, msg detail, ##__VA_ARGS__)
+#else
+#define nfesp_err_fmt(extack, msg, detail, ...) NL_SET_ERR_MSG_MOD(extack, msg)
+#endif
+
+#endif /* _NFESP_COMPAT_H */

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nfesp: IPsec ESP for Linux as a loadable module, with policies matched from
+ * netfilter hooks and a generic netlink control plane.
+ */
+
+#include <linux/module.h>
+#include "netlink.h"
+#include "netns.h"
+#include "sa.h"
+
+#define NFESP_VERSION "0.1"
+
+static int __init nfesp_mod_init(void)
+{
+	int err;
+
+	err = nfesp_sa_init();
+	if (err)
+		return err;
+	err = nfesp_netns_init();
+	if (err)
+		goto err_uninit_sa;
+	err = nfesp_genl_init();
+	if (err)
+		goto err_uninit_netns;
+	pr_info("version " NFESP_VERSION " loaded\n");
+	return 0;
+
+err_uninit_netns:
+	nfesp_netns_uninit();
+err_uninit_sa:
+	nfesp_sa_uninit();
+	return err;
+}
+
+static void __exit nfesp_mod_exit(void)
+{
+	/* No new requests, then no namespaces, then wait for deferred frees. */
+	nfesp_genl_uninit();
+	nfesp_netns_uninit();
+	nfesp_sa_uninit();
+	rcu_barrier();
+	pr_info("unloaded\n");
+}
+
+module_init(nfesp_mod_init);
+module_exit(nfesp_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("IPsec ESP with netfilter-selected traffic");
+MODULE_AUTHOR("nfesp developers");
+MODULE_VERSION(NFESP_VERSION);
+MODULE_ALIAS_GENL_FAMILY(NFESP_GENL_NAME);

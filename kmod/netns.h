@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Per network namespace state: the SAD, the SPD and the counters. */
+#ifndef _NFESP_NETNS_H
+#define _NFESP_NETNS_H
+
+#include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/xarray.h>
+#include <linux/workqueue.h>
+#include <linux/percpu.h>
+#include <net/net_namespace.h>
+#include <uapi/linux/nfesp.h>
+
+/* Bounds on what one namespace may hold, so memory stays bounded. */
+#define NFESP_MAX_SAS		(1U << 20)
+#define NFESP_MAX_POLICIES	(1U << 16)
+
+struct nfesp_net_stats {
+	u64 cnt[NFESP_STATS_A_MAX + 1];
+};
+
+struct nfesp_net {
+	struct net *net;
+
+	/* Serialises every change to the SAD and the SPD. */
+	struct mutex lock;
+
+	/* SAD: by (SPI, destination, protocol) for lookups under RCU... */
+	struct rhashtable sad;
+	/* ...and by index, in the order added, for dumps. */
+	struct xarray sa_by_index;
+	u32 sa_next_index;
+	unsigned int sa_count;
+	/* Bumped on every change so that dumps can tell they were interrupted. */
+	unsigned int sad_gen;
+	/* SPIs reserved by NFESP_CMD_SPI_ALLOC, oldest first. */
+	struct list_head larval_list;
+	struct delayed_work larval_work;
+
+	/* SPD: in match order, readers under RCU. */
+	struct list_head spd;
+	struct rhashtable spd_by_sel;
+	struct xarray policy_by_id;
+	u32 policy_next_id;
+	unsigned int policy_count;
+	unsigned int spd_gen;
+	u64 policy_seq;
+
+	struct nfesp_net_stats __percpu *stats;
+};
+
+struct nfesp_net *nfesp_net(const struct net *net);
+
+static inline void nfesp_net_count(struct nfesp_net *nn, enum nfesp_stats_attr what)
+{
+	this_cpu_inc(nn->stats->cnt[what]);
+}
+
+u64 nfesp_net_stat(const struct nfesp_net *nn, enum nfesp_stats_attr what);
+
+int nfesp_netns_init(void);
+void nfesp_netns_uninit(void);
+
+#endif /* _NFESP_NETNS_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The SPD. Policies sit in one list in match order, ascending priority and
+ * then the order they were added, which the packet path walks under RCU.
+ * They are also hashed by direction and selector, to refuse duplicates and
+ * delete by selector without a walk, and kept by id in an xarray.
+ */
+
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include "netns.h"
+#include "policy.h"
+
+static const struct rhashtable_params spd_params = {
+	.head_offset = offsetof(struct nfesp_policy, hnode),
+	.key_offset = offsetof(struct nfesp_policy, sel),
+	.key_len = sizeof(struct nfesp_selector),
+	.automatic_shrinking = true,
+};
+
+static void policy_free_rcu(struct rcu_head *rcu)
+{
+	struct nfesp_policy *pol = container_of(rcu, struct nfesp_policy, rcu);
+
+	free_percpu(pol->stats);
+	kfree(pol);
+}
+
+void nfesp_policy_stats_read(const struct nfesp_policy *pol,
+			     struct nfesp_policy_stats *st)
+{
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		const struct nfesp_policy_stats *p = per_cpu_ptr(pol->stats, cpu);
+
+		st->packets += p->packets;
+		st->bytes += p->bytes;
+	}
+}
+
+struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
+					      const struct nfesp_selector *sel)
+{
+	lockdep_assert_held(&nn->lock);
+	return rhashtable_lookup_fast(&nn->spd_by_sel, sel, spd_params);
+}
+
+/* Insert after every policy that comes first: lower or equal priority. */
+static void spd_insert_ordered(struct nfesp_net *nn, struct nfesp_policy *pol)
+{
+	struct nfesp_policy *pos;
+
+	lockdep_assert_held(&nn->lock);
+
+	list_for_each_entry_reverse(pos, &nn->spd, node) {
+		if (pos->priority <= pol->priority) {
+			list_add_rcu(&pol->node, &pos->node);
+			return;
+		}
+	}
+	list_add_rcu(&pol->node, &nn->spd);
+}
+
+struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
+					 const struct nfesp_policy_config *cfg,
+					 struct netlink_ext_ack *extack)
+{
+	struct nfesp_policy *pol;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	if (nn->policy_count >= NFESP_MAX_POLICIES) {
+		NL_SET_ERR_MSG_MOD(extack, "SPD is full");
+		return ERR_PTR(-ENOSPC);
+	}
+	pol = kzalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
+	if (!pol)
+		return ERR_PTR(-ENOMEM);
+	pol->stats = alloc_percpu_gfp(struct nfesp_policy_stats, GFP_KERNEL_ACCOUNT);
+	if (!pol->stats) {
+		err = -ENOMEM;
+		goto err_free_policy;
+	}
+	pol->sel = cfg->sel;
+	pol->priority = cfg->priority;
+	pol->action = cfg->action;
+	pol->mode = cfg->mode;
+	pol->tunnel_family = cfg->tunnel_family;
+	pol->local = cfg->local;
+	pol->peer = cfg->peer;
+	pol->reqid = cfg->reqid;
+
+	err = rhashtable_lookup_insert_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
+	if (err) {
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG_MOD(extack,
+					   "a policy with this direction and selector exists");
+		goto err_free_stats;
+	}
+	err = xa_alloc_cyclic(&nn->policy_by_id, &pol->id, pol,
+			      XA_LIMIT(1, U32_MAX), &nn->policy_next_id,
+			      GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		NL_SET_ERR_MSG_MOD(extack, "out of policy ids");
+		goto err_unhash;
+	}
+	pol->seq = nn->policy_seq++;
+	spd_insert_ordered(nn, pol);
+	nn->policy_count++;
+	nn->spd_gen++;
+	pr_debug("policy %u created\n", pol->id);
+	return pol;
+
+err_unhash:
+	rhashtable_remove_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
+err_free_stats:
+	free_percpu(pol->stats);
+err_free_policy:
+	kfree(pol);
+	return ERR_PTR(err);
+}
+
+void nfesp_policy_unlink(struct nfesp_net *nn, struct nfesp_policy *pol)
+{
+	lockdep_assert_held(&nn->lock);
+
+	list_del_rcu(&pol->node);
+	rhashtable_remove_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
+	xa_erase(&nn->policy_by_id, pol->id);
+	nn->policy_count--;
+	nn->spd_gen++;
+	pr_debug("policy %u destroyed\n", pol->id);
+	call_rcu(&pol->rcu, policy_free_rcu);
+}
+
+void nfesp_policy_flush(struct nfesp_net *nn)
+{
+	struct nfesp_policy *pol, *tmp;
+
+	lockdep_assert_held(&nn->lock);
+
+	list_for_each_entry_safe(pol, tmp, &nn->spd, node)
+		nfesp_policy_unlink(nn, pol);
+}
+
+int nfesp_spd_init(struct nfesp_net *nn)
+{
+	int err;
+
+	err = rhashtable_init(&nn->spd_by_sel, &spd_params);
+	if (err)
+		return err;
+	INIT_LIST_HEAD(&nn->spd);
+	xa_init_flags(&nn->policy_by_id, XA_FLAGS_ALLOC1);
+	return 0;
+}
+
+void nfesp_spd_destroy(struct nfesp_net *nn)
+{
+	mutex_lock(&nn->lock);
+	nfesp_policy_flush(nn);
+	mutex_unlock(&nn->lock);
+	rhashtable_destroy(&nn->spd_by_sel);
+	xa_destroy(&nn->policy_by_id);
+}

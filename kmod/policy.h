@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Security policies and the SPD. */
+#ifndef _NFESP_POLICY_H
+#define _NFESP_POLICY_H
+
+#include <linux/rculist.h>
+#include <linux/rhashtable-types.h>
+#include "addr.h"
+
+struct nfesp_net;
+
+/*
+ * RFC 4301 section 4.4.1.1 selectors. Compared as bytes when looking for
+ * duplicates, so every instance starts zeroed.
+ */
+struct nfesp_selector {
+	union nfesp_addr src;
+	union nfesp_addr dst;
+	u8 family;
+	u8 src_plen;
+	u8 dst_plen;
+	u8 proto;		/* 0: any */
+	u16 sport_min;
+	u16 sport_max;
+	u16 dport_min;
+	u16 dport_max;
+	u8 dir;			/* enum nfesp_dir; part of the identity */
+	u8 zero[3];
+};
+
+struct nfesp_policy_stats {
+	u64 packets;
+	u64 bytes;
+};
+
+struct nfesp_policy {
+	struct list_head node;		/* in nn->spd, match order */
+	struct rhash_head hnode;	/* in nn->spd_by_sel */
+	struct nfesp_selector sel;
+	u32 id;
+	u32 priority;
+	u64 seq;			/* order among equal priorities */
+	u8 action;
+	u8 mode;
+	u8 tunnel_family;		/* AF_UNSPEC in transport mode */
+	union nfesp_addr local;
+	union nfesp_addr peer;
+	u32 reqid;
+	struct nfesp_policy_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+struct nfesp_policy_config {
+	struct nfesp_selector sel;
+	u32 priority;
+	u8 action;
+	u8 mode;
+	u8 tunnel_family;
+	union nfesp_addr local;
+	union nfesp_addr peer;
+	u32 reqid;
+};
+
+int nfesp_spd_init(struct nfesp_net *nn);
+void nfesp_spd_destroy(struct nfesp_net *nn);
+
+struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
+					 const struct nfesp_policy_config *cfg,
+					 struct netlink_ext_ack *extack);
+struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
+					      const struct nfesp_selector *sel);
+void nfesp_policy_unlink(struct nfesp_net *nn, struct nfesp_policy *pol);
+void nfesp_policy_flush(struct nfesp_net *nn);
+void nfesp_policy_stats_read(const struct nfesp_policy *pol,
+			     struct nfesp_policy_stats *st);
+
+#endif /* _NFESP_POLICY_H */

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The SAD. SAs are found by (SPI, destination, protocol) in an rhashtable,
+ * under RCU on the packet path, and kept by index in an xarray so that dumps
+ * list them in the order they were added and resume cheaply.
+ *
+ * Lifetime: the SAD holds one reference. Unlinking drops it; the last put
+ * frees the SA from a workqueue after an RCU grace period, because freeing a
+ * crypto transform may sleep.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include "compat.h"
+#include "netns.h"
+#include "sa.h"
+
+static struct workqueue_struct *sa_free_wq;
+
+static const struct rhashtable_params sad_params = {
+	.head_offset = offsetof(struct nfesp_sa, node),
+	.key_offset = offsetof(struct nfesp_sa, key),
+	.key_len = sizeof(struct nfesp_sa_key),
+	.automatic_shrinking = true,
+};
+
+static void sa_free_work(struct work_struct *work)
+{
+	struct nfesp_sa *sa = container_of(to_rcu_work(work), struct nfesp_sa,
+					   free_work);
+
+	pr_debug("SA %u (spi 0x%08x) destroyed\n", sa->index, ntohl(sa->key.spi));
+	/* crypto_free_aead() wipes the transform, and with it the keys. */
+	if (sa->aead)
+		crypto_free_aead(sa->aead);
+	free_percpu(sa->stats);
+	kfree(sa->driver);
+	kfree(sa);
+}
+
+static void sa_release(struct kref *ref)
+{
+	struct nfesp_sa *sa = container_of(ref, struct nfesp_sa, refcount);
+
+	INIT_RCU_WORK(&sa->free_work, sa_free_work);
+	queue_rcu_work(sa_free_wq, &sa->free_work);
+}
+
+void nfesp_sa_put(struct nfesp_sa *sa)
+{
+	if (sa)
+		kref_put(&sa->refcount, sa_release);
+}
+
+/* Packet path: a referenced SA, or NULL. */
+struct nfesp_sa *nfesp_sa_lookup(struct nfesp_net *nn,
+				 const struct nfesp_sa_key *key)
+{
+	struct nfesp_sa *sa;
+
+	rcu_read_lock();
+	sa = rhashtable_lookup(&nn->sad, key, sad_params);
+	if (sa && (nfesp_sa_is_larval(sa) || !kref_get_unless_zero(&sa->refcount)))
+		sa = NULL;
+	rcu_read_unlock();
+	return sa;
+}
+
+struct nfesp_sa *nfesp_sa_find_locked(struct nfesp_net *nn,
+				      const struct nfesp_sa_key *key)
+{
+	lockdep_assert_held(&nn->lock);
+	return rhashtable_lookup_fast(&nn->sad, key, sad_params);
+}
+
+void nfesp_sa_stats_read(const struct nfesp_sa *sa, struct nfesp_sa_stats *st)
+{
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		const struct nfesp_sa_stats *p = per_cpu_ptr(sa->stats, cpu);
+
+		st->rx_packets += p->rx_packets;
+		st->rx_bytes += p->rx_bytes;
+		st->tx_packets += p->tx_packets;
+		st->tx_bytes += p->tx_bytes;
+		st->replay += p->replay;
+		st->auth_fail += p->auth_fail;
+		st->errors += p->errors;
+	}
+}
+
+static struct nfesp_sa *sa_alloc(const struct nfesp_sa_key *key)
+{
+	struct nfesp_sa *sa;
+
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL_ACCOUNT);
+	if (!sa)
+		return NULL;
+	sa->stats = alloc_percpu_gfp(struct nfesp_sa_stats, GFP_KERNEL_ACCOUNT);
+	if (!sa->stats) {
+		kfree(sa);
+		return NULL;
+	}
+	sa->key = *key;
+	kref_init(&sa->refcount);
+	INIT_LIST_HEAD(&sa->larval_node);
+	sa->add_time = ktime_get_boottime_seconds();
+	return sa;
+}
+
+/* Make @sa visible: give it an index and put it in both tables. */
+static int sa_link(struct nfesp_net *nn, struct nfesp_sa *sa,
+		   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	if (nn->sa_count >= NFESP_MAX_SAS) {
+		NL_SET_ERR_MSG_MOD(extack, "SAD is full");
+		return -ENOSPC;
+	}
+	err = xa_alloc_cyclic(&nn->sa_by_index, &sa->index, sa,
+			      XA_LIMIT(1, U32_MAX), &nn->sa_next_index,
+			      GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		NL_SET_ERR_MSG_MOD(extack, "out of SA indexes");
+		return err;
+	}
+	err = rhashtable_lookup_insert_fast(&nn->sad, &sa->node, sad_params);
+	if (err) {
+		xa_erase(&nn->sa_by_index, sa->index);
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG_MOD(extack, "an SA with this SPI and destination exists");
+		else
+			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
+		return err;
+	}
+	nn->sa_count++;
+	nn->sad_gen++;
+	pr_debug("SA %u (spi 0x%08x) created\n", sa->index, ntohl(sa->key.spi));
+	return 0;
+}
+
+void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
+{
+	lockdep_assert_held(&nn->lock);
+
+	rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
+	xa_erase(&nn->sa_by_index, sa->index);
+	list_del_init(&sa->larval_node);
+	nn->sa_count--;
+	nn->sad_gen++;
+	nfesp_sa_put(sa);
+}
+
+struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
+				 const struct nfesp_sa_config *cfg,
+				 struct netlink_ext_ack *extack)
+{
+	const struct nfesp_algo *algo;
+	struct nfesp_sa *sa, *old;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	algo = nfesp_algo_find(cfg->keys.enc, cfg->keys.auth, extack);
+	if (!algo)
+		return ERR_PTR(-EINVAL);
+	err = nfesp_algo_check_keys(&cfg->keys, extack);
+	if (err)
+		return ERR_PTR(err);
+
+	old = nfesp_sa_find_locked(nn, &cfg->key);
+	if (old && !nfesp_sa_is_larval(old)) {
+		NL_SET_ERR_MSG_MOD(extack, "an SA with this SPI and destination exists");
+		return ERR_PTR(-EEXIST);
+	}
+
+	sa = sa_alloc(&cfg->key);
+	if (!sa)
+		return ERR_PTR(-ENOMEM);
+	sa->src = cfg->src;
+	sa->mode = cfg->mode;
+	sa->reqid = cfg->reqid;
+	sa->flags = cfg->flags;
+	sa->replay_window = cfg->replay_window;
+	sa->encap_sport = cfg->encap_sport;
+	sa->encap_dport = cfg->encap_dport;
+	sa->soft = cfg->soft;
+	sa->hard = cfg->hard;
+	sa->enc_alg = cfg->keys.enc;
+	sa->auth_alg = cfg->keys.auth;
+	sa->algo = algo;
+	if (cfg->keys.driver) {
+		sa->driver = kstrdup(cfg->keys.driver, GFP_KERNEL_ACCOUNT);
+		if (!sa->driver) {
+			err = -ENOMEM;
+			goto err_put_sa;
+		}
+	}
+	sa->aead = nfesp_algo_new_aead(algo, &cfg->keys, extack);
+	if (IS_ERR(sa->aead)) {
+		err = PTR_ERR(sa->aead);
+		sa->aead = NULL;
+		goto err_put_sa;
+	}
+
+	/* A reserved SPI is filled: the new SA takes the reservation's place. */
+	if (old)
+		nfesp_sa_unlink(nn, old);
+	err = sa_link(nn, sa, extack);
+	if (err)
+		goto err_put_sa;
+	return sa;
+
+err_put_sa:
+	nfesp_sa_put(sa);
+	return ERR_PTR(err);
+}
+
+static void larval_schedule(struct nfesp_net *nn)
+{
+	struct nfesp_sa *first;
+	long delay;
+
+	lockdep_assert_held(&nn->lock);
+
+	first = list_first_entry_or_null(&nn->larval_list, struct nfesp_sa,
+					 larval_node);
+	if (!first)
+		return;
+	delay = (long)(first->larval_expires - jiffies);
+	mod_delayed_work(system_wq, &nn->larval_work, max(delay, 0L));
+}
+
+static void larval_expire_work(struct work_struct *work)
+{
+	struct nfesp_net *nn = container_of(to_delayed_work(work),
+					    struct nfesp_net, larval_work);
+	struct nfesp_sa *sa, *tmp;
+
+	mutex_lock(&nn->lock);
+	list_for_each_entry_safe(sa, tmp, &nn->larval_list, larval_node) {
+		if (time_before(jiffies, sa->larval_expires))
+			break;
+		nfesp_sa_unlink(nn, sa);
+	}
+	larval_schedule(nn);
+	mutex_unlock(&nn->lock);
+}
+
+#define SPI_ALLOC_TRIES 64
+
+struct nfesp_sa *nfesp_sa_reserve_spi(struct nfesp_net *nn,
+				      const struct nfesp_sa_key *key,
+				      const union nfesp_addr *src,
+				      u32 spi_min, u32 spi_max,
+				      struct netlink_ext_ack *extack)
+{
+	struct nfesp_sa_key k = *key;
+	struct nfesp_sa *sa;
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	for (i = 0; i < SPI_ALLOC_TRIES; i++) {
+		u32 span = spi_max - spi_min;	/* the caller ensures min <= max */
+		u32 spi;
+
+		if (span == U32_MAX)
+			spi = get_random_u32();
+		else
+			spi = spi_min + get_random_u32_below(span + 1);
+		if (!spi)
+			continue;
+		k.spi = htonl(spi);
+		if (!nfesp_sa_find_locked(nn, &k))
+			break;
+	}
+	if (i == SPI_ALLOC_TRIES) {
+		NL_SET_ERR_MSG_MOD(extack, "no free SPI found in the range");
+		return ERR_PTR(-ENOSPC);
+	}
+
+	sa = sa_alloc(&k);
+	if (!sa)
+		return ERR_PTR(-ENOMEM);
+	if (src)
+		sa->src = *src;
+	sa->flags = NFESP_SA_F_LARVAL;
+	sa->larval_expires = jiffies + NFESP_SPI_RESERVE_SECONDS * HZ;
+	err = sa_link(nn, sa, extack);
+	if (err) {
+		nfesp_sa_put(sa);
+		return ERR_PTR(err);
+	}
+	list_add_tail(&sa->larval_node, &nn->larval_list);
+	larval_schedule(nn);
+	return sa;
+}
+
+void nfesp_sa_flush(struct nfesp_net *nn)
+{
+	struct nfesp_sa *sa;
+	unsigned long index;
+
+	lockdep_assert_held(&nn->lock);
+
+	xa_for_each(&nn->sa_by_index, index, sa)
+		nfesp_sa_unlink(nn, sa);
+}
+
+int nfesp_sad_init(struct nfesp_net *nn)
+{
+	int err;
+
+	err = rhashtable_init(&nn->sad, &sad_params);
+	if (err)
+		return err;
+	xa_init_flags(&nn->sa_by_index, XA_FLAGS_ALLOC1);
+	INIT_LIST_HEAD(&nn->larval_list);
+	INIT_DELAYED_WORK(&nn->larval_work, larval_expire_work);
+	return 0;
+}
+
+void nfesp_sad_destroy(struct nfesp_net *nn)
+{
+	mutex_lock(&nn->lock);
+	nfesp_sa_flush(nn);
+	mutex_unlock(&nn->lock);
+	/* Flushing emptied the larval list, so the work cannot re-arm. */
+	cancel_delayed_work_sync(&nn->larval_work);
+	rhashtable_destroy(&nn->sad);
+	xa_destroy(&nn->sa_by_index);
+}
+
+int nfesp_sa_init(void)
+{
+	sa_free_wq = alloc_workqueue("nfesp_sa_free", WQ_UNBOUND, 0);
+	return sa_free_wq ? 0 : -ENOMEM;
+}
+
+/* Called after every namespace is gone: waits for the last SA to be freed. */
+void nfesp_sa_uninit(void)
+{
+	rcu_barrier();
+	destroy_workqueue(sa_free_wq);
+}

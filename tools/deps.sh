@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install what nfesp needs to build and test, on Debian bookworm.
+# Idempotent: only missing packages are installed, and what was done is said.
+# Without root, the exact command is printed instead.
+
+set -e
+
+pkgs=(
+	build-essential sparse pkg-config libnl-3-dev libnl-genl-3-dev libssl-dev
+	qemu-system-x86 busybox-static cpio kmod
+	iproute2 iputils-ping nftables iperf3 tcpdump tshark
+	strongswan-charon strongswan-swanctl charon-systemd
+	linux-image-amd64 linux-headers-amd64 linux-headers-cloud-amd64
+)
+# The 6.12 kernel comes from bookworm-backports; its exact name is resolved below.
+bpo_meta=(linux-image-amd64 linux-headers-amd64 linux-headers-cloud-amd64)
+
+have_backports() {
+	grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/
+}
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+bpo_missing=()
+ls -d /lib/modules/6.12.*/build >/dev/null 2>&1 || bpo_missing=("${bpo_meta[@]}")
+
+if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ]; then
+	echo "deps: everything is installed"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: not root; run this as root:" >&2
+	have_backports || echo "  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
+	echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+	[ ${#bpo_missing[@]} -eq 0 ] || echo "  apt-get install -y -t bookworm-backports ${bpo_missing[*]}" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if ! have_backports; then
+	echo "deps: adding bookworm-backports to /etc/apt/sources.list.d/backports.list"
+	echo 'deb http://deb.debian.org/debian bookworm-backports main' >/etc/apt/sources.list.d/backports.list
+fi
+# tshark asks whether non-root users may capture; answer no.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+apt_opts=(-y -q -o Dpkg::Use-Pty=0 --no-install-recommends)
+echo "deps: apt-get update"
+apt-get -q update >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	apt-get install "${apt_opts[@]}" "${missing[@]}" >/dev/null
+fi
+if [ ${#bpo_missing[@]} -gt 0 ]; then
+	echo "deps: installing from bookworm-backports: ${bpo_missing[*]}"
+	apt-get install "${apt_opts[@]}" -t bookworm-backports "${bpo_missing[@]}" >/dev/null
+fi
+# The strongSwan service must not run on the host; tests start charon in namespaces.
+systemctl disable --now strongswan ipsec 2>/dev/null || true
+echo "deps: done; kernels: $(ls /lib/modules | tr '\n' ' ')"

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) */
+/*
+ * nfesp: IPsec ESP in a netfilter-hooked module, controlled over generic netlink.
+ *
+ * Documentation
+ * =============
+ *
+ * The generic netlink family is "nfesp" (NFESP_GENL_NAME), version
+ * NFESP_GENL_VERSION. Every command needs CAP_NET_ADMIN in the user namespace
+ * that owns the network namespace of the socket, and acts on that network
+ * namespace only. Each namespace has its own SAD (security association
+ * database) and SPD (security policy database); nothing is shared.
+ *
+ * Every request carries its objects nested in one top-level attribute:
+ * NFESP_A_SA for SA commands, NFESP_A_POLICY for policy commands. Validation
+ * is strict: unknown attributes, wrong lengths, unknown flag bits and values
+ * out of range are rejected with EINVAL (or ERANGE) and an extended ack
+ * message naming the attribute.
+ *
+ * Addresses (NFESP_SA_A_SRC, _DST, NFESP_POL_A_SRC, _DST, _LOCAL, _PEER) are
+ * binary, in network byte order: 4 bytes for IPv4, 16 for IPv6. The family of
+ * an object follows from the length. SPIs are NLA_BE32 in network byte
+ * order. Every other integer is in host byte order.
+ *
+ * Keys are write-only. They are given to NFESP_CMD_SA_NEW, handed to the
+ * kernel crypto API and wiped; no reply, dump or event ever contains them.
+ *
+ * NFESP_CMD_SA_NEW
+ * ----------------
+ * Adds an SA. Returns EEXIST if an SA with the same (SPI, destination,
+ * protocol) exists, unless it is one reserved by NFESP_CMD_SPI_ALLOC, which
+ * the new SA then replaces. Takes NFESP_A_SA with:
+ *
+ *    NFESP_SA_A_SPI: NLA_BE32, required, not 0
+ *    NFESP_SA_A_SRC: outer source address, required
+ *    NFESP_SA_A_DST: outer destination address, required, same family as SRC
+ *    NFESP_SA_A_PROTO: NLA_U8, IPPROTO_ESP (the default); nothing else yet
+ *    NFESP_SA_A_MODE: NLA_U8, enum nfesp_mode, default NFESP_MODE_TUNNEL
+ *    NFESP_SA_A_REQID: NLA_U32, binds the SA to protect policies, default 0
+ *    NFESP_SA_A_ENC_ALG: NLA_U16, enum nfesp_enc_alg, required
+ *    NFESP_SA_A_ENC_KEY: NLA_BINARY, the key; for AEADs the key followed by
+ *                        the 4-byte salt, as RFC 4106 and RFC 7634 define
+ *                        the keying material. Absent for NFESP_ENC_NULL.
+ *    NFESP_SA_A_AUTH_ALG: NLA_U16, enum nfesp_auth_alg; required with
+ *                         NFESP_ENC_AES_CBC and NFESP_ENC_NULL, refused
+ *                         with AEADs
+ *    NFESP_SA_A_AUTH_KEY: NLA_BINARY, the HMAC key, exactly the hash size
+ *    NFESP_SA_A_FLAGS: NLA_U32, NFESP_SA_F_* bits; unknown bits are refused
+ *    NFESP_SA_A_REPLAY_WINDOW: NLA_U32, 0 (no replay check) to
+ *                              NFESP_REPLAY_WINDOW_MAX packets; default 64
+ *    NFESP_SA_A_ENCAP: NLA_NESTED, UDP encapsulation (RFC 3948)
+ *        NFESP_ENCAP_A_SPORT: NLA_U16, source port, not 0
+ *        NFESP_ENCAP_A_DPORT: NLA_U16, destination port, not 0
+ *    NFESP_SA_A_LIFETIME_SOFT, NFESP_SA_A_LIFETIME_HARD: NLA_NESTED
+ *        NFESP_LT_A_BYTES, NFESP_LT_A_PACKETS, NFESP_LT_A_SECONDS: NLA_U64;
+ *        0 or absent means no limit. A soft limit must be below its hard
+ *        limit.
+ *    NFESP_SA_A_CRYPTO_DRIVER: NLA_NUL_STRING, optional name of the crypto
+ *        driver to use, e.g. "cryptd(rfc4106-gcm-aesni)". It must implement
+ *        the algorithm the SA asks for; this exists for testing the
+ *        asynchronous crypto path.
+ *
+ * NFESP_CMD_SA_DEL
+ * ----------------
+ * Deletes the SA identified by NFESP_SA_A_SPI, NFESP_SA_A_DST and
+ * NFESP_SA_A_PROTO (default ESP) in NFESP_A_SA. ENOENT if there is none.
+ *
+ * NFESP_CMD_SA_GET
+ * ----------------
+ * Without NLM_F_DUMP: the SA identified as for NFESP_CMD_SA_DEL. With
+ * NLM_F_DUMP: all SAs, in the order they were added, including reserved
+ * SPIs (flag NFESP_SA_F_LARVAL). Dumps are resumable and consistent: if the
+ * SAD changes while a dump is in progress, the message that follows the change
+ * carries NLM_F_DUMP_INTR and the dump should be restarted.
+ * Each reply message carries one NFESP_A_SA with every attribute given at
+ * NFESP_CMD_SA_NEW except the keys, plus:
+ *
+ *    NFESP_SA_A_INDEX: NLA_U32, the SA's index in this namespace
+ *    NFESP_SA_A_ADD_TIME: NLA_U64, seconds since boot when it was added
+ *    NFESP_SA_A_STATS: NLA_NESTED, NFESP_SA_STATS_A_* NLA_U64 counters
+ *
+ * NFESP_CMD_SA_FLUSH
+ * ------------------
+ * Deletes every SA of the namespace, reserved SPIs included.
+ *
+ * NFESP_CMD_SPI_ALLOC
+ * -------------------
+ * Reserves a random unused SPI for an inbound SA that IKE is negotiating.
+ * NFESP_A_SA holds NFESP_SA_A_DST (required), NFESP_SA_A_SRC (optional), and
+ * optionally NFESP_SA_A_SPI_MIN and NFESP_SA_A_SPI_MAX (NLA_U32, host order,
+ * inclusive, default 0x100 to 0xffffffff). The reply is like one of
+ * NFESP_CMD_SA_GET with NFESP_SA_A_SPI set. The reservation is dropped after
+ * NFESP_SPI_RESERVE_SECONDS unless NFESP_CMD_SA_NEW fills it. ENOSPC if
+ * no SPI in the range is free after a bounded number of random tries.
+ *
+ * NFESP_CMD_POLICY_NEW
+ * --------------------
+ * Adds a policy to the SPD. Policies are matched in ascending order of
+ * NFESP_POL_A_PRIORITY, then in the order they were added; the first match
+ * wins. EEXIST if a policy with the same direction and selector exists.
+ * The reply carries NFESP_POL_A_ID, the policy's identifier. NFESP_A_POLICY
+ * holds:
+ *
+ *    NFESP_POL_A_DIR: NLA_U8, enum nfesp_dir, required
+ *    NFESP_POL_A_ACTION: NLA_U8, enum nfesp_action, required
+ *    NFESP_POL_A_PRIORITY: NLA_U32, default NFESP_PRIORITY_DEFAULT
+ *    NFESP_POL_A_SRC, NFESP_POL_A_DST: selector addresses, required, of one
+ *                                      family
+ *    NFESP_POL_A_SRC_PREFIXLEN, NFESP_POL_A_DST_PREFIXLEN: NLA_U8, up to 32
+ *        or 128; default: the full length. Host bits must be zero.
+ *    NFESP_POL_A_PROTO: NLA_U8, IP protocol, 0 (the default) for any
+ *    NFESP_POL_A_SPORT_MIN, _SPORT_MAX, _DPORT_MIN, _DPORT_MAX: NLA_U16,
+ *        inclusive port ranges, only with TCP, UDP, SCTP or UDP-Lite;
+ *        default 0 to 65535. A MIN alone means that single port.
+ *    With NFESP_ACTION_PROTECT only:
+ *    NFESP_POL_A_MODE: NLA_U8, enum nfesp_mode, default NFESP_MODE_TUNNEL
+ *    NFESP_POL_A_LOCAL, NFESP_POL_A_PEER: this host's and the remote tunnel
+ *        endpoint, required in tunnel mode, of one family (which may differ
+ *        from the selector's)
+ *    NFESP_POL_A_REQID: NLA_U32, the SAs this policy uses, default 0
+ *
+ * NFESP_CMD_POLICY_DEL
+ * --------------------
+ * Deletes one policy, identified either by NFESP_POL_A_ID alone or by its
+ * direction and selector (the same attributes as NFESP_CMD_POLICY_NEW).
+ *
+ * NFESP_CMD_POLICY_GET
+ * --------------------
+ * NLM_F_DUMP only: every policy in match order, each reply message with one
+ * NFESP_A_POLICY holding the attributes above plus NFESP_POL_A_ID and
+ * NFESP_POL_A_STATS (NFESP_POL_STATS_A_* NLA_U64 counters). Consistent and
+ * resumable as for SAs.
+ *
+ * NFESP_CMD_POLICY_FLUSH
+ * ----------------------
+ * Deletes every policy of the namespace.
+ *
+ * NFESP_CMD_STATS_GET
+ * -------------------
+ * Replies with NFESP_A_STATS: NLA_NESTED of NFESP_STATS_A_* NLA_U64
+ * counters for the namespace, one for each reason a packet was dropped, plus
+ * NFESP_STATS_A_SA_COUNT and NFESP_STATS_A_POLICY_COUNT.
+ *
+ * Events
+ * ------
+ * The multicast group NFESP_GENL_MCGRP_EVENTS ("events") needs the same
+ * CAP_NET_ADMIN to join. It carries:
+ *
+ *    NFESP_CMD_SA_NEW, NFESP_CMD_SA_DEL: an SA was added or removed, with
+ *        NFESP_A_SA as in a dump (no keys); NFESP_CMD_SA_FLUSH and
+ *        NFESP_CMD_POLICY_FLUSH with no attributes.
+ *    NFESP_CMD_POLICY_NEW, NFESP_CMD_POLICY_DEL: likewise with NFESP_A_POLICY.
+ *    NFESP_CMD_ACQUIRE: a protect policy matched a packet and has no SA.
+ *        NFESP_A_POLICY is the policy; NFESP_A_ACQUIRE holds the packet's
+ *        addresses, protocol and ports (NFESP_POL_A_SRC, _DST, _PROTO,
+ *        _SPORT_MIN, _DPORT_MIN).
+ *    NFESP_CMD_EXPIRE: an SA reached a lifetime limit; NFESP_A_SA and
+ *        NFESP_A_EXPIRE_HARD (NLA_FLAG) for a hard limit.
+ */
+
+#ifndef _UAPI_LINUX_NFESP_H
+#define _UAPI_LINUX_NFESP_H
+
+#define NFESP_GENL_NAME "nfesp"
+#define NFESP_GENL_VERSION 1
+#define NFESP_GENL_MCGRP_EVENTS "events"
+
+#define NFESP_REPLAY_WINDOW_MAX 4096
+#define NFESP_REPLAY_WINDOW_DEFAULT 64
+#define NFESP_PRIORITY_DEFAULT 1000
+#define NFESP_SPI_RESERVE_SECONDS 60
+#define NFESP_CRYPTO_DRIVER_MAX 128
+
+enum nfesp_cmd {
+	NFESP_CMD_UNSPEC,
+	NFESP_CMD_SA_NEW,
+	NFESP_CMD_SA_DEL,
+	NFESP_CMD_SA_GET,
+	NFESP_CMD_SA_FLUSH,
+	NFESP_CMD_SPI_ALLOC,
+	NFESP_CMD_POLICY_NEW,
+	NFESP_CMD_POLICY_DEL,
+	NFESP_CMD_POLICY_GET,
+	NFESP_CMD_POLICY_FLUSH,
+	NFESP_CMD_STATS_GET,
+	NFESP_CMD_ACQUIRE,
+	NFESP_CMD_EXPIRE,
+	__NFESP_CMD_MAX
+};
+#define NFESP_CMD_MAX (__NFESP_CMD_MAX - 1)
+
+enum nfesp_attr {
+	NFESP_A_UNSPEC,
+	NFESP_A_SA,
+	NFESP_A_POLICY,
+	NFESP_A_STATS,
+	NFESP_A_ACQUIRE,
+	NFESP_A_EXPIRE_HARD,
+	__NFESP_A_MAX
+};
+#define NFESP_A_MAX (__NFESP_A_MAX - 1)
+
+enum nfesp_mode {
+	NFESP_MODE_TUNNEL,
+	NFESP_MODE_TRANSPORT,
+	__NFESP_MODE_MAX
+};
+#define NFESP_MODE_MAX (__NFESP_MODE_MAX - 1)
+
+/* Encryption transforms, numbered as the IKEv2 registry (RFC 7296, 3.3.2). */
+enum nfesp_enc_alg {
+	NFESP_ENC_AES_CBC = 12,		/* with an NFESP_AUTH_*; 16 or 32-byte key */
+	NFESP_ENC_NULL = 11,		/* with an NFESP_AUTH_*; no key */
+	NFESP_ENC_AES_GCM_16 = 20,	/* rfc4106(gcm(aes)); 20, 28 or 36 bytes */
+	NFESP_ENC_CHACHA20_POLY1305 = 28, /* rfc7539esp; 36 bytes */
+};
+
+/* Integrity transforms, numbered as the IKEv2 registry (RFC 4868). */
+enum nfesp_auth_alg {
+	NFESP_AUTH_HMAC_SHA2_256_128 = 12,	/* 32-byte key */
+	NFESP_AUTH_HMAC_SHA2_384_192 = 13,	/* 48-byte key */
+	NFESP_AUTH_HMAC_SHA2_512_256 = 14,	/* 64-byte key */
+};
+
+enum nfesp_sa_flags {
+	NFESP_SA_F_ESN = 1U << 0,	/* 64-bit extended sequence numbers */
+	NFESP_SA_F_LARVAL = 1U << 1,	/* reserved SPI; reported, never set */
+	NFESP_SA_F_EXPIRED_SOFT = 1U << 2, /* reported, never set */
+	__NFESP_SA_F_ALL = NFESP_SA_F_ESN
+};
+
+enum nfesp_sa_attr {
+	NFESP_SA_A_UNSPEC,
+	NFESP_SA_A_SPI,
+	NFESP_SA_A_SRC,
+	NFESP_SA_A_DST,
+	NFESP_SA_A_PROTO,
+	NFESP_SA_A_MODE,
+	NFESP_SA_A_REQID,
+	NFESP_SA_A_ENC_ALG,
+	NFESP_SA_A_ENC_KEY,
+	NFESP_SA_A_AUTH_ALG,
+	NFESP_SA_A_AUTH_KEY,
+	NFESP_SA_A_FLAGS,
+	NFESP_SA_A_REPLAY_WINDOW,
+	NFESP_SA_A_ENCAP,
+	NFESP_SA_A_LIFETIME_SOFT,
+	NFESP_SA_A_LIFETIME_HARD,
+	NFESP_SA_A_CRYPTO_DRIVER,
+	NFESP_SA_A_SPI_MIN,
+	NFESP_SA_A_SPI_MAX,
+	NFESP_SA_A_INDEX,
+	NFESP_SA_A_ADD_TIME,
+	NFESP_SA_A_STATS,
+	NFESP_SA_A_PAD,
+	__NFESP_SA_A_MAX
+};
+#define NFESP_SA_A_MAX (__NFESP_SA_A_MAX - 1)
+
+enum nfesp_encap_attr {
+	NFESP_ENCAP_A_UNSPEC,
+	NFESP_ENCAP_A_SPORT,
+	NFESP_ENCAP_A_DPORT,
+	__NFESP_ENCAP_A_MAX
+};
+#define NFESP_ENCAP_A_MAX (__NFESP_ENCAP_A_MAX - 1)
+
+enum nfesp_lifetime_attr {
+	NFESP_LT_A_UNSPEC,
+	NFESP_LT_A_BYTES,
+	NFESP_LT_A_PACKETS,
+	NFESP_LT_A_SECONDS,
+	NFESP_LT_A_PAD,
+	__NFESP_LT_A_MAX
+};
+#define NFESP_LT_A_MAX (__NFESP_LT_A_MAX - 1)
+
+enum nfesp_sa_stats_attr {
+	NFESP_SA_STATS_A_UNSPEC,
+	NFESP_SA_STATS_A_RX_PACKETS,
+	NFESP_SA_STATS_A_RX_BYTES,
+	NFESP_SA_STATS_A_TX_PACKETS,
+	NFESP_SA_STATS_A_TX_BYTES,
+	NFESP_SA_STATS_A_REPLAY,
+	NFESP_SA_STATS_A_AUTH_FAIL,
+	NFESP_SA_STATS_A_ERRORS,
+	NFESP_SA_STATS_A_PAD,
+	__NFESP_SA_STATS_A_MAX
+};
+#define NFESP_SA_STATS_A_MAX (__NFESP_SA_STATS_A_MAX - 1)
+
+enum nfesp_dir {
+	NFESP_DIR_OUT,
+	NFESP_DIR_IN,
+	__NFESP_DIR_MAX
+};
+#define NFESP_DIR_MAX (__NFESP_DIR_MAX - 1)
+
+enum nfesp_action {
+	NFESP_ACTION_PROTECT,
+	NFESP_ACTION_BYPASS,
+	NFESP_ACTION_DISCARD,
+	__NFESP_ACTION_MAX
+};
+#define NFESP_ACTION_MAX (__NFESP_ACTION_MAX - 1)
+
+enum nfesp_policy_attr {
+	NFESP_POL_A_UNSPEC,
+	NFESP_POL_A_ID,
+	NFESP_POL_A_DIR,
+	NFESP_POL_A_ACTION,
+	NFESP_POL_A_PRIORITY,
+	NFESP_POL_A_SRC,
+	NFESP_POL_A_DST,
+	NFESP_POL_A_SRC_PREFIXLEN,
+	NFESP_POL_A_DST_PREFIXLEN,
+	NFESP_POL_A_PROTO,
+	NFESP_POL_A_SPORT_MIN,
+	NFESP_POL_A_SPORT_MAX,
+	NFESP_POL_A_DPORT_MIN,
+	NFESP_POL_A_DPORT_MAX,
+	NFESP_POL_A_MODE,
+	NFESP_POL_A_LOCAL,
+	NFESP_POL_A_PEER,
+	NFESP_POL_A_REQID,
+	NFESP_POL_A_STATS,
+	__NFESP_POL_A_MAX
+};
+#define NFESP_POL_A_MAX (__NFESP_POL_A_MAX - 1)
+
+enum nfesp_policy_stats_attr {
+	NFESP_POL_STATS_A_UNSPEC,
+	NFESP_POL_STATS_A_PACKETS,
+	NFESP_POL_STATS_A_BYTES,
+	NFESP_POL_STATS_A_PAD,
+	__NFESP_POL_STATS_A_MAX
+};
+#define NFESP_POL_STATS_A_MAX (__NFESP_POL_STATS_A_MAX - 1)
+
+/* Namespace-wide counters; each NLA_U64. */
+enum nfesp_stats_attr {
+	NFESP_STATS_A_UNSPEC,
+	NFESP_STATS_A_SA_COUNT,
+	NFESP_STATS_A_POLICY_COUNT,
+	NFESP_STATS_A_IN_NO_SA,		/* ESP for an unknown SPI */
+	NFESP_STATS_A_IN_MALFORMED,	/* truncated, bad length or padding */
+	NFESP_STATS_A_IN_REPLAY,	/* replayed or behind the window */
+	NFESP_STATS_A_IN_AUTH_FAIL,	/* ICV did not verify */
+	NFESP_STATS_A_IN_POLICY,	/* did not match the SA's policy */
+	NFESP_STATS_A_IN_CLEAR_PROTECTED, /* plaintext matching protect */
+	NFESP_STATS_A_IN_DISCARD,	/* matched an inbound discard */
+	NFESP_STATS_A_OUT_DISCARD,	/* matched an outbound discard */
+	NFESP_STATS_A_OUT_NO_SA,	/* protect with no SA, queue full */
+	NFESP_STATS_A_OUT_ACQUIRE_TIMEOUT, /* held packets dropped by timeout */
+	NFESP_STATS_A_OUT_SEQ_OVERFLOW,	/* SA out of sequence numbers */
+	NFESP_STATS_A_CRYPTO_ERROR,	/* the crypto API failed */
+	NFESP_STATS_A_NOMEM,		/* allocation failed */
+	NFESP_STATS_A_PAD,
+	__NFESP_STATS_A_MAX
+};
+#define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_NFESP_H */
