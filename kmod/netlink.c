@@ -56,6 +56,7 @@ static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_ADD_TIME] = READ_ONLY,
 	[NFESP_SA_A_STATS] = READ_ONLY,
 	[NFESP_SA_A_PAD] = READ_ONLY,
+	[NFESP_SA_A_ENC_KEY_LEN] = READ_ONLY,
 };
 
 static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
@@ -312,6 +313,7 @@ static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 	if (nla_put_u8(skb, NFESP_SA_A_MODE, sa->mode) ||
 	    nla_put_u32(skb, NFESP_SA_A_REQID, sa->reqid) ||
 	    nla_put_u16(skb, NFESP_SA_A_ENC_ALG, sa->enc_alg) ||
+	    nla_put_u16(skb, NFESP_SA_A_ENC_KEY_LEN, sa->enc_key_len) ||
 	    (sa->auth_alg && nla_put_u16(skb, NFESP_SA_A_AUTH_ALG, sa->auth_alg)) ||
 	    nla_put_u32(skb, NFESP_SA_A_REPLAY_WINDOW, sa->replay_window) ||
 	    (sa->driver && nla_put_string(skb, NFESP_SA_A_CRYPTO_DRIVER, sa->driver)))

@@ -194,6 +194,7 @@ struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
 	sa->soft = cfg->soft;
 	sa->hard = cfg->hard;
 	sa->enc_alg = cfg->keys.enc;
+	sa->enc_key_len = cfg->keys.enc_key_len;
 	sa->auth_alg = cfg->keys.auth;
 	sa->algo = algo;
 	if (cfg->keys.driver) {

@@ -55,6 +55,7 @@ struct nfesp_sa {
 	time64_t add_time;
 
 	u16 enc_alg;
+	u16 enc_key_len;
 	u16 auth_alg;
 	const struct nfesp_algo *algo;
 	struct crypto_aead *aead;	/* holds the only copy of the keys */

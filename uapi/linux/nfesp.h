@@ -77,6 +77,8 @@
  *
  *    NFESP_SA_A_INDEX: NLA_U32, the SA's index in this namespace
  *    NFESP_SA_A_ADD_TIME: NLA_U64, seconds since boot when it was added
+ *    NFESP_SA_A_ENC_KEY_LEN: NLA_U16, the length of NFESP_SA_A_ENC_KEY as
+ *                            given, so that the algorithm can be named
  *    NFESP_SA_A_STATS: NLA_NESTED, NFESP_SA_STATS_A_* NLA_U64 counters
  *
  * NFESP_CMD_SA_FLUSH
@@ -253,6 +255,7 @@ enum nfesp_sa_attr {
 	NFESP_SA_A_ADD_TIME,
 	NFESP_SA_A_STATS,
 	NFESP_SA_A_PAD,
+	NFESP_SA_A_ENC_KEY_LEN,
 	__NFESP_SA_A_MAX
 };
 #define NFESP_SA_A_MAX (__NFESP_SA_A_MAX - 1)

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ipsecctl: one model of SAs and policies, filled from the command line, from
+ * a file of commands, or from the kernel, and printed back in the grammar it
+ * is read in.
+ */
+#ifndef IPSECCTL_H
+#define IPSECCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+
+#define KEY_MAX 64
+
+struct addr {
+	int family;		/* AF_INET or AF_INET6; 0 if unset */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t bytes[16];
+	};
+};
+
+struct lifetime {
+	uint64_t bytes;
+	uint64_t packets;
+	uint64_t seconds;
+};
+
+struct sa_stats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t replay, auth_fail, errors;
+};
+
+struct sa {
+	uint32_t spi;
+	struct addr src;
+	struct addr dst;
+	int mode;			/* enum nfesp_mode */
+	uint32_t reqid;
+	const struct enc_alg *enc;
+	const struct auth_alg *auth;
+	uint8_t key[KEY_MAX];
+	size_t key_len;
+	bool has_key;
+	uint8_t auth_key[KEY_MAX];
+	size_t auth_key_len;
+	bool has_auth_key;
+	uint32_t flags;			/* NFESP_SA_F_* */
+	uint32_t replay_window;
+	uint16_t encap_sport, encap_dport;
+	struct lifetime soft, hard;
+	char driver[128];
+	/* Reported by the kernel only. */
+	uint32_t index;
+	uint64_t add_time;
+	struct sa_stats stats;
+};
+
+struct policy {
+	uint32_t id;
+	int dir;			/* enum nfesp_dir, -1 if unset */
+	int action;			/* enum nfesp_action, -1 if unset */
+	uint32_t priority;
+	struct addr src, dst;
+	int src_plen, dst_plen;
+	int proto;			/* 0: any */
+	uint16_t sport_min, sport_max, dport_min, dport_max;
+	int mode;
+	struct addr local, peer;
+	uint32_t reqid;
+	bool has_priority, has_mode, has_reqid;
+	uint64_t packets, bytes;	/* reported */
+};
+
+struct enc_alg {
+	const char *name;
+	uint16_t id;		/* enum nfesp_enc_alg */
+	size_t key_len;		/* with the 4-byte salt for AEADs */
+	bool aead;
+};
+
+struct auth_alg {
+	const char *name;
+	uint16_t id;		/* enum nfesp_auth_alg */
+	size_t key_len;
+};
+
+/* Global options. */
+extern bool opt_json, opt_dry_run, opt_numeric;
+extern const char *prog;
+
+/* Errors: say which word was wrong and why; return -1 for the caller. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void set_error_context(const char *ctx);
+
+/* parse.c: one word at a time. */
+struct args {
+	int argc;
+	char **argv;
+	int i;
+};
+const char *next_word(struct args *a, const char *what);
+const char *more_words(struct args *a);
+int parse_addr(const char *s, struct addr *out);
+int parse_prefix(const char *s, struct addr *out, int *plen);
+int parse_u32(const char *s, const char *what, uint32_t *out);
+int parse_u64(const char *s, const char *what, uint64_t *out);
+int parse_spi(const char *s, uint32_t *out);
+int parse_port_range(const char *s, uint16_t *min, uint16_t *max);
+int parse_proto(const char *s, int *proto);
+int parse_key(const char *s, const char *what, uint8_t *key, size_t *len);
+const char *addr_str(const struct addr *a, char *buf, size_t len);
+const char *proto_str(int proto, char *buf, size_t len);
+int split_words(char *line, char **argv, int max);
+
+/* algs.c */
+const struct enc_alg *enc_alg_by_name(const char *name);
+const struct enc_alg *enc_alg_by_id(uint16_t id, size_t key_len);
+const struct auth_alg *auth_alg_by_name(const char *name);
+const struct auth_alg *auth_alg_by_id(uint16_t id);
+void list_algs(FILE *f);
+
+/* nl.c */
+struct nl_msg;
+struct nlattr;
+typedef int (*reply_fn)(struct nl_msg *msg, void *arg);
+int nfesp_connect(void);
+void nfesp_disconnect(void);
+struct nl_msg *nfesp_request(uint8_t cmd, int flags);
+int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg);
+int nfesp_put_addr(struct nl_msg *msg, int type, const struct addr *a);
+void nfesp_get_addr(const struct nlattr *attr, struct addr *a);
+int nfesp_monitor(reply_fn fn, void *arg);
+const char *nfesp_extack(void);
+int kernel_error(const char *what, int err);
+
+/* json.c: a small writer for -j. */
+void json_begin_object(const char *key);
+void json_end_object(void);
+void json_begin_array(const char *key);
+void json_end_array(void);
+void json_str(const char *key, const char *val);
+void json_u64(const char *key, uint64_t val);
+void json_bool(const char *key, bool val);
+void json_finish(void);
+
+/* sa.c, policy.c, show.c, monitor.c: the verbs. */
+int cmd_sa(struct args *a);
+int cmd_spi(struct args *a);
+int cmd_policy(struct args *a);
+int cmd_show(struct args *a);
+int cmd_stats(struct args *a);
+int cmd_monitor(struct args *a);
+int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval);
+void sa_print(const struct sa *sa, bool larval);
+int policy_from_nl(struct nl_msg *msg, struct policy *pol);
+void policy_print(const struct policy *pol, const char *verb);
+int sa_dump(void);
+int policy_dump(void);
+int stats_dump(void);
+
+#endif /* IPSECCTL_H */

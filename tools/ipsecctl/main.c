@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ipsecctl: configure nfesp, the IPsec module. One verb per file; this file
+ * reads the options and runs commands from the argument list or, with -f,
+ * one command per line from a file.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ipsecctl.h"
+
+#define IPSECCTL_VERSION "0.1"
+
+bool opt_json, opt_dry_run, opt_numeric;
+const char *prog = "ipsecctl";
+
+static const struct {
+	const char *name;
+	int (*fn)(struct args *a);
+} commands[] = {
+	{ "sa", cmd_sa },
+	{ "spi", cmd_spi },
+	{ "policy", cmd_policy },
+	{ "show", cmd_show },
+	{ "stats", cmd_stats },
+	{ "monitor", cmd_monitor },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s [-j] [-n] COMMAND\n"
+"       %s [-j] [-n] -f FILE     (one command per line; - for stdin)\n"
+"\n"
+"  sa add spi SPI src ADDR dst ADDR [mode tunnel|transport] [reqid N]\n"
+"         enc ALG key HEX|@FILE [auth ALG authkey HEX|@FILE]\n"
+"         [esn] [replay-window N] [encap udp SPORT DPORT]\n"
+"         [lifetime soft|hard bytes N|packets N|seconds N]... [driver NAME]\n"
+"  sa del spi SPI dst ADDR\n"
+"  sa get spi SPI dst ADDR\n"
+"  sa show | sa flush\n"
+"  spi alloc dst ADDR [src ADDR] [range MIN-MAX]\n"
+"  policy add dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]\n"
+"         [proto tcp|udp|icmp|icmp6|N] action protect|bypass|discard\n"
+"         [mode tunnel|transport] [local ADDR peer ADDR] [reqid N] [priority N]\n"
+"  policy del dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]] [proto P]\n"
+"  policy del id N | policy get id N | policy show | policy flush\n"
+"  show                everything, as commands that can be read back with -f\n"
+"  stats               the namespace's counters\n"
+"  monitor             print events as they happen\n"
+"\n"
+"Options:\n"
+"  -j, --json          JSON output\n"
+"  -n, --dry-run       parse and check, do not touch the kernel\n"
+"  -f, --file FILE     read commands from FILE\n"
+"  -h, --help          this help\n"
+"  -V, --version       the version\n"
+"\n"
+"Keys are hex, with an optional 0x; @FILE reads the hex from FILE. AEAD keys\n"
+"include the 4-byte salt, as with ip xfrm. Algorithms:\n", prog, prog);
+	list_algs(f);
+	fprintf(f, "See ipsecctl(8).\n");
+}
+
+static int run(int argc, char **argv)
+{
+	struct args a = { .argc = argc, .argv = argv, .i = 1 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[0], commands[i].name))
+			return commands[i].fn(&a);
+	return error("unknown command \"%s\"; try %s --help", argv[0], prog);
+}
+
+/* Each line a command; stops at the first failure, naming the line. */
+static int run_file(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *argv[128], ctx[512];
+	size_t cap = 0;
+	int lineno = 0, argc, err = 0;
+
+	if (!f)
+		return error("cannot open \"%s\": %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		argc = split_words(line, argv, 128);
+		snprintf(ctx, sizeof(ctx), "%s:%d", path, lineno);
+		set_error_context(ctx);
+		if (argc < 0) {
+			err = error("too many words");
+			break;
+		}
+		if (argc == 0)
+			continue;
+		argv[argc] = NULL;
+		err = run(argc, argv);
+		if (err)
+			break;
+	}
+	set_error_context(NULL);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+jnf:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opt_json = true;
+			break;
+		case 'n':
+			opt_dry_run = true;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ipsecctl %s\n", IPSECCTL_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!file && argc == 0) {
+		usage(stderr);
+		return 1;
+	}
+	if (file && argc) {
+		error("-f takes no command as well, got \"%s\"", argv[0]);
+		return 1;
+	}
+	if (!opt_dry_run && nfesp_connect())
+		return 1;
+	err = file ? run_file(file) : run(argc, argv);
+	nfesp_disconnect();
+	return err ? 1 : 0;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* ipsecctl monitor: one line for every event, in the command grammar. */
+
+#include <string.h>
+#include <linux/nfesp.h>
+#include <netlink/genl/genl.h>
+#include "ipsecctl.h"
+
+static int print_event(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *top[NFESP_A_MAX + 1];
+	struct policy pol;
+	bool larval;
+	struct sa sa;
+	char a[INET6_ADDRSTRLEN];
+
+	switch (gh->cmd) {
+	case NFESP_CMD_SA_NEW:
+	case NFESP_CMD_SA_GET:
+		if (sa_from_nl(msg, &sa, &larval))
+			return 0;
+		sa_print(&sa, larval);
+		break;
+	case NFESP_CMD_SA_DEL:
+	case NFESP_CMD_EXPIRE:
+		if (sa_from_nl(msg, &sa, &larval))
+			return 0;
+		genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL);
+		if (opt_json) {
+			json_begin_object(NULL);
+			json_str("event", gh->cmd == NFESP_CMD_SA_DEL ? "sa del" :
+				 top[NFESP_A_EXPIRE_HARD] ? "expire hard" : "expire soft");
+			json_u64("spi", sa.spi);
+			json_str("dst", addr_str(&sa.dst, a, sizeof(a)));
+			json_end_object();
+		} else if (gh->cmd == NFESP_CMD_SA_DEL) {
+			printf("sa del spi 0x%08x dst %s\n", sa.spi, addr_str(&sa.dst, a, sizeof(a)));
+		} else {
+			printf("expire %s spi 0x%08x dst %s reqid %u\n",
+			       top[NFESP_A_EXPIRE_HARD] ? "hard" : "soft", sa.spi,
+			       addr_str(&sa.dst, a, sizeof(a)), sa.reqid);
+		}
+		break;
+	case NFESP_CMD_POLICY_NEW:
+	case NFESP_CMD_POLICY_DEL:
+		if (policy_from_nl(msg, &pol))
+			return 0;
+		policy_print(&pol, gh->cmd == NFESP_CMD_POLICY_NEW ? "add" : "del");
+		break;
+	case NFESP_CMD_ACQUIRE:
+		if (policy_from_nl(msg, &pol))
+			return 0;
+		if (opt_json) {
+			json_begin_object(NULL);
+			json_str("event", "acquire");
+			json_u64("policy", pol.id);
+			json_u64("reqid", pol.reqid);
+			json_end_object();
+		} else {
+			printf("acquire policy %u reqid %u\n", pol.id, pol.reqid);
+		}
+		break;
+	case NFESP_CMD_SA_FLUSH:
+	case NFESP_CMD_POLICY_FLUSH:
+		if (opt_json) {
+			json_begin_object(NULL);
+			json_str("event", gh->cmd == NFESP_CMD_SA_FLUSH ? "sa flush" : "policy flush");
+			json_end_object();
+		} else {
+			printf("%s flush\n", gh->cmd == NFESP_CMD_SA_FLUSH ? "sa" : "policy");
+		}
+		break;
+	default:
+		if (!opt_json)
+			printf("# unknown event %u\n", gh->cmd);
+		return 0;
+	}
+	if (opt_json)
+		json_finish();
+	return 0;
+}
+
+int cmd_monitor(struct args *a)
+{
+	if (a->i < a->argc)
+		return error("monitor takes no arguments, got \"%s\"", a->argv[a->i]);
+	if (opt_dry_run)
+		return 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return nfesp_monitor(print_event, NULL);
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Talking to the nfesp generic netlink family with libnl-genl-3: requests,
+ * acks with the kernel's extended ack message, dumps and events.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <linux/netlink.h>
+#include <linux/nfesp.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+#include <openssl/crypto.h>
+#include "ipsecctl.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+static struct nl_sock *sock;
+static int family_id;
+static char extack_msg[256];
+
+struct transaction {
+	reply_fn fn;
+	void *arg;
+	int err;
+	bool done;
+	bool dump_intr;
+};
+
+const char *nfesp_extack(void)
+{
+	return extack_msg;
+}
+
+int nfesp_connect(void)
+{
+	int one = 1;
+
+	sock = nl_socket_alloc();
+	if (!sock)
+		return error("out of memory");
+	if (genl_connect(sock)) {
+		nl_socket_free(sock);
+		sock = NULL;
+		return error("cannot open a generic netlink socket");
+	}
+	/* Ask for the kernel's reasons, and no copy of our request back. */
+	setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl_socket_set_msg_buf_size(sock, 64 * 1024);
+	family_id = genl_ctrl_resolve(sock, NFESP_GENL_NAME);
+	if (family_id < 0) {
+		nfesp_disconnect();
+		return error("the nfesp module is not loaded (no generic netlink family \"%s\")",
+			     NFESP_GENL_NAME);
+	}
+	return 0;
+}
+
+void nfesp_disconnect(void)
+{
+	if (sock)
+		nl_socket_free(sock);
+	sock = NULL;
+}
+
+struct nl_msg *nfesp_request(uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family_id, 0,
+			 flags | NLM_F_ACK, cmd, NFESP_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int nfesp_put_addr(struct nl_msg *msg, int type, const struct addr *a)
+{
+	return nla_put(msg, type, a->family == AF_INET ? 4 : 16, a->bytes);
+}
+
+void nfesp_get_addr(const struct nlattr *attr, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = nla_len(attr) == 4 ? AF_INET : AF_INET6;
+	memcpy(a->bytes, nla_data(attr), nla_len(attr) == 4 ? 4 : 16);
+}
+
+/* The extended ack: TLVs after the (capped) struct nlmsgerr. */
+static void read_extack(struct nlmsgerr *e)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+	int len;
+
+	extack_msg[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
+	if (len <= 0)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off), len, NULL))
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(extack_msg, sizeof(extack_msg), "%s",
+			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct transaction *t = arg;
+
+	t->err = e->error;
+	t->done = true;
+	read_extack(e);
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	t->done = true;
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+		t->dump_intr = true;
+	if (t->fn && t->fn(msg, t->arg))
+		t->err = -EINVAL;
+	return NL_OK;
+}
+
+static int run(struct nl_msg *msg, struct transaction *t)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, t);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, t);
+	/* libnl refuses a dump with NLM_F_DUMP_INTR; we retry instead. */
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_valid, t);
+	err = nl_send_auto(sock, msg);
+	while (err >= 0 && !t->done)
+		err = nl_recvmsgs(sock, cb);
+	nl_cb_put(cb);
+	if (err < 0 && !t->err)
+		t->err = -EIO;
+	return t->err;
+}
+
+/*
+ * Send @msg and wait for its ack, handing each reply to @fn. A dump that
+ * the kernel marks as interrupted by a change is run again from the start.
+ * Returns 0 or a negative errno; the kernel's message is nfesp_extack().
+ */
+int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg)
+{
+	int tries, err = 0;
+
+	extack_msg[0] = '\0';
+	for (tries = 0; tries < 5; tries++) {
+		struct transaction t = { .fn = fn, .arg = arg };
+
+		err = run(msg, &t);
+		if (!t.dump_intr || err)
+			break;
+	}
+	/* Requests may carry keys: wipe before handing the memory back. */
+	OPENSSL_cleanse(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
+	nlmsg_free(msg);
+	return err;
+}
+
+int kernel_error(const char *what, int err)
+{
+	const char *why = nfesp_extack();
+
+	if (err == -EPERM)
+		return error("%s: permission denied (needs CAP_NET_ADMIN)", what);
+	if (*why)
+		return error("%s: %s (%s)", what, why, strerror(-err));
+	return error("%s: %s", what, strerror(-err));
+}
+
+
+/* Join the events group and hand every event to @fn, until it fails. */
+int nfesp_monitor(reply_fn fn, void *arg)
+{
+	struct transaction t = { .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int grp, err;
+
+	grp = genl_ctrl_resolve_grp(sock, NFESP_GENL_NAME, NFESP_GENL_MCGRP_EVENTS);
+	if (grp < 0)
+		return error("the kernel has no nfesp events group");
+	nl_socket_disable_seq_check(sock);
+	err = nl_socket_add_membership(sock, grp);
+	if (err)
+		return error("cannot join the events group: %s",
+			     err == -NLE_PERM ? "permission denied (needs CAP_NET_ADMIN)" :
+			     nl_geterror(err));
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
+	do {
+		err = nl_recvmsgs(sock, cb);
+		fflush(stdout);
+	} while (err >= 0 || err == -NLE_NOMEM);
+	nl_cb_put(cb);
+	return error("lost the event stream: %s", nl_geterror(err));
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Words of the grammar: addresses, prefixes, numbers, ports, keys. */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include "ipsecctl.h"
+
+static const char *error_context;
+
+void set_error_context(const char *ctx)
+{
+	error_context = ctx;
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	if (error_context)
+		fprintf(stderr, "%s: ", error_context);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+const char *next_word(struct args *a, const char *what)
+{
+	if (a->i >= a->argc) {
+		error("missing %s", what);
+		return NULL;
+	}
+	return a->argv[a->i++];
+}
+
+/* The next word, or NULL at the end: for loops over optional words. */
+const char *more_words(struct args *a)
+{
+	return a->i < a->argc ? a->argv[a->i++] : NULL;
+}
+
+int parse_addr(const char *s, struct addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, s, &out->v4) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &out->v6) == 1) {
+		out->family = AF_INET6;
+		return 0;
+	}
+	return error("\"%s\" is not an IPv4 or IPv6 address", s);
+}
+
+/* ADDR or ADDR/LEN; "any" is 0.0.0.0/0, "any6" is ::/0. */
+int parse_prefix(const char *s, struct addr *out, int *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	int max, i;
+	long n;
+
+	if (!strcmp(s, "any") || !strcmp(s, "any6")) {
+		memset(out, 0, sizeof(*out));
+		out->family = s[3] ? AF_INET6 : AF_INET;
+		*plen = 0;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf))
+		return error("\"%s\" is not a prefix", s);
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (parse_addr(buf, out))
+		return -1;
+	max = out->family == AF_INET ? 32 : 128;
+	*plen = max;
+	if (slash) {
+		errno = 0;
+		n = strtol(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || n < 0 || n > max)
+			return error("prefix length in \"%s\" must be 0 to %d", s, max);
+		*plen = n;
+	}
+	for (i = *plen; i < max; i++)
+		if (out->bytes[i / 8] & (0x80 >> (i % 8)))
+			return error("\"%s\" has host bits set; did you mean a network address?", s);
+	return 0;
+}
+
+static int parse_unsigned(const char *s, const char *what, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-' || isspace((unsigned char)*s))
+		return error("%s \"%s\" is not a number", what, s);
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return error("%s \"%s\" is not a number", what, s);
+	if (v > max)
+		return error("%s %s is out of range (at most %llu)", what, s,
+			     (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
+int parse_u32(const char *s, const char *what, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_unsigned(s, what, UINT32_MAX, &v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_u64(const char *s, const char *what, uint64_t *out)
+{
+	return parse_unsigned(s, what, UINT64_MAX, out);
+}
+
+int parse_spi(const char *s, uint32_t *out)
+{
+	if (parse_u32(s, "SPI", out))
+		return -1;
+	if (*out == 0)
+		return error("SPI 0 is reserved (RFC 4303); use 1 to 0xffffffff");
+	return 0;
+}
+
+/* P or P-Q */
+int parse_port_range(const char *s, uint16_t *min, uint16_t *max)
+{
+	char buf[16], *dash;
+	uint32_t a, b;
+
+	if (strlen(s) >= sizeof(buf))
+		return error("port \"%s\" is not a port or range P-Q", s);
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_u32(buf, "port", &a))
+		return -1;
+	b = a;
+	if (dash && parse_u32(dash + 1, "port", &b))
+		return -1;
+	if (a > 65535 || b > 65535)
+		return error("port \"%s\" is above 65535", s);
+	if (a > b)
+		return error("port range \"%s\" runs backwards", s);
+	*min = a;
+	*max = b;
+	return 0;
+}
+
+int parse_proto(const char *s, int *proto)
+{
+	const struct protoent *pe;
+	uint32_t n;
+
+	if (!strcmp(s, "any")) {
+		*proto = 0;
+		return 0;
+	}
+	if (isdigit((unsigned char)*s)) {
+		if (parse_u32(s, "protocol", &n))
+			return -1;
+		if (n > 255)
+			return error("protocol %u is above 255", n);
+		*proto = n;
+		return 0;
+	}
+	if (!strcmp(s, "icmp6"))
+		s = "ipv6-icmp";
+	pe = getprotobyname(s);
+	if (!pe)
+		return error("unknown protocol \"%s\"; use tcp, udp, icmp, icmp6 or a number", s);
+	*proto = pe->p_proto;
+	return 0;
+}
+
+const char *proto_str(int proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmp6";
+	case IPPROTO_SCTP: return "sctp";
+	case IPPROTO_ESP: return "esp";
+	case IPPROTO_GRE: return "gre";
+	}
+	snprintf(buf, len, "%d", proto);
+	return buf;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Hex digits, an optional 0x in front; white space is skipped. */
+static int decode_hex(const char *s, const char *what, const char *where,
+		      uint8_t *key, size_t *len)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	for (; *s; s++) {
+		int v;
+
+		if (isspace((unsigned char)*s))
+			continue;
+		v = hexval((unsigned char)*s);
+		if (v < 0)
+			return error("%s %s is not hex: unexpected '%c'", what, where, *s);
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == KEY_MAX)
+			return error("%s %s is longer than %d bytes", what, where, KEY_MAX);
+		key[n++] = hi << 4 | v;
+		hi = -1;
+	}
+	if (hi >= 0)
+		return error("%s %s has an odd number of hex digits", what, where);
+	if (!n)
+		return error("%s %s is empty", what, where);
+	*len = n;
+	return 0;
+}
+
+/*
+ * HEX, or @FILE holding the hex. The file's contents are wiped from memory
+ * after use; nothing here ever prints a key.
+ */
+int parse_key(const char *s, const char *what, uint8_t *key, size_t *len)
+{
+	char buf[4 * KEY_MAX + 64];
+	ssize_t n;
+	int fd, err;
+
+	if (!strcmp(s, "(hidden)"))
+		return error("%s is hidden in show output; give the key as HEX or @FILE", what);
+	if (s[0] != '@')
+		return decode_hex(s, what, "on the command line", key, len);
+
+	fd = open(s + 1, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error("cannot read %s file \"%s\": %s", what, s + 1, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return error("cannot read %s file \"%s\": %s", what, s + 1, strerror(errno));
+	if (n == sizeof(buf) - 1) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return error("%s file \"%s\" is too long for a key", what, s + 1);
+	}
+	buf[n] = '\0';
+	{
+		char where[300];
+
+		snprintf(where, sizeof(where), "in \"%s\"", s + 1);
+		err = decode_hex(buf, what, where, key, len);
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return err;
+}
+
+const char *addr_str(const struct addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family, a->bytes, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Split a line of a command file into words; '#' starts a comment. */
+int split_words(char *line, char **argv, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (n == max)
+			return -1;
+		argv[n++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ipsecctl policy add|del|get|show|flush.
+ *
+ *   policy add dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]
+ *          [proto tcp|udp|icmp|N] action protect|bypass|discard
+ *          [mode tunnel|transport] [local ADDR peer ADDR] [reqid N] [priority N]
+ *   policy del dir ... (the same selector) | policy del id N
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <linux/nfesp.h>
+#include <netlink/genl/genl.h>
+#include "ipsecctl.h"
+
+static const char *const dirs[] = { [NFESP_DIR_OUT] = "out", [NFESP_DIR_IN] = "in" };
+static const char *const actions[] = {
+	[NFESP_ACTION_PROTECT] = "protect",
+	[NFESP_ACTION_BYPASS] = "bypass",
+	[NFESP_ACTION_DISCARD] = "discard",
+};
+
+static int lookup(const char *w, const char *const *names, int n, const char *what)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(w, names[i]))
+			return i;
+	if (n == 2)
+		return error("%s \"%s\": expected %s or %s", what, w, names[0], names[1]);
+	return error("%s \"%s\": expected %s, %s or %s", what, w, names[0], names[1], names[2]);
+}
+
+static bool has_ports(int proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
+}
+
+static int policy_check(struct policy *p, bool for_add, bool sport, bool dport)
+{
+	if (p->id)
+		return 0;
+	if (p->dir < 0)
+		return error("missing dir in or out");
+	if (!p->src.family)
+		return error("missing from PREFIX");
+	if (!p->dst.family)
+		return error("missing to PREFIX");
+	if (p->src.family != p->dst.family)
+		return error("from and to must both be IPv4 or both IPv6");
+	if ((sport || dport) && !has_ports(p->proto))
+		return error("ports need proto tcp, udp or sctp");
+	if (!for_add)
+		return 0;
+	if (p->action < 0)
+		return error("missing action protect, bypass or discard");
+	if (p->action != NFESP_ACTION_PROTECT) {
+		if (p->has_mode || p->local.family || p->peer.family || p->has_reqid)
+			return error("mode, local, peer and reqid are only for action protect");
+		return 0;
+	}
+	if (p->mode == NFESP_MODE_TRANSPORT) {
+		if (p->local.family || p->peer.family)
+			return error("transport mode has no tunnel endpoints; drop local and peer");
+		return 0;
+	}
+	if (!p->local.family || !p->peer.family)
+		return error("tunnel mode needs local ADDR and peer ADDR");
+	if (p->local.family != p->peer.family)
+		return error("local and peer must both be IPv4 or both IPv6");
+	return 0;
+}
+
+static int policy_parse(struct args *a, struct policy *p, bool for_add)
+{
+	bool sport = false, dport = false;
+	const char *w, *v, *last = NULL;
+	uint32_t n;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->dir = p->action = -1;
+	p->sport_max = p->dport_max = 65535;
+	while ((w = more_words(a)) != NULL) {
+		if (!strcmp(w, "id") && !for_add) {
+			if (!(v = next_word(a, "policy id")) || parse_u32(v, "policy id", &p->id))
+				return -1;
+			if (!p->id)
+				return error("policy id 0 does not exist; ids start at 1");
+		} else if (!strcmp(w, "dir")) {
+			if (!(v = next_word(a, "dir")) ||
+			    (r = lookup(v, dirs, 2, "dir")) < 0)
+				return -1;
+			p->dir = r;
+		} else if (!strcmp(w, "from") || !strcmp(w, "to")) {
+			bool from = w[0] == 'f';
+
+			if (!(v = next_word(a, from ? "from PREFIX" : "to PREFIX")) ||
+			    parse_prefix(v, from ? &p->src : &p->dst,
+					 from ? &p->src_plen : &p->dst_plen))
+				return -1;
+			last = w;
+		} else if (!strcmp(w, "port")) {
+			if (!last)
+				return error("port must follow from PREFIX or to PREFIX");
+			if (!(v = next_word(a, "port")))
+				return -1;
+			if (last[0] == 'f') {
+				r = parse_port_range(v, &p->sport_min, &p->sport_max);
+				sport = true;
+			} else {
+				r = parse_port_range(v, &p->dport_min, &p->dport_max);
+				dport = true;
+			}
+			if (r)
+				return -1;
+		} else if (!strcmp(w, "proto")) {
+			if (!(v = next_word(a, "proto")) || parse_proto(v, &p->proto))
+				return -1;
+		} else if (!strcmp(w, "action") && for_add) {
+			if (!(v = next_word(a, "action")) ||
+			    (r = lookup(v, actions, 3, "action")) < 0)
+				return -1;
+			p->action = r;
+		} else if (!strcmp(w, "mode") && for_add) {
+			if (!(v = next_word(a, "mode")))
+				return -1;
+			if (!strcmp(v, "tunnel"))
+				p->mode = NFESP_MODE_TUNNEL;
+			else if (!strcmp(v, "transport"))
+				p->mode = NFESP_MODE_TRANSPORT;
+			else
+				return error("mode \"%s\": expected tunnel or transport", v);
+			p->has_mode = true;
+		} else if ((!strcmp(w, "local") || !strcmp(w, "peer")) && for_add) {
+			if (!(v = next_word(a, w[0] == 'l' ? "local ADDR" : "peer ADDR")) ||
+			    parse_addr(v, w[0] == 'l' ? &p->local : &p->peer))
+				return -1;
+		} else if (!strcmp(w, "reqid") && for_add) {
+			if (!(v = next_word(a, "reqid")) || parse_u32(v, "reqid", &p->reqid))
+				return -1;
+			p->has_reqid = true;
+		} else if (!strcmp(w, "priority") && for_add) {
+			if (!(v = next_word(a, "priority")) || parse_u32(v, "priority", &n))
+				return -1;
+			p->priority = n;
+			p->has_priority = true;
+		} else {
+			return error("unexpected \"%s\"", w);
+		}
+	}
+	if (p->id && (p->dir >= 0 || p->src.family || p->dst.family))
+		return error("give either id N or a selector, not both");
+	return policy_check(p, for_add, sport, dport);
+}
+
+static void put_ports(struct nl_msg *msg, int min_type, uint16_t min, uint16_t max)
+{
+	if (min == 0 && max == 65535)
+		return;
+	nla_put_u16(msg, min_type, min);
+	nla_put_u16(msg, min_type + 1, max);
+}
+
+static struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add)
+{
+	struct nl_msg *msg = nfesp_request(cmd, 0);
+	struct nlattr *nest;
+
+	if (!msg)
+		return NULL;
+	nest = nla_nest_start(msg, NFESP_A_POLICY);
+	if (p->id) {
+		nla_put_u32(msg, NFESP_POL_A_ID, p->id);
+		nla_nest_end(msg, nest);
+		return msg;
+	}
+	nla_put_u8(msg, NFESP_POL_A_DIR, p->dir);
+	nfesp_put_addr(msg, NFESP_POL_A_SRC, &p->src);
+	nfesp_put_addr(msg, NFESP_POL_A_DST, &p->dst);
+	nla_put_u8(msg, NFESP_POL_A_SRC_PREFIXLEN, p->src_plen);
+	nla_put_u8(msg, NFESP_POL_A_DST_PREFIXLEN, p->dst_plen);
+	if (p->proto)
+		nla_put_u8(msg, NFESP_POL_A_PROTO, p->proto);
+	put_ports(msg, NFESP_POL_A_SPORT_MIN, p->sport_min, p->sport_max);
+	put_ports(msg, NFESP_POL_A_DPORT_MIN, p->dport_min, p->dport_max);
+	if (for_add) {
+		nla_put_u8(msg, NFESP_POL_A_ACTION, p->action);
+		if (p->has_priority)
+			nla_put_u32(msg, NFESP_POL_A_PRIORITY, p->priority);
+		if (p->action == NFESP_ACTION_PROTECT) {
+			nla_put_u8(msg, NFESP_POL_A_MODE, p->mode);
+			nla_put_u32(msg, NFESP_POL_A_REQID, p->reqid);
+			if (p->local.family) {
+				nfesp_put_addr(msg, NFESP_POL_A_LOCAL, &p->local);
+				nfesp_put_addr(msg, NFESP_POL_A_PEER, &p->peer);
+			}
+		}
+	}
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+int policy_from_nl(struct nl_msg *msg, struct policy *p)
+{
+	struct nlattr *top[NFESP_A_MAX + 1], *tb[NFESP_POL_A_MAX + 1];
+
+	memset(p, 0, sizeof(*p));
+	p->sport_max = p->dport_max = 65535;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL) || !top[NFESP_A_POLICY] ||
+	    nla_parse_nested(tb, NFESP_POL_A_MAX, top[NFESP_A_POLICY], NULL))
+		return error("malformed policy from the kernel");
+	if (!tb[NFESP_POL_A_ID] || !tb[NFESP_POL_A_DIR] || !tb[NFESP_POL_A_ACTION] ||
+	    !tb[NFESP_POL_A_SRC] || !tb[NFESP_POL_A_DST])
+		return error("policy from the kernel lacks its selector");
+	p->id = nla_get_u32(tb[NFESP_POL_A_ID]);
+	p->dir = nla_get_u8(tb[NFESP_POL_A_DIR]);
+	p->action = nla_get_u8(tb[NFESP_POL_A_ACTION]);
+	if (p->dir > NFESP_DIR_MAX || p->action > NFESP_ACTION_MAX)
+		return error("policy %u from the kernel has an unknown dir or action", p->id);
+	if (tb[NFESP_POL_A_PRIORITY])
+		p->priority = nla_get_u32(tb[NFESP_POL_A_PRIORITY]);
+	nfesp_get_addr(tb[NFESP_POL_A_SRC], &p->src);
+	nfesp_get_addr(tb[NFESP_POL_A_DST], &p->dst);
+	p->src_plen = tb[NFESP_POL_A_SRC_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_SRC_PREFIXLEN]) : 0;
+	p->dst_plen = tb[NFESP_POL_A_DST_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_DST_PREFIXLEN]) : 0;
+	if (tb[NFESP_POL_A_PROTO])
+		p->proto = nla_get_u8(tb[NFESP_POL_A_PROTO]);
+	if (tb[NFESP_POL_A_SPORT_MIN] && tb[NFESP_POL_A_SPORT_MAX]) {
+		p->sport_min = nla_get_u16(tb[NFESP_POL_A_SPORT_MIN]);
+		p->sport_max = nla_get_u16(tb[NFESP_POL_A_SPORT_MAX]);
+	}
+	if (tb[NFESP_POL_A_DPORT_MIN] && tb[NFESP_POL_A_DPORT_MAX]) {
+		p->dport_min = nla_get_u16(tb[NFESP_POL_A_DPORT_MIN]);
+		p->dport_max = nla_get_u16(tb[NFESP_POL_A_DPORT_MAX]);
+	}
+	if (tb[NFESP_POL_A_MODE])
+		p->mode = nla_get_u8(tb[NFESP_POL_A_MODE]);
+	if (tb[NFESP_POL_A_REQID])
+		p->reqid = nla_get_u32(tb[NFESP_POL_A_REQID]);
+	if (tb[NFESP_POL_A_LOCAL])
+		nfesp_get_addr(tb[NFESP_POL_A_LOCAL], &p->local);
+	if (tb[NFESP_POL_A_PEER])
+		nfesp_get_addr(tb[NFESP_POL_A_PEER], &p->peer);
+	if (tb[NFESP_POL_A_STATS]) {
+		struct nlattr *st[NFESP_POL_STATS_A_MAX + 1];
+
+		if (!nla_parse_nested(st, NFESP_POL_STATS_A_MAX, tb[NFESP_POL_A_STATS], NULL)) {
+			if (st[NFESP_POL_STATS_A_PACKETS])
+				p->packets = nla_get_u64(st[NFESP_POL_STATS_A_PACKETS]);
+			if (st[NFESP_POL_STATS_A_BYTES])
+				p->bytes = nla_get_u64(st[NFESP_POL_STATS_A_BYTES]);
+		}
+	}
+	return 0;
+}
+
+static void print_ports(uint16_t min, uint16_t max)
+{
+	if (min == 0 && max == 65535)
+		return;
+	if (min == max)
+		printf(" port %u", min);
+	else
+		printf(" port %u-%u", min, max);
+}
+
+static void json_ports(const char *key, uint16_t min, uint16_t max)
+{
+	char buf[16];
+
+	if (min == 0 && max == 65535)
+		return;
+	if (min == max)
+		snprintf(buf, sizeof(buf), "%u", min);
+	else
+		snprintf(buf, sizeof(buf), "%u-%u", min, max);
+	json_str(key, buf);
+}
+
+static const char *prefix_str(const struct addr *a, int plen, char *buf, size_t len)
+{
+	char ab[INET6_ADDRSTRLEN];
+	int max = a->family == AF_INET ? 32 : 128;
+
+	addr_str(a, ab, sizeof(ab));
+	if (plen == max)
+		snprintf(buf, len, "%s", ab);
+	else
+		snprintf(buf, len, "%s/%d", ab, plen);
+	return buf;
+}
+
+static void policy_print_json(const struct policy *p, const char *verb)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	json_begin_object(NULL);
+	if (verb)
+		json_str("event", verb);
+	json_u64("id", p->id);
+	json_str("dir", dirs[p->dir]);
+	json_str("from", prefix_str(&p->src, p->src_plen, buf, sizeof(buf)));
+	json_ports("from_port", p->sport_min, p->sport_max);
+	json_str("to", prefix_str(&p->dst, p->dst_plen, buf, sizeof(buf)));
+	json_ports("to_port", p->dport_min, p->dport_max);
+	json_str("proto", p->proto ? proto_str(p->proto, buf, sizeof(buf)) : "any");
+	json_str("action", actions[p->action]);
+	if (p->action == NFESP_ACTION_PROTECT) {
+		json_str("mode", p->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel");
+		if (p->local.family) {
+			json_str("local", addr_str(&p->local, buf, sizeof(buf)));
+			json_str("peer", addr_str(&p->peer, buf, sizeof(buf)));
+		}
+		json_u64("reqid", p->reqid);
+	}
+	json_u64("priority", p->priority);
+	json_u64("packets", p->packets);
+	json_u64("bytes", p->bytes);
+	json_end_object();
+}
+
+/* In the grammar of policy add, with the id and counters as a comment. */
+void policy_print(const struct policy *p, const char *verb)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (opt_json)
+		return policy_print_json(p, verb);
+	printf("policy %s dir %s from %s", verb ? verb : "add", dirs[p->dir],
+	       prefix_str(&p->src, p->src_plen, buf, sizeof(buf)));
+	print_ports(p->sport_min, p->sport_max);
+	printf(" to %s", prefix_str(&p->dst, p->dst_plen, buf, sizeof(buf)));
+	print_ports(p->dport_min, p->dport_max);
+	if (p->proto)
+		printf(" proto %s", proto_str(p->proto, buf, sizeof(buf)));
+	printf(" action %s", actions[p->action]);
+	if (p->action == NFESP_ACTION_PROTECT) {
+		printf(" mode %s", p->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel");
+		if (p->local.family) {
+			printf(" local %s", addr_str(&p->local, buf, sizeof(buf)));
+			printf(" peer %s", addr_str(&p->peer, buf, sizeof(buf)));
+		}
+		printf(" reqid %u", p->reqid);
+	}
+	printf(" priority %u\n\t# id %u packets %" PRIu64 " bytes %" PRIu64 "\n",
+	       p->priority, p->id, p->packets, p->bytes);
+}
+
+static int print_reply(struct nl_msg *msg, void *arg)
+{
+	struct policy p;
+
+	if (policy_from_nl(msg, &p))
+		return -1;
+	policy_print(&p, NULL);
+	return 0;
+}
+
+int policy_dump(void)
+{
+	int err;
+
+	if (opt_json)
+		json_begin_array("policies");
+	err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_GET, NLM_F_DUMP), print_reply, NULL);
+	if (opt_json)
+		json_end_array();
+	return err ? kernel_error("policy show", err) : 0;
+}
+
+static int print_id(struct nl_msg *msg, void *arg)
+{
+	struct policy p;
+
+	if (policy_from_nl(msg, &p))
+		return -1;
+	*(uint32_t *)arg = p.id;
+	return 0;
+}
+
+static int policy_change(struct args *a, uint8_t cmd, const char *what)
+{
+	bool for_add = cmd == NFESP_CMD_POLICY_NEW;
+	struct policy p;
+	uint32_t id = 0;
+	int err;
+
+	if (policy_parse(a, &p, for_add))
+		return -1;
+	if (opt_dry_run)
+		return 0;
+	err = nfesp_transact(policy_msg(cmd, &p, for_add),
+			  cmd == NFESP_CMD_POLICY_GET ? print_reply : print_id,
+			  cmd == NFESP_CMD_POLICY_GET ? NULL : &id);
+	if (err)
+		return kernel_error(what, err);
+	if (for_add && opt_json) {
+		json_begin_object(NULL);
+		json_u64("id", id);
+		json_end_object();
+		json_finish();
+	}
+	return 0;
+}
+
+int cmd_policy(struct args *a)
+{
+	const char *verb = next_word(a, "policy command: add, del, get, show or flush");
+	int err;
+
+	if (!verb)
+		return -1;
+	if (!strcmp(verb, "add"))
+		return policy_change(a, NFESP_CMD_POLICY_NEW, "policy add");
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return policy_change(a, NFESP_CMD_POLICY_DEL, "policy del");
+	if (!strcmp(verb, "get"))
+		return policy_change(a, NFESP_CMD_POLICY_GET, "policy get");
+	if (a->i < a->argc)
+		return error("policy %s takes no arguments, got \"%s\"", verb, a->argv[a->i]);
+	if (opt_dry_run && (!strcmp(verb, "show") || !strcmp(verb, "flush")))
+		return 0;
+	if (!strcmp(verb, "show") || !strcmp(verb, "list")) {
+		if (opt_json)
+			json_begin_object(NULL);
+		err = policy_dump();
+		if (opt_json) {
+			json_end_object();
+			json_finish();
+		}
+		return err;
+	}
+	if (!strcmp(verb, "flush")) {
+		err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_FLUSH, 0), NULL, NULL);
+		return err ? kernel_error("policy flush", err) : 0;
+	}
+	return error("unknown policy command \"%s\"; use add, del, get, show or flush", verb);
+}

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ipsecctl sa add|del|get|show|flush and ipsecctl spi alloc.
+ *
+ *   sa add spi SPI src ADDR dst ADDR [mode tunnel|transport] [reqid N]
+ *          enc ALG [key HEX|@FILE] [auth ALG authkey HEX|@FILE]
+ *          [esn] [replay-window N] [encap udp SPORT DPORT]
+ *          [lifetime soft|hard bytes N|packets N|seconds N]... [driver NAME]
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+#include <linux/nfesp.h>
+#include <netlink/genl/genl.h>
+#include <openssl/crypto.h>
+#include "ipsecctl.h"
+
+static int parse_lifetime(struct args *a, struct sa *sa)
+{
+	const char *which, *what, *val;
+	struct lifetime *lt;
+	uint64_t *field;
+
+	which = next_word(a, "soft or hard after lifetime");
+	if (!which)
+		return -1;
+	if (!strcmp(which, "soft"))
+		lt = &sa->soft;
+	else if (!strcmp(which, "hard"))
+		lt = &sa->hard;
+	else
+		return error("lifetime \"%s\": expected soft or hard", which);
+	what = next_word(a, "bytes, packets or seconds after lifetime");
+	if (!what)
+		return -1;
+	if (!strcmp(what, "bytes"))
+		field = &lt->bytes;
+	else if (!strcmp(what, "packets"))
+		field = &lt->packets;
+	else if (!strcmp(what, "seconds"))
+		field = &lt->seconds;
+	else
+		return error("lifetime %s \"%s\": expected bytes, packets or seconds",
+			     which, what);
+	val = next_word(a, "lifetime value");
+	return val ? parse_u64(val, "lifetime", field) : -1;
+}
+
+static int parse_port_word(struct args *a, const char *what, uint16_t *port)
+{
+	const char *w = next_word(a, what);
+	uint32_t v;
+
+	if (!w || parse_u32(w, what, &v))
+		return -1;
+	if (v == 0 || v > 65535)
+		return error("%s %s must be 1 to 65535", what, w);
+	*port = v;
+	return 0;
+}
+
+/* Check what the kernel would refuse, to say it in the user's own words. */
+static int sa_check(struct sa *sa, bool need_keys)
+{
+	if (!sa->spi)
+		return error("missing spi");
+	if (!sa->dst.family)
+		return error("missing dst");
+	if (!need_keys)
+		return 0;
+	if (!sa->src.family)
+		return error("missing src");
+	if (sa->src.family != sa->dst.family)
+		return error("src and dst must both be IPv4 or both IPv6");
+	if (!sa->enc)
+		return error("missing enc; one of: aes-gcm-128, aes-gcm-256, chacha20-poly1305, aes-cbc-128, aes-cbc-256, null");
+	if (sa->enc->key_len && !sa->has_key)
+		return error("missing key for %s", sa->enc->name);
+	if (!sa->enc->key_len && sa->has_key)
+		return error("%s takes no key", sa->enc->name);
+	if (sa->has_key && sa->key_len != sa->enc->key_len)
+		return error("key for %s must be %zu bytes%s, got %zu", sa->enc->name,
+			     sa->enc->key_len, sa->enc->aead ? " (key and 4-byte salt)" : "",
+			     sa->key_len);
+	if (sa->enc->aead && sa->auth)
+		return error("%s is an AEAD and takes no auth", sa->enc->name);
+	if (!sa->enc->aead && !sa->auth)
+		return error("%s needs auth hmac-sha256, hmac-sha384 or hmac-sha512",
+			     sa->enc->name);
+	if (sa->auth && !sa->has_auth_key)
+		return error("missing authkey for %s", sa->auth->name);
+	if (!sa->auth && sa->has_auth_key)
+		return error("authkey given without auth");
+	if (sa->auth && sa->auth_key_len != sa->auth->key_len)
+		return error("authkey for %s must be %zu bytes, got %zu", sa->auth->name,
+			     sa->auth->key_len, sa->auth_key_len);
+	return 0;
+}
+
+static int sa_parse(struct args *a, struct sa *sa, bool full)
+{
+	const char *w, *v;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->replay_window = NFESP_REPLAY_WINDOW_DEFAULT;
+	while ((w = more_words(a)) != NULL) {
+		if (!strcmp(w, "spi")) {
+			if (!(v = next_word(a, "SPI")) || parse_spi(v, &sa->spi))
+				return -1;
+		} else if (!strcmp(w, "dst")) {
+			if (!(v = next_word(a, "dst address")) || parse_addr(v, &sa->dst))
+				return -1;
+		} else if (!full) {
+			return error("unexpected \"%s\"; this takes only spi and dst", w);
+		} else if (!strcmp(w, "src")) {
+			if (!(v = next_word(a, "src address")) || parse_addr(v, &sa->src))
+				return -1;
+		} else if (!strcmp(w, "mode")) {
+			if (!(v = next_word(a, "mode")))
+				return -1;
+			if (!strcmp(v, "tunnel"))
+				sa->mode = NFESP_MODE_TUNNEL;
+			else if (!strcmp(v, "transport"))
+				sa->mode = NFESP_MODE_TRANSPORT;
+			else
+				return error("mode \"%s\": expected tunnel or transport", v);
+		} else if (!strcmp(w, "reqid")) {
+			if (!(v = next_word(a, "reqid")) || parse_u32(v, "reqid", &sa->reqid))
+				return -1;
+		} else if (!strcmp(w, "enc")) {
+			if (!(v = next_word(a, "encryption algorithm")))
+				return -1;
+			sa->enc = enc_alg_by_name(v);
+			if (!sa->enc) {
+				error("unknown enc \"%s\"; known algorithms:", v);
+				list_algs(stderr);
+				return -1;
+			}
+		} else if (!strcmp(w, "key")) {
+			if (!(v = next_word(a, "key")) ||
+			    parse_key(v, "key", sa->key, &sa->key_len))
+				return -1;
+			sa->has_key = true;
+		} else if (!strcmp(w, "auth")) {
+			if (!(v = next_word(a, "auth algorithm")))
+				return -1;
+			sa->auth = auth_alg_by_name(v);
+			if (!sa->auth)
+				return error("unknown auth \"%s\"; use hmac-sha256, hmac-sha384 or hmac-sha512", v);
+		} else if (!strcmp(w, "authkey")) {
+			if (!(v = next_word(a, "authkey")) ||
+			    parse_key(v, "authkey", sa->auth_key, &sa->auth_key_len))
+				return -1;
+			sa->has_auth_key = true;
+		} else if (!strcmp(w, "esn")) {
+			sa->flags |= NFESP_SA_F_ESN;
+		} else if (!strcmp(w, "replay-window")) {
+			if (!(v = next_word(a, "replay window")) ||
+			    parse_u32(v, "replay-window", &sa->replay_window))
+				return -1;
+			if (sa->replay_window > NFESP_REPLAY_WINDOW_MAX)
+				return error("replay-window %s is above %d", v,
+					     NFESP_REPLAY_WINDOW_MAX);
+		} else if (!strcmp(w, "encap")) {
+			if (!(v = next_word(a, "udp after encap")))
+				return -1;
+			if (strcmp(v, "udp"))
+				return error("encap \"%s\": only udp is supported", v);
+			if (parse_port_word(a, "encap source port", &sa->encap_sport) ||
+			    parse_port_word(a, "encap destination port", &sa->encap_dport))
+				return -1;
+		} else if (!strcmp(w, "lifetime")) {
+			if (parse_lifetime(a, sa))
+				return -1;
+		} else if (!strcmp(w, "driver")) {
+			if (!(v = next_word(a, "crypto driver name")))
+				return -1;
+			if (strlen(v) >= sizeof(sa->driver))
+				return error("driver name \"%s\" is too long", v);
+			strcpy(sa->driver, v);
+		} else {
+			return error("unexpected \"%s\"", w);
+		}
+	}
+	return sa_check(sa, full);
+}
+
+static void put_lifetime(struct nl_msg *msg, int type, const struct lifetime *lt)
+{
+	struct nlattr *nest;
+
+	if (!lt->bytes && !lt->packets && !lt->seconds)
+		return;
+	nest = nla_nest_start(msg, type);
+	if (lt->bytes)
+		nla_put_u64(msg, NFESP_LT_A_BYTES, lt->bytes);
+	if (lt->packets)
+		nla_put_u64(msg, NFESP_LT_A_PACKETS, lt->packets);
+	if (lt->seconds)
+		nla_put_u64(msg, NFESP_LT_A_SECONDS, lt->seconds);
+	nla_nest_end(msg, nest);
+}
+
+static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, bool full)
+{
+	struct nl_msg *msg = nfesp_request(cmd, 0);
+	struct nlattr *nest;
+
+	if (!msg)
+		return NULL;
+	nest = nla_nest_start(msg, NFESP_A_SA);
+	nla_put_u32(msg, NFESP_SA_A_SPI, htonl(sa->spi));
+	nfesp_put_addr(msg, NFESP_SA_A_DST, &sa->dst);
+	if (full) {
+		nfesp_put_addr(msg, NFESP_SA_A_SRC, &sa->src);
+		nla_put_u8(msg, NFESP_SA_A_MODE, sa->mode);
+		nla_put_u32(msg, NFESP_SA_A_REQID, sa->reqid);
+		nla_put_u16(msg, NFESP_SA_A_ENC_ALG, sa->enc->id);
+		if (sa->has_key)
+			nla_put(msg, NFESP_SA_A_ENC_KEY, sa->key_len, sa->key);
+		if (sa->auth) {
+			nla_put_u16(msg, NFESP_SA_A_AUTH_ALG, sa->auth->id);
+			nla_put(msg, NFESP_SA_A_AUTH_KEY, sa->auth_key_len, sa->auth_key);
+		}
+		if (sa->flags)
+			nla_put_u32(msg, NFESP_SA_A_FLAGS, sa->flags);
+		nla_put_u32(msg, NFESP_SA_A_REPLAY_WINDOW, sa->replay_window);
+		if (sa->encap_sport) {
+			struct nlattr *e = nla_nest_start(msg, NFESP_SA_A_ENCAP);
+
+			nla_put_u16(msg, NFESP_ENCAP_A_SPORT, sa->encap_sport);
+			nla_put_u16(msg, NFESP_ENCAP_A_DPORT, sa->encap_dport);
+			nla_nest_end(msg, e);
+		}
+		put_lifetime(msg, NFESP_SA_A_LIFETIME_SOFT, &sa->soft);
+		put_lifetime(msg, NFESP_SA_A_LIFETIME_HARD, &sa->hard);
+		if (sa->driver[0])
+			nla_put_string(msg, NFESP_SA_A_CRYPTO_DRIVER, sa->driver);
+	}
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
+static void get_lifetime(struct nlattr *attr, struct lifetime *lt)
+{
+	struct nlattr *tb[NFESP_LT_A_MAX + 1];
+
+	if (!attr || nla_parse_nested(tb, NFESP_LT_A_MAX, attr, NULL))
+		return;
+	if (tb[NFESP_LT_A_BYTES])
+		lt->bytes = nla_get_u64(tb[NFESP_LT_A_BYTES]);
+	if (tb[NFESP_LT_A_PACKETS])
+		lt->packets = nla_get_u64(tb[NFESP_LT_A_PACKETS]);
+	if (tb[NFESP_LT_A_SECONDS])
+		lt->seconds = nla_get_u64(tb[NFESP_LT_A_SECONDS]);
+}
+
+static void get_stats(struct nlattr *attr, struct sa_stats *st)
+{
+	struct nlattr *tb[NFESP_SA_STATS_A_MAX + 1];
+	uint64_t *f[] = {
+		[NFESP_SA_STATS_A_RX_PACKETS] = &st->rx_packets,
+		[NFESP_SA_STATS_A_RX_BYTES] = &st->rx_bytes,
+		[NFESP_SA_STATS_A_TX_PACKETS] = &st->tx_packets,
+		[NFESP_SA_STATS_A_TX_BYTES] = &st->tx_bytes,
+		[NFESP_SA_STATS_A_REPLAY] = &st->replay,
+		[NFESP_SA_STATS_A_AUTH_FAIL] = &st->auth_fail,
+		[NFESP_SA_STATS_A_ERRORS] = &st->errors,
+	};
+	int i;
+
+	if (!attr || nla_parse_nested(tb, NFESP_SA_STATS_A_MAX, attr, NULL))
+		return;
+	for (i = 0; i <= NFESP_SA_STATS_A_ERRORS; i++)
+		if (f[i] && tb[i])
+			*f[i] = nla_get_u64(tb[i]);
+}
+
+int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval)
+{
+	struct nlattr *top[NFESP_A_MAX + 1], *tb[NFESP_SA_A_MAX + 1];
+	uint16_t key_len = 0;
+
+	memset(sa, 0, sizeof(*sa));
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL) || !top[NFESP_A_SA] ||
+	    nla_parse_nested(tb, NFESP_SA_A_MAX, top[NFESP_A_SA], NULL))
+		return error("malformed SA from the kernel");
+	if (!tb[NFESP_SA_A_SPI] || !tb[NFESP_SA_A_DST] || !tb[NFESP_SA_A_SRC])
+		return error("SA from the kernel lacks its SPI or addresses");
+	sa->spi = ntohl(nla_get_u32(tb[NFESP_SA_A_SPI]));
+	nfesp_get_addr(tb[NFESP_SA_A_SRC], &sa->src);
+	nfesp_get_addr(tb[NFESP_SA_A_DST], &sa->dst);
+	if (tb[NFESP_SA_A_FLAGS])
+		sa->flags = nla_get_u32(tb[NFESP_SA_A_FLAGS]);
+	*larval = sa->flags & NFESP_SA_F_LARVAL;
+	if (tb[NFESP_SA_A_INDEX])
+		sa->index = nla_get_u32(tb[NFESP_SA_A_INDEX]);
+	if (tb[NFESP_SA_A_ADD_TIME])
+		sa->add_time = nla_get_u64(tb[NFESP_SA_A_ADD_TIME]);
+	if (tb[NFESP_SA_A_MODE])
+		sa->mode = nla_get_u8(tb[NFESP_SA_A_MODE]);
+	if (tb[NFESP_SA_A_REQID])
+		sa->reqid = nla_get_u32(tb[NFESP_SA_A_REQID]);
+	if (tb[NFESP_SA_A_ENC_KEY_LEN])
+		key_len = nla_get_u16(tb[NFESP_SA_A_ENC_KEY_LEN]);
+	if (tb[NFESP_SA_A_ENC_ALG])
+		sa->enc = enc_alg_by_id(nla_get_u16(tb[NFESP_SA_A_ENC_ALG]), key_len);
+	if (tb[NFESP_SA_A_AUTH_ALG])
+		sa->auth = auth_alg_by_id(nla_get_u16(tb[NFESP_SA_A_AUTH_ALG]));
+	if (tb[NFESP_SA_A_REPLAY_WINDOW])
+		sa->replay_window = nla_get_u32(tb[NFESP_SA_A_REPLAY_WINDOW]);
+	if (tb[NFESP_SA_A_ENCAP]) {
+		struct nlattr *e[NFESP_ENCAP_A_MAX + 1];
+
+		if (!nla_parse_nested(e, NFESP_ENCAP_A_MAX, tb[NFESP_SA_A_ENCAP], NULL) &&
+		    e[NFESP_ENCAP_A_SPORT] && e[NFESP_ENCAP_A_DPORT]) {
+			sa->encap_sport = nla_get_u16(e[NFESP_ENCAP_A_SPORT]);
+			sa->encap_dport = nla_get_u16(e[NFESP_ENCAP_A_DPORT]);
+		}
+	}
+	get_lifetime(tb[NFESP_SA_A_LIFETIME_SOFT], &sa->soft);
+	get_lifetime(tb[NFESP_SA_A_LIFETIME_HARD], &sa->hard);
+	if (tb[NFESP_SA_A_CRYPTO_DRIVER])
+		snprintf(sa->driver, sizeof(sa->driver), "%s",
+			 (char *)nla_data(tb[NFESP_SA_A_CRYPTO_DRIVER]));
+	get_stats(tb[NFESP_SA_A_STATS], &sa->stats);
+	return 0;
+}
+
+static void print_lifetime_text(const char *which, const struct lifetime *lt)
+{
+	if (lt->bytes)
+		printf(" lifetime %s bytes %" PRIu64, which, lt->bytes);
+	if (lt->packets)
+		printf(" lifetime %s packets %" PRIu64, which, lt->packets);
+	if (lt->seconds)
+		printf(" lifetime %s seconds %" PRIu64, which, lt->seconds);
+}
+
+static void print_lifetime_json(const char *key, const struct lifetime *lt)
+{
+	if (!lt->bytes && !lt->packets && !lt->seconds)
+		return;
+	json_begin_object(key);
+	if (lt->bytes)
+		json_u64("bytes", lt->bytes);
+	if (lt->packets)
+		json_u64("packets", lt->packets);
+	if (lt->seconds)
+		json_u64("seconds", lt->seconds);
+	json_end_object();
+}
+
+static uint64_t age(uint64_t add_time)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec > add_time ? ts.tv_sec - add_time : 0;
+}
+
+static void sa_print_json(const struct sa *sa, bool larval)
+{
+	char buf[INET6_ADDRSTRLEN], spi[16];
+
+	json_begin_object(NULL);
+	snprintf(spi, sizeof(spi), "0x%08x", sa->spi);
+	json_str("spi", spi);
+	json_str("src", addr_str(&sa->src, buf, sizeof(buf)));
+	json_str("dst", addr_str(&sa->dst, buf, sizeof(buf)));
+	json_u64("index", sa->index);
+	json_u64("age", age(sa->add_time));
+	if (larval) {
+		json_bool("reserved", true);
+		json_end_object();
+		return;
+	}
+	json_str("mode", sa->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel");
+	json_u64("reqid", sa->reqid);
+	json_str("enc", sa->enc ? sa->enc->name : "unknown");
+	if (sa->auth)
+		json_str("auth", sa->auth->name);
+	json_bool("esn", sa->flags & NFESP_SA_F_ESN);
+	json_u64("replay_window", sa->replay_window);
+	if (sa->encap_sport) {
+		json_begin_object("encap");
+		json_str("type", "udp");
+		json_u64("sport", sa->encap_sport);
+		json_u64("dport", sa->encap_dport);
+		json_end_object();
+	}
+	print_lifetime_json("lifetime_soft", &sa->soft);
+	print_lifetime_json("lifetime_hard", &sa->hard);
+	if (sa->driver[0])
+		json_str("driver", sa->driver);
+	json_begin_object("stats");
+	json_u64("rx_packets", sa->stats.rx_packets);
+	json_u64("rx_bytes", sa->stats.rx_bytes);
+	json_u64("tx_packets", sa->stats.tx_packets);
+	json_u64("tx_bytes", sa->stats.tx_bytes);
+	json_u64("replay", sa->stats.replay);
+	json_u64("auth_fail", sa->stats.auth_fail);
+	json_u64("errors", sa->stats.errors);
+	json_end_object();
+	json_end_object();
+}
+
+/* In the grammar of sa add, keys left out, counters as a comment. */
+void sa_print(const struct sa *sa, bool larval)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	if (opt_json)
+		return sa_print_json(sa, larval);
+	addr_str(&sa->src, s, sizeof(s));
+	addr_str(&sa->dst, d, sizeof(d));
+	if (larval) {
+		printf("# spi 0x%08x dst %s reserved for IKE, %" PRIu64 "s ago\n",
+		       sa->spi, d, age(sa->add_time));
+		return;
+	}
+	printf("sa add spi 0x%08x src %s dst %s mode %s reqid %u enc %s",
+	       sa->spi, s, d, sa->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel",
+	       sa->reqid, sa->enc ? sa->enc->name : "unknown");
+	if (sa->enc && sa->enc->key_len)
+		printf(" key (hidden)");
+	if (sa->auth)
+		printf(" auth %s authkey (hidden)", sa->auth->name);
+	if (sa->flags & NFESP_SA_F_ESN)
+		printf(" esn");
+	printf(" replay-window %u", sa->replay_window);
+	if (sa->encap_sport)
+		printf(" encap udp %u %u", sa->encap_sport, sa->encap_dport);
+	print_lifetime_text("soft", &sa->soft);
+	print_lifetime_text("hard", &sa->hard);
+	if (sa->driver[0])
+		printf(" driver %s", sa->driver);
+	printf("\n\t# index %u age %" PRIu64 "s rx %" PRIu64 " packets %" PRIu64
+	       " bytes tx %" PRIu64 " packets %" PRIu64 " bytes replay %" PRIu64
+	       " auth-fail %" PRIu64 " errors %" PRIu64 "\n",
+	       sa->index, age(sa->add_time), sa->stats.rx_packets, sa->stats.rx_bytes,
+	       sa->stats.tx_packets, sa->stats.tx_bytes, sa->stats.replay,
+	       sa->stats.auth_fail, sa->stats.errors);
+}
+
+static int print_reply(struct nl_msg *msg, void *arg)
+{
+	bool larval;
+	struct sa sa;
+
+	if (sa_from_nl(msg, &sa, &larval))
+		return -1;
+	sa_print(&sa, larval);
+	return 0;
+}
+
+int sa_dump(void)
+{
+	struct nl_msg *msg = nfesp_request(NFESP_CMD_SA_GET, NLM_F_DUMP);
+	int err;
+
+	if (opt_json)
+		json_begin_array(opt_json ? "sas" : NULL);
+	err = nfesp_transact(msg, print_reply, NULL);
+	if (opt_json)
+		json_end_array();
+	return err ? kernel_error("sa show", err) : 0;
+}
+
+static void wipe(struct sa *sa)
+{
+	OPENSSL_cleanse(sa->key, sizeof(sa->key));
+	OPENSSL_cleanse(sa->auth_key, sizeof(sa->auth_key));
+}
+
+static int sa_change(struct args *a, uint8_t cmd, bool full, const char *what)
+{
+	struct nl_msg *msg;
+	struct sa sa;
+	int err;
+
+	err = sa_parse(a, &sa, full);
+	if (err || opt_dry_run) {
+		wipe(&sa);
+		return err;
+	}
+	msg = sa_msg(cmd, &sa, full);
+	wipe(&sa);
+	if (!msg)
+		return error("out of memory");
+	err = nfesp_transact(msg, cmd == NFESP_CMD_SA_GET ? print_reply : NULL, NULL);
+	/* libnl copied the keys into the message; nfesp_transact wiped it. */
+	return err ? kernel_error(what, err) : 0;
+}
+
+int cmd_sa(struct args *a)
+{
+	const char *verb = next_word(a, "sa command: add, del, get, show or flush");
+
+	if (!verb)
+		return -1;
+	if (!strcmp(verb, "add"))
+		return sa_change(a, NFESP_CMD_SA_NEW, true, "sa add");
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return sa_change(a, NFESP_CMD_SA_DEL, false, "sa del");
+	if (!strcmp(verb, "get"))
+		return sa_change(a, NFESP_CMD_SA_GET, false, "sa get");
+	if (a->i < a->argc)
+		return error("sa %s takes no arguments, got \"%s\"", verb, a->argv[a->i]);
+	if (!strcmp(verb, "show") || !strcmp(verb, "list")) {
+		int err;
+
+		if (opt_dry_run)
+			return 0;
+		if (opt_json)
+			json_begin_object(NULL);
+		err = sa_dump();
+		if (opt_json) {
+			json_end_object();
+			json_finish();
+		}
+		return err;
+	}
+	if (!strcmp(verb, "flush")) {
+		int err;
+
+		if (opt_dry_run)
+			return 0;
+		err = nfesp_transact(nfesp_request(NFESP_CMD_SA_FLUSH, 0), NULL, NULL);
+		return err ? kernel_error("sa flush", err) : 0;
+	}
+	return error("unknown sa command \"%s\"; use add, del, get, show or flush", verb);
+}
+
+/* spi alloc dst ADDR [src ADDR] [range MIN-MAX]: prints the reserved SPI. */
+static int print_spi(struct nl_msg *msg, void *arg)
+{
+	bool larval;
+	struct sa sa;
+
+	if (sa_from_nl(msg, &sa, &larval))
+		return -1;
+	if (opt_json) {
+		char buf[16];
+
+		json_begin_object(NULL);
+		snprintf(buf, sizeof(buf), "0x%08x", sa.spi);
+		json_str("spi", buf);
+		json_end_object();
+		json_finish();
+	} else {
+		printf("0x%08x\n", sa.spi);
+	}
+	return 0;
+}
+
+int cmd_spi(struct args *a)
+{
+	struct addr dst = { 0 }, src = { 0 };
+	uint32_t min = 0, max = 0;
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	const char *w, *v;
+	int err;
+
+	w = next_word(a, "spi command: alloc");
+	if (!w)
+		return -1;
+	if (strcmp(w, "alloc"))
+		return error("unknown spi command \"%s\"; use alloc", w);
+	while ((w = more_words(a)) != NULL) {
+		if (!strcmp(w, "dst")) {
+			if (!(v = next_word(a, "dst address")) || parse_addr(v, &dst))
+				return -1;
+		} else if (!strcmp(w, "src")) {
+			if (!(v = next_word(a, "src address")) || parse_addr(v, &src))
+				return -1;
+		} else if (!strcmp(w, "range")) {
+			char buf[32], *dash;
+
+			if (!(v = next_word(a, "SPI range MIN-MAX")))
+				return -1;
+			snprintf(buf, sizeof(buf), "%s", v);
+			dash = strchr(buf, '-');
+			if (!dash)
+				return error("SPI range \"%s\" must be MIN-MAX", v);
+			*dash = '\0';
+			if (parse_spi(buf, &min) || parse_spi(dash + 1, &max))
+				return -1;
+			if (min > max)
+				return error("SPI range \"%s\" runs backwards", v);
+		} else {
+			return error("unexpected \"%s\"", w);
+		}
+	}
+	if (!dst.family)
+		return error("missing dst");
+	if (src.family && src.family != dst.family)
+		return error("src and dst must both be IPv4 or both IPv6");
+	if (opt_dry_run)
+		return 0;
+	msg = nfesp_request(NFESP_CMD_SPI_ALLOC, 0);
+	nest = nla_nest_start(msg, NFESP_A_SA);
+	nfesp_put_addr(msg, NFESP_SA_A_DST, &dst);
+	if (src.family)
+		nfesp_put_addr(msg, NFESP_SA_A_SRC, &src);
+	if (max) {
+		nla_put_u32(msg, NFESP_SA_A_SPI_MIN, min);
+		nla_put_u32(msg, NFESP_SA_A_SPI_MAX, max);
+	}
+	nla_nest_end(msg, nest);
+	err = nfesp_transact(msg, print_spi, NULL);
+	return err ? kernel_error("spi alloc", err) : 0;
+}
