@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The control plane through ipsecctl: SAs and policies added, shown, pasted
+# back, deleted; SPI reservation; events; batches of 10,000 SAs.
+
+source "$(dirname "$0")/lib.sh"
+load_module
+ktap_plan 30
+
+I=$IPSECCTL
+work=$(mktemp -d)
+cleanup() {
+	[ -n "${monpid:-}" ] && kill "$monpid" 2>/dev/null
+	rm -rf "$work"
+	$I sa flush 2>/dev/null
+	$I policy flush 2>/dev/null
+}
+trap cleanup EXIT
+
+K20=0x0102030405060708090a0b0c0d0e0f1011121314
+printf '%s\n' "$K20" >"$work/k20"
+printf '%064d\n' 0 | tr 0 a >"$work/k32"
+printf '%0128d\n' 0 | tr 0 b >"$work/k64"
+
+# Lines of show without the comment lines, which carry ages and counters.
+config() { $I show | grep -v '^\s*#'; }
+
+$I monitor >"$work/events" 2>&1 &
+monpid=$!
+wait_for 5 grep -qw nfesp /proc/net/genetlink 2>/dev/null
+
+check "sa add aes-gcm-128 tunnel" \
+	$I sa add spi 0x1000 src 192.0.2.1 dst 192.0.2.2 reqid 7 enc aes-gcm-128 key $K20
+check "sa add chacha20-poly1305 IPv6 transport, key from a file" \
+	$I sa add spi 0x1001 src 2001:db8::1 dst 2001:db8::2 mode transport \
+	enc chacha20-poly1305 key @<(printf '%072d' 7)
+check "sa add aes-cbc-256 hmac-sha512 with esn, encap, lifetimes" \
+	$I sa add spi 0x1002 src 192.0.2.1 dst 192.0.2.2 reqid 9 enc aes-cbc-256 key @$work/k32 \
+	auth hmac-sha512 authkey @$work/k64 esn replay-window 4096 encap udp 4500 4500 \
+	lifetime soft bytes 1000000 lifetime hard bytes 2000000 lifetime hard seconds 3600
+check "sa add null encryption with hmac-sha256" \
+	$I sa add spi 0x1003 src 192.0.2.1 dst 192.0.2.2 enc null auth hmac-sha256 authkey @$work/k32
+check_fails "duplicate SPI is refused by the kernel" "exists" \
+	$I sa add spi 0x1000 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20
+check "same SPI to another destination is a different SA" \
+	$I sa add spi 0x1000 src 192.0.2.1 dst 192.0.2.3 enc aes-gcm-128 key $K20
+check_fails "wrong key size is refused with its size" "must be 20 bytes.*got 16" \
+	$I sa add spi 0x2000 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key 0x0102030405060708090a0b0c0d0e0f10
+check_fails "a crypto driver that is not the algorithm is refused" "implements another algorithm|no such algorithm" \
+	$I sa add spi 0x2001 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 driver "cbc(aes)"
+
+show=$(config)
+diag "$show"
+eq "sa show lists 5 SAs" 5 "$(grep -c '^sa add' <<<"$show")"
+check "show names each algorithm as given" \
+	grep -q "enc aes-gcm-128 key (hidden)" <<<"$show"
+eq "show never prints key bytes" 0 "$($I show; $I -j show) | grep -ciE '0102030405|aaaaaaaa|bbbbbbbb|0000000007' || true)"
+check "sa get finds one SA" sh -c "$I sa get spi 0x1002 dst 192.0.2.2 | grep -q 'esn replay-window 4096 encap udp 4500 4500 lifetime soft bytes 1000000 lifetime hard bytes 2000000 lifetime hard seconds 3600'"
+
+check "policy add protect tunnel" \
+	$I policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 proto tcp port 443 action protect \
+	local 192.0.2.1 peer 192.0.2.2 reqid 7
+check "policy add bypass with a higher priority" \
+	$I policy add dir out from 10.1.0.0/16 to 10.2.0.5 action bypass priority 10
+check "policy add discard IPv6 with port ranges" \
+	$I policy add dir in from 2001:db8:1::/48 port 1000-2000 to 2001:db8:2::/48 proto udp action discard
+check_fails "duplicate policy selector is refused" "exists" \
+	$I policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 proto tcp port 443 action bypass
+eq "policies are listed in priority order" "bypass protect discard" \
+	"$($I policy show | grep -o 'action [a-z]*' | cut -d' ' -f2 | xargs)"
+
+# Paste show back: flush, feed the lines (with keys) to -f, compare.
+before=$(config)
+sed -e "s|enc aes-gcm-128 key (hidden)|enc aes-gcm-128 key @$work/k20|" \
+    -e "s|enc chacha20-poly1305 key (hidden)|enc chacha20-poly1305 key @$work/k20x|" \
+    -e "s|enc aes-cbc-256 key (hidden)|enc aes-cbc-256 key @$work/k32|" \
+    -e "s|authkey (hidden)|authkey @$work/authkey|" <<<"$before" >"$work/pasted"
+printf '%072d\n' 7 >"$work/k20x"
+# Both SAs with an authkey use hmac-sha512 or hmac-sha256: give each its own.
+sed -i -e "/hmac-sha512/s|@$work/authkey|@$work/k64|" -e "/hmac-sha256/s|@$work/authkey|@$work/k32|" "$work/pasted"
+$I sa flush && $I policy flush
+check "show output is accepted back by ipsecctl -f" $I -f "$work/pasted"
+eq "and gives the same configuration" "$before" "$(config)"
+
+check "JSON output parses" sh -c "$I -j show | python3 -m json.tool >/dev/null"
+eq "JSON lists every SA" 5 "$($I -j sa show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sas"]))')"
+
+spi=$($I spi alloc dst 192.0.2.9 range 0x5000-0x50ff)
+check "spi alloc reserves an SPI in the range ($spi)" test $((spi)) -ge $((0x5000)) -a $((spi)) -le $((0x50ff))
+check "the reserved SPI is filled by sa add" \
+	$I sa add spi $spi src 192.0.2.1 dst 192.0.2.9 enc aes-gcm-128 key $K20
+
+check "policy del by selector" $I policy del dir in from 2001:db8:1::/48 port 1000-2000 to 2001:db8:2::/48 proto udp
+check "sa del" $I sa del spi 0x1000 dst 192.0.2.3
+check_fails "deleting a missing SA says so" "no SA" $I sa del spi 0x1000 dst 192.0.2.3
+
+check_fails "a bad line in a batch file is named by file and line" "/dev/fd/[0-9]+:2: .*not an IPv4 or IPv6" \
+	$I -n -f <(printf 'sa del spi 1 dst 192.0.2.1\nsa del spi 1 dst 192.0.2.300\n') 
+wait_for 5 grep -q '^sa del spi 0x00001000 dst 192.0.2.3' "$work/events"
+kill $monpid; monpid=
+diag "$(head -20 "$work/events")"
+eq "monitor saw every add, delete and flush" "sa-add=11 sa-del=1 policy-add=6 policy-del=1 flush=2" \
+	"sa-add=$(grep -c '^sa add' "$work/events") sa-del=$(grep -c '^sa del' "$work/events") policy-add=$(grep -c '^policy add' "$work/events") policy-del=$(grep -c '^policy del' "$work/events") flush=$(grep -c 'flush$' "$work/events")"
+
+# 10,000 SAs in one batch, then one dump of them all.
+echo 'module nfesp -p' >/sys/kernel/debug/dynamic_debug/control 2>/dev/null
+$I sa flush
+for i in $(seq 1 10000); do
+	printf 'sa add spi %d src 198.51.100.1 dst 198.51.100.2 enc aes-gcm-128 key %s\n' $((0x10000 + i)) $K20
+done >"$work/bulk"
+t0=$(date +%s.%N)
+$I -f "$work/bulk"
+t1=$(date +%s.%N)
+diag "added 10000 SAs in $(echo "$t1 - $t0" | bc) s"
+eq "10,000 SAs are dumped, each once" 10000 "$($I sa show | grep '^sa add' | awk '{print $4}' | sort -u | wc -l)"
+$I sa flush
+eq "flush leaves none" "sa-count	0" "$($I stats | grep sa-count)"
+ktap_finish

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Loading and unloading: the family comes and goes, and an unload with SAs
+# and policies in several namespaces frees them all.
+
+source "$(dirname "$0")/lib.sh"
+load_module
+ktap_plan 7
+
+I=$IPSECCTL
+K20=0x0102030405060708090a0b0c0d0e0f1011121314
+trap 'ip netns del nfesp-mod 2>/dev/null' EXIT
+
+check "module is loaded" grep -qw nfesp /proc/modules
+check "its generic netlink family answers" $I stats
+check "it says it loaded" sh -c "dmesg | grep -q 'nfesp: version .* loaded'"
+
+ip netns add nfesp-mod
+for ns in "" "ip netns exec nfesp-mod"; do
+	for i in 1 2 3; do
+		$ns $I sa add spi $i src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20
+		$ns $I policy add dir out from 10.0.$i.0/24 to 10.1.0.0/16 action bypass
+	done
+	$ns $I spi alloc dst 192.0.2.1 >/dev/null
+done
+check "unload with SAs, policies and reserved SPIs in two namespaces" rmmod nfesp
+check "every SA and policy was destroyed" lifecycle_balanced
+check_fails "without the module, ipsecctl says what is missing" "module is not loaded" $I show
+check "the module loads again" insmod "$MODULE"
+rmmod nfesp
+ktap_finish
