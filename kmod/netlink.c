@@ -16,7 +16,16 @@
 #include "policy.h"
 #include "sa.h"
 
-#define ADDR_POLICY NLA_POLICY_RANGE(NLA_BINARY, sizeof(__be32), sizeof(struct in6_addr))
+/* 4 or 16 bytes, and EINVAL otherwise, as for every other wrong length. */
+static int validate_addr(const struct nlattr *attr, struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) == sizeof(__be32) || nla_len(attr) == sizeof(struct in6_addr))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr, "address must be 4 bytes (IPv4) or 16 bytes (IPv6)");
+	return -EINVAL;
+}
+
+#define ADDR_POLICY NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_addr)
 /* Attributes the kernel reports and never takes. */
 #define READ_ONLY { .type = NLA_REJECT }
 
@@ -373,17 +382,33 @@ static int reply_sa(struct genl_info *info, const struct nfesp_sa *sa)
 	return genlmsg_reply(msg, info);
 }
 
+/* nfesp_ops gives SA_NEW no policy: see .resv_start_op. */
 static int nfesp_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfesp_net *nn = nfesp_net(genl_info_net(info));
 	struct nlattr *tb[NFESP_SA_A_MAX + 1];
+	struct nlattr *attrs[NFESP_A_MAX + 1];
 	struct nfesp_sa_config cfg;
 	struct nfesp_sa *sa;
 	int err;
 
-	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
-	if (err)
+	if (info->genlhdr->reserved) {
+		NL_SET_ERR_MSG_MOD(info->extack, "reserved genetlink header field must be 0");
+		err = -EINVAL;
+	} else {
+		err = genlmsg_parse(info->nlhdr, &nfesp_genl_family, attrs, NFESP_A_MAX,
+				    nfesp_policy, info->extack);
+	}
+	if (!err) {
+		info->attrs = attrs;
+		err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
+	}
+	if (err) {
+		/* Malformed: wipe everything; the extack offsets stay valid. */
+		memzero_explicit(genlmsg_data(info->genlhdr),
+				 genlmsg_len(info->genlhdr));
 		return err;
+	}
 	err = parse_sa_config(info, tb, &cfg);
 	if (err)
 		goto out_wipe;
@@ -429,6 +454,7 @@ static int nfesp_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
 	if (err)
 		return err;
+	wipe_keys(tb);	/* not used here, and never echoed */
 	mutex_lock(&nn->lock);
 	sa = find_sa(nn, info, tb);
 	if (IS_ERR(sa)) {
@@ -451,6 +477,7 @@ static int nfesp_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
 	if (err)
 		return err;
+	wipe_keys(tb);	/* not used here, and never echoed */
 	mutex_lock(&nn->lock);
 	sa = find_sa(nn, info, tb);
 	err = IS_ERR(sa) ? PTR_ERR(sa) : reply_sa(info, sa);
@@ -526,6 +553,7 @@ static int nfesp_nl_spi_alloc(struct sk_buff *skb, struct genl_info *info)
 	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
 	if (err)
 		return err;
+	wipe_keys(tb);	/* not used here, and never echoed */
 	nest = info->attrs[NFESP_A_SA];
 	if (!NEED(tb, nest, NFESP_SA_A_DST, "destination address"))
 		return -EINVAL;
@@ -1001,38 +1029,52 @@ err_free_msg:
  * SAs and policies describe who talks to whom.
  */
 static const struct genl_ops nfesp_ops[] = {
+	/* No policy: nfesp_nl_sa_new() parses the request itself. */
 	{ .cmd = NFESP_CMD_SA_NEW, .doit = nfesp_nl_sa_new,
 	  .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = NFESP_CMD_SA_DEL, .doit = nfesp_nl_sa_del,
-	  .flags = GENL_UNS_ADMIN_PERM },
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_SA_GET, .doit = nfesp_nl_sa_get,
-	  .dumpit = nfesp_nl_sa_dump, .flags = GENL_UNS_ADMIN_PERM },
+	  .dumpit = nfesp_nl_sa_dump, .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_SA_FLUSH, .doit = nfesp_nl_sa_flush,
-	  .flags = GENL_UNS_ADMIN_PERM },
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_SPI_ALLOC, .doit = nfesp_nl_spi_alloc,
-	  .flags = GENL_UNS_ADMIN_PERM },
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_POLICY_NEW, .doit = nfesp_nl_policy_new,
-	  .flags = GENL_UNS_ADMIN_PERM },
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_POLICY_DEL, .doit = nfesp_nl_policy_del,
-	  .flags = GENL_UNS_ADMIN_PERM },
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_POLICY_GET, .doit = nfesp_nl_policy_get,
-	  .dumpit = nfesp_nl_policy_dump, .flags = GENL_UNS_ADMIN_PERM },
+	  .dumpit = nfesp_nl_policy_dump, .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_POLICY_FLUSH, .doit = nfesp_nl_policy_flush,
-	  .flags = GENL_UNS_ADMIN_PERM },
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_STATS_GET, .doit = nfesp_nl_stats_get,
-	  .flags = GENL_UNS_ADMIN_PERM },
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 };
 
 static const struct genl_multicast_group nfesp_mcgrps[] = {
-	{ .name = NFESP_GENL_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+	{ .name = NFESP_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family nfesp_genl_family __ro_after_init = {
 	.name = NFESP_GENL_NAME,
 	.version = NFESP_GENL_VERSION,
-	.maxattr = NFESP_A_MAX,
-	.policy = nfesp_policy,
 	.netnsok = true,
+	/*
+	 * Commands before this one get no reject-all policy from the core when
+	 * they have none: SA_NEW validates its request itself, so that it can
+	 * wipe the keys of one it rejects before the error ack echoes it.
+	 */
+	.resv_start_op = NFESP_CMD_SA_NEW + 1,
 	/* Each namespace serialises on its own lock, not on genl_mutex. */
 	.parallel_ops = true,
 	.module = THIS_MODULE,

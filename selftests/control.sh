@@ -28,7 +28,6 @@ config() { $I show | grep -v '^\s*#'; }
 
 $I monitor >"$work/events" 2>&1 &
 monpid=$!
-wait_for 5 grep -qw nfesp /proc/net/genetlink 2>/dev/null
 
 check "sa add aes-gcm-128 tunnel" \
 	$I sa add spi 0x1000 src 192.0.2.1 dst 192.0.2.2 reqid 7 enc aes-gcm-128 key $K20
@@ -55,7 +54,7 @@ diag "$show"
 eq "sa show lists 5 SAs" 5 "$(grep -c '^sa add' <<<"$show")"
 check "show names each algorithm as given" \
 	grep -q "enc aes-gcm-128 key (hidden)" <<<"$show"
-eq "show never prints key bytes" 0 "$($I show; $I -j show) | grep -ciE '0102030405|aaaaaaaa|bbbbbbbb|0000000007' || true)"
+eq "show never prints key bytes" 0 "$({ $I show; $I -j show; } | grep -ciE '0102030405|aaaaaaaa|bbbbbbbb|0000000007')"
 check "sa get finds one SA" sh -c "$I sa get spi 0x1002 dst 192.0.2.2 | grep -q 'esn replay-window 4096 encap udp 4500 4500 lifetime soft bytes 1000000 lifetime hard bytes 2000000 lifetime hard seconds 3600'"
 
 check "policy add protect tunnel" \

@@ -134,6 +134,12 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* Events are unsolicited: they carry no sequence number of ours. */
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
+}
+
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct transaction *t = arg;
@@ -212,7 +218,6 @@ int nfesp_monitor(reply_fn fn, void *arg)
 	grp = genl_ctrl_resolve_grp(sock, NFESP_GENL_NAME, NFESP_GENL_MCGRP_EVENTS);
 	if (grp < 0)
 		return error("the kernel has no nfesp events group");
-	nl_socket_disable_seq_check(sock);
 	err = nl_socket_add_membership(sock, grp);
 	if (err)
 		return error("cannot join the events group: %s",
@@ -221,6 +226,7 @@ int nfesp_monitor(reply_fn fn, void *arg)
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb)
 		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
 	do {
 		err = nl_recvmsgs(sock, cb);

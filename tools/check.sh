@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check: build everything, run the host tests, then the selftests in a
+# VM on every bootable installed kernel. The last line is "N passed, N failed".
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+top=$PWD
+log=$top/build/check
+mkdir -p "$log"
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); echo "ok - $*"; }
+fail() { failed=$((failed + 1)); echo "not ok - $*"; }
+
+# Count a KTAP log's results: leaf lines, nested or not. A run that failed
+# without a failing leaf (a splat, a timeout, a crash) counts as one failure.
+count_ktap() {
+	local file=$1 rc=$2 what=$3 p f
+	p=$(grep -cE '^\s*ok [0-9]+ - ' "$file")
+	f=$(grep -cE '^\s*not ok [0-9]+ - ' "$file")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		fail "$what exited $rc (see $file)"
+	fi
+	echo "# $what: $p passed, $f failed"
+}
+
+echo "# building"
+if make -s tool >"$log/tool.log" 2>&1 && ! grep -q warning "$log/tool.log"; then
+	pass "ipsecctl builds without warnings"
+else
+	cat "$log/tool.log"; fail "ipsecctl builds without warnings"
+fi
+if make -s -C selftests >"$log/selftests-build.log" 2>&1 && ! grep -q warning "$log/selftests-build.log"; then
+	pass "selftests build without warnings"
+else
+	cat "$log/selftests-build.log"; fail "selftests build without warnings"
+fi
+kvers=$(ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||; s|/build||')
+for r in $kvers; do
+	rm -rf "build/$r/src"
+	if make -s modules KVER="$r" W=1 C=1 >"$log/module-$r.log" 2>&1 &&
+	   ! grep -qE 'warning|error' "$log/module-$r.log"; then
+		pass "module builds for $r, clean at W=1 and under sparse"
+	else
+		grep -E 'warning|error' "$log/module-$r.log" | head -20
+		fail "module builds for $r, clean at W=1 and under sparse"
+	fi
+done
+
+echo "# host tests"
+for t in tools/ipsecctl/tests/*.sh; do
+	bash "$t" >"$log/host-$(basename "$t").log" 2>&1
+	count_ktap "$log/host-$(basename "$t").log" $? "$t"
+done
+
+vms=$(tools/vm/run --list)
+[ -n "$vms" ] || fail "no bootable kernel installed (run tools/deps.sh)"
+for r in $vms; do
+	echo "# selftests in a VM on $r"
+	tools/vm/run -k "$r" -t 1500 -- selftests/run.sh >"$log/vm-$r.log" 2>&1
+	rc=$?
+	grep -E '^\s*(not )?ok |vm-run' "$log/vm-$r.log" | grep -vE '^\s*ok ' || true
+	count_ktap "$log/vm-$r.log" $rc "selftests on $r"
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

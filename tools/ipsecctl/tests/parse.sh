@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ipsecctl's grammar on the host, with -n (no kernel): what it accepts, and
+# for what it refuses, that it names the bad word and exits 1.
+
+source "$(dirname "$0")/../../../selftests/lib.sh"
+I=$IPSECCTL
+K20=0x0102030405060708090a0b0c0d0e0f1011121314
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '%s\n' "$K20" >"$tmp/k20"
+printf 'zz\n' >"$tmp/bad"
+
+good=(
+	"sa add spi 0x100 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20"
+	"sa add spi 256 src 2001:db8::1 dst 2001:db8::2 mode transport reqid 4 enc aes-gcm-256 key @$tmp/k20x"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc null auth hmac-sha256 authkey 0x$(printf '%064d' 1)"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-cbc-128 key 0x$(printf '%032d' 1) auth hmac-sha384 authkey 0x$(printf '%096d' 1) esn replay-window 0 encap udp 4500 4500 lifetime soft packets 10 lifetime hard packets 20"
+	"sa del spi 0xffffffff dst 192.0.2.2"
+	"spi alloc dst 192.0.2.1 range 0x100-0x1ff"
+	"policy add dir out from 10.0.0.0/8 to any proto tcp action discard"
+	"policy add dir in from any6 to 2001:db8::/32 port 1-1024 proto udp action protect mode transport reqid 1 priority 7"
+	"policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 2001:db8::1 peer 2001:db8::2"
+	"policy del id 3"
+	"show"
+)
+bad=(
+	"sa add spi 0 src 192.0.2.1 dst 192.0.2.2|SPI 0 is reserved"
+	"sa add spi 0x1g src 192.0.2.1 dst 192.0.2.2|SPI \"0x1g\" is not a number"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key 0x0102|key for aes-gcm-128 must be 20 bytes .* got 2"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key 0x012|odd number of hex digits"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key @$tmp/bad|not hex: unexpected 'z'"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key @$tmp/missing|cannot read key file"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key (hidden)|hidden in show output"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc des key 0x01|unknown enc \"des\""
+	"sa add spi 1 src 192.0.2.1 dst 2001:db8::2 enc aes-gcm-128 key $K20|must both be IPv4 or both IPv6"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-cbc-128 key 0x$(printf '%032d' 1)|needs auth"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 auth hmac-sha256 authkey 0x01|AEAD and takes no auth"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 replay-window 5000|replay-window 5000 is above 4096"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 encap udp 0 4500|encap source port 0 must be 1 to 65535"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 lifetime soon bytes 1|expected soft or hard"
+	"sa add spi 1 dst 192.0.2.300|\"192.0.2.300\" is not an IPv4 or IPv6 address"
+	"sa frob|unknown sa command \"frob\""
+	"policy add dir sideways from any to any action bypass|dir \"sideways\": expected out or in"
+	"policy add dir out from 10.0.0.1/8 to any action bypass|has host bits set"
+	"policy add dir out from 10.0.0.0/33 to any action bypass|must be 0 to 32"
+	"policy add dir out from 10.0.0.0/8 port 80 to any action bypass|ports need proto"
+	"policy add dir out from any to any proto tcp port 90-80 action bypass|runs backwards"
+	"policy add dir out from any to any proto tcp port 70000 action bypass|above 65535"
+	"policy add dir out from any to any action bypass reqid 3|only for action protect"
+	"policy add dir out from any to any action protect|tunnel mode needs local ADDR and peer ADDR"
+	"policy add dir out from any to any action protect mode transport local 192.0.2.1 peer 192.0.2.2|transport mode has no tunnel endpoints"
+	"policy add dir out from any to any6 action bypass|must both be IPv4 or both IPv6"
+	"policy add dir out from any to any proto bogus action bypass|unknown protocol \"bogus\""
+	"policy del id 2 dir out|either id N or a selector"
+	"frobnicate|unknown command \"frobnicate\""
+)
+ktap_plan $((${#good[@]} + ${#bad[@]} + 3))
+printf '%072d\n' 1 >"$tmp/k20x"
+for c in "${good[@]}"; do
+	# shellcheck disable=SC2086
+	check "accepts: $c" $I -n $c
+done
+for case in "${bad[@]}"; do
+	c=${case%%|*}
+	# shellcheck disable=SC2086
+	check_fails "refuses: $c" "^ipsecctl: .*${case#*|}" $I -n $c
+done
+printf 'show\n\n# a comment\nsa del spi 1 dst 192.0.2.1   # trailing comment\npolicy frob\n' >"$tmp/batch"
+check_fails "a batch file error names file and line" "$tmp/batch:5: unknown policy command" $I -n -f "$tmp/batch"
+check "help lists every command" sh -c "$I --help | grep -q 'spi alloc' && $I --help | grep -q monitor"
+out=$($I -n sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key 0x0102 2>&1)
+eq "an error never prints the key" 0 "$(grep -c 0102 <<<"$out")"
+ktap_finish
