@@ -56,7 +56,7 @@ check: deps
 	@tools/check.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@tools/demo.sh
 
 bench: deps

@@ -6,7 +6,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 30
+ktap_plan 31
 
 I=$IPSECCTL
 work=$(mktemp -d)
@@ -115,4 +115,15 @@ diag "added 10000 SAs in $(echo "$t1 - $t0" | bc) s"
 eq "10,000 SAs are dumped, each once" 10000 "$($I sa show | grep '^sa add' | awk '{print $4}' | sort -u | wc -l)"
 $I sa flush
 eq "flush leaves none" "sa-count	0" "$($I stats | grep sa-count)"
+
+# And 10,000 policies, dumped in match order across many messages.
+$I policy flush
+for i in $(seq 0 9999); do
+	printf 'policy add dir out from 10.%d.%d.0/24 to any action bypass priority %d\n' \
+		$((i / 256)) $((i % 256)) $((10000 - i))
+done >"$work/bulk-policies"
+$I -f "$work/bulk-policies"
+eq "10,000 policies are dumped, in priority order" "10000 1 10000" \
+	"$($I policy show | grep -o 'priority [0-9]*' | awk '{print $2}' | awk 'NR==1{f=$1} {n++; if ($1 < p) bad=1; p=$1} END{print n, f, (bad ? "unsorted" : p)}')"
+$I policy flush
 ktap_finish
