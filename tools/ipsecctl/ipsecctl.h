@@ -161,5 +161,6 @@ void policy_print(const struct policy *pol, const char *verb);
 int sa_dump(void);
 int policy_dump(void);
 int stats_dump(void);
+int show_listing(int (*dump)(void));
 
 #endif /* IPSECCTL_H */

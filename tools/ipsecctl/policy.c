@@ -425,16 +425,8 @@ int cmd_policy(struct args *a)
 		return error("policy %s takes no arguments, got \"%s\"", verb, a->argv[a->i]);
 	if (opt_dry_run && (!strcmp(verb, "show") || !strcmp(verb, "flush")))
 		return 0;
-	if (!strcmp(verb, "show") || !strcmp(verb, "list")) {
-		if (opt_json)
-			json_begin_object(NULL);
-		err = policy_dump();
-		if (opt_json) {
-			json_end_object();
-			json_finish();
-		}
-		return err;
-	}
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return show_listing(policy_dump);
 	if (!strcmp(verb, "flush")) {
 		err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_FLUSH, 0), NULL, NULL);
 		return err ? kernel_error("policy flush", err) : 0;

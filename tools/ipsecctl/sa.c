@@ -462,7 +462,7 @@ int sa_dump(void)
 	int err;
 
 	if (opt_json)
-		json_begin_array(opt_json ? "sas" : NULL);
+		json_begin_array("sas");
 	err = nfesp_transact(msg, print_reply, NULL);
 	if (opt_json)
 		json_end_array();
@@ -509,20 +509,8 @@ int cmd_sa(struct args *a)
 		return sa_change(a, NFESP_CMD_SA_GET, false, "sa get");
 	if (a->i < a->argc)
 		return error("sa %s takes no arguments, got \"%s\"", verb, a->argv[a->i]);
-	if (!strcmp(verb, "show") || !strcmp(verb, "list")) {
-		int err;
-
-		if (opt_dry_run)
-			return 0;
-		if (opt_json)
-			json_begin_object(NULL);
-		err = sa_dump();
-		if (opt_json) {
-			json_end_object();
-			json_finish();
-		}
-		return err;
-	}
+	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
+		return show_listing(sa_dump);
 	if (!strcmp(verb, "flush")) {
 		int err;
 

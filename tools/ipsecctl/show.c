@@ -58,22 +58,28 @@ int stats_dump(void)
 	return err ? kernel_error("stats", err) : 0;
 }
 
-int cmd_stats(struct args *a)
+/* One listing, as a JSON object with -j. */
+int show_listing(int (*dump)(void))
 {
 	int err;
 
-	if (a->i < a->argc)
-		return error("stats takes no arguments, got \"%s\"", a->argv[a->i]);
 	if (opt_dry_run)
 		return 0;
 	if (opt_json)
 		json_begin_object(NULL);
-	err = stats_dump();
+	err = dump();
 	if (opt_json) {
 		json_end_object();
 		json_finish();
 	}
 	return err;
+}
+
+int cmd_stats(struct args *a)
+{
+	if (a->i < a->argc)
+		return error("stats takes no arguments, got \"%s\"", a->argv[a->i]);
+	return show_listing(stats_dump);
 }
 
 int cmd_show(struct args *a)
