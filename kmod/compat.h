@@ -31,7 +31,12 @@
 #define nfesp_crypto_data(data) ((data)->data)
 #endif
 
-/* 6.1 has genl_dumpit_info(cb)->attrs; 6.12 has genl_info_dump(cb)->attrs. */
+/*
+ * genl_split_ops arrived in 6.2; nfesp declares full struct genl_ops, which
+ * both kernels take, so it needs no shim.
+ *
+ * 6.1 has genl_dumpit_info(cb)->attrs; 6.12 has genl_info_dump(cb)->attrs.
+ */
 #ifdef NFESP_HAVE_GENL_INFO_DUMP
 #define nfesp_dump_attrs(cb) (genl_info_dump(cb)->attrs)
 #else
