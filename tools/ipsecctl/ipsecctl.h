@@ -110,6 +110,7 @@ int parse_u32(const char *s, const char *what, uint32_t *out);
 int parse_u64(const char *s, const char *what, uint64_t *out);
 int parse_spi(const char *s, uint32_t *out);
 int parse_port_range(const char *s, uint16_t *min, uint16_t *max);
+int parse_mode(const char *s, int *mode);
 int parse_proto(const char *s, int *proto);
 int parse_key(const char *s, const char *what, uint8_t *key, size_t *len);
 const char *addr_str(const struct addr *a, char *buf, size_t len);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
+#include <linux/nfesp.h>
 #include "ipsecctl.h"
 
 static const char *error_context;
@@ -164,6 +165,17 @@ int parse_port_range(const char *s, uint16_t *min, uint16_t *max)
 		return error("port range \"%s\" runs backwards", s);
 	*min = a;
 	*max = b;
+	return 0;
+}
+
+int parse_mode(const char *s, int *mode)
+{
+	if (!strcmp(s, "tunnel"))
+		*mode = NFESP_MODE_TUNNEL;
+	else if (!strcmp(s, "transport"))
+		*mode = NFESP_MODE_TRANSPORT;
+	else
+		return error("mode \"%s\": expected tunnel or transport", s);
 	return 0;
 }
 

@@ -127,14 +127,8 @@ static int policy_parse(struct args *a, struct policy *p, bool for_add)
 				return -1;
 			p->action = r;
 		} else if (!strcmp(w, "mode") && for_add) {
-			if (!(v = next_word(a, "mode")))
+			if (!(v = next_word(a, "mode")) || parse_mode(v, &p->mode))
 				return -1;
-			if (!strcmp(v, "tunnel"))
-				p->mode = NFESP_MODE_TUNNEL;
-			else if (!strcmp(v, "transport"))
-				p->mode = NFESP_MODE_TRANSPORT;
-			else
-				return error("mode \"%s\": expected tunnel or transport", v);
 			p->has_mode = true;
 		} else if ((!strcmp(w, "local") || !strcmp(w, "peer")) && for_add) {
 			if (!(v = next_word(a, w[0] == 'l' ? "local ADDR" : "peer ADDR")) ||

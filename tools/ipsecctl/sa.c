@@ -118,14 +118,8 @@ static int sa_parse(struct args *a, struct sa *sa, bool full)
 			if (!(v = next_word(a, "src address")) || parse_addr(v, &sa->src))
 				return -1;
 		} else if (!strcmp(w, "mode")) {
-			if (!(v = next_word(a, "mode")))
+			if (!(v = next_word(a, "mode")) || parse_mode(v, &sa->mode))
 				return -1;
-			if (!strcmp(v, "tunnel"))
-				sa->mode = NFESP_MODE_TUNNEL;
-			else if (!strcmp(v, "transport"))
-				sa->mode = NFESP_MODE_TRANSPORT;
-			else
-				return error("mode \"%s\": expected tunnel or transport", v);
 		} else if (!strcmp(w, "reqid")) {
 			if (!(v = next_word(a, "reqid")) || parse_u32(v, "reqid", &sa->reqid))
 				return -1;
