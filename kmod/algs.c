@@ -21,17 +21,17 @@ static const struct nfesp_algo algos[] = {
 	{ NFESP_ENC_AES_GCM_16, 0, "rfc4106(gcm(aes))", 16, 8, 4 },
 	{ NFESP_ENC_CHACHA20_POLY1305, 0, "rfc7539esp(chacha20,poly1305)", 16, 8, 4 },
 	{ NFESP_ENC_AES_CBC, NFESP_AUTH_HMAC_SHA2_256_128,
-	  "authenc(hmac(sha256),cbc(aes))", 16, 16, 16 },
+	  "authenc(hmac(sha256),cbc(aes))", 16, 16, 16, "authencesn(hmac(sha256),cbc(aes))" },
 	{ NFESP_ENC_AES_CBC, NFESP_AUTH_HMAC_SHA2_384_192,
-	  "authenc(hmac(sha384),cbc(aes))", 24, 16, 16 },
+	  "authenc(hmac(sha384),cbc(aes))", 24, 16, 16, "authencesn(hmac(sha384),cbc(aes))" },
 	{ NFESP_ENC_AES_CBC, NFESP_AUTH_HMAC_SHA2_512_256,
-	  "authenc(hmac(sha512),cbc(aes))", 32, 16, 16 },
+	  "authenc(hmac(sha512),cbc(aes))", 32, 16, 16, "authencesn(hmac(sha512),cbc(aes))" },
 	{ NFESP_ENC_NULL, NFESP_AUTH_HMAC_SHA2_256_128,
-	  "authenc(hmac(sha256),ecb(cipher_null))", 16, 0, 4 },
+	  "authenc(hmac(sha256),ecb(cipher_null))", 16, 0, 4, "authencesn(hmac(sha256),ecb(cipher_null))" },
 	{ NFESP_ENC_NULL, NFESP_AUTH_HMAC_SHA2_384_192,
-	  "authenc(hmac(sha384),ecb(cipher_null))", 24, 0, 4 },
+	  "authenc(hmac(sha384),ecb(cipher_null))", 24, 0, 4, "authencesn(hmac(sha384),ecb(cipher_null))" },
 	{ NFESP_ENC_NULL, NFESP_AUTH_HMAC_SHA2_512_256,
-	  "authenc(hmac(sha512),ecb(cipher_null))", 32, 0, 4 },
+	  "authenc(hmac(sha512),ecb(cipher_null))", 32, 0, 4, "authencesn(hmac(sha512),ecb(cipher_null))" },
 };
 
 static bool enc_is_aead(u16 enc)
@@ -165,10 +165,13 @@ static int set_authenc_key(struct crypto_aead *aead, const struct nfesp_keys *ke
 }
 
 struct crypto_aead *nfesp_algo_new_aead(const struct nfesp_algo *algo,
-					const struct nfesp_keys *keys,
+					const struct nfesp_keys *keys, bool esn,
 					struct netlink_ext_ack *extack)
 {
-	const char *name = keys->driver ?: algo->cra_name;
+	/* With ESN, HMAC must cover the high sequence bits: authencesn. */
+	const char *cra_name = esn && algo->cra_name_esn ? algo->cra_name_esn
+							 : algo->cra_name;
+	const char *name = keys->driver ?: cra_name;
 	struct crypto_aead *aead;
 	int err;
 
@@ -179,11 +182,11 @@ struct crypto_aead *nfesp_algo_new_aead(const struct nfesp_algo *algo,
 		return aead;
 	}
 	if (keys->driver &&
-	    strcmp(crypto_tfm_alg_name(crypto_aead_tfm(aead)), algo->cra_name)) {
+	    strcmp(crypto_tfm_alg_name(crypto_aead_tfm(aead)), cra_name)) {
 		nfesp_err_fmt(extack, "crypto driver implements another algorithm",
 			      ": \"%s\" is %s, not %s", name,
 			      crypto_tfm_alg_name(crypto_aead_tfm(aead)),
-			      algo->cra_name);
+			      cra_name);
 		err = -EINVAL;
 		goto err_free_aead;
 	}

@@ -15,6 +15,7 @@ struct nfesp_algo {
 	unsigned int icv_len;
 	unsigned int iv_len;
 	unsigned int block_size;
+	const char *cra_name_esn;	/* with ESN, if it differs */
 };
 
 struct nfesp_keys {
@@ -32,7 +33,7 @@ const struct nfesp_algo *nfesp_algo_find(u16 enc, u16 auth,
 int nfesp_algo_check_keys(const struct nfesp_keys *keys,
 			  struct netlink_ext_ack *extack);
 struct crypto_aead *nfesp_algo_new_aead(const struct nfesp_algo *algo,
-					const struct nfesp_keys *keys,
+					const struct nfesp_keys *keys, bool esn,
 					struct netlink_ext_ack *extack);
 
 #endif /* _NFESP_ALGS_H */

@@ -55,4 +55,20 @@
 #define nfesp_err_fmt(extack, msg, detail, ...) NL_SET_ERR_MSG_MOD(extack, msg)
 #endif
 
+/*
+ * 6.12 made "cannot change namespace" and "lockless xmit" device bits
+ * (netns_local, lltx) out of the NETIF_F_NETNS_LOCAL and NETIF_F_LLTX
+ * features.
+ */
+#ifdef NFESP_HAVE_DEV_NETNS_LOCAL
+#define nfesp_dev_set_netns_local(dev) ((dev)->netns_local = true)
+#else
+#define nfesp_dev_set_netns_local(dev) ((dev)->features |= NETIF_F_NETNS_LOCAL)
+#endif
+#ifdef NFESP_HAVE_DEV_LLTX
+#define nfesp_dev_set_lltx(dev) ((dev)->lltx = true)
+#else
+#define nfesp_dev_set_lltx(dev) ((dev)->features |= NETIF_F_LLTX)
+#endif
+
 #endif /* _NFESP_COMPAT_H */

@@ -4,6 +4,7 @@
  * listens in the namespace, so a busy control plane pays nothing for them.
  */
 
+#include "datapath.h"
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
@@ -70,5 +71,62 @@ void nfesp_event_flush(struct nfesp_net *nn, u8 cmd)
 		return;
 	}
 	genlmsg_end(skb, hdr);
+	multicast(nn, skb);
+}
+
+/*
+ * ACQUIRE, from the packet path: the policy, and the packet's addresses,
+ * protocol and ports in NFESP_A_ACQUIRE.
+ */
+void nfesp_event_acquire(struct nfesp_net *nn, const struct nfesp_policy *pol,
+			 const struct nfesp_flow *fl)
+{
+	struct nlattr *nest;
+	struct sk_buff *skb;
+
+	if (!listening(nn))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto err_count;
+	if (nfesp_nl_fill_policy(skb, pol, 0, 0, 0, NFESP_CMD_ACQUIRE, NULL))
+		goto err_free;
+	nest = nla_nest_start(skb, NFESP_A_ACQUIRE);
+	if (!nest ||
+	    nfesp_addr_put(skb, NFESP_POL_A_SRC, &fl->src, fl->family) ||
+	    nfesp_addr_put(skb, NFESP_POL_A_DST, &fl->dst, fl->family) ||
+	    nla_put_u8(skb, NFESP_POL_A_PROTO, fl->proto) ||
+	    (fl->has_ports &&
+	     (nla_put_u16(skb, NFESP_POL_A_SPORT_MIN, ntohs(fl->sport)) ||
+	      nla_put_u16(skb, NFESP_POL_A_DPORT_MIN, ntohs(fl->dport)))))
+		goto err_free;
+	nla_nest_end(skb, nest);
+	nlmsg_end(skb, nlmsg_hdr(skb));
+	genlmsg_multicast_netns(&nfesp_genl_family, nn->net, skb, 0,
+				NFESP_MCGRP_EVENTS_IDX, GFP_ATOMIC);
+	return;
+
+err_free:
+	kfree_skb(skb);
+err_count:
+	nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
+}
+
+/* EXPIRE: @sa reached a soft or a hard lifetime limit. */
+void nfesp_event_expire(struct nfesp_net *nn, const struct nfesp_sa *sa, bool hard)
+{
+	struct sk_buff *skb;
+
+	if (!listening(nn))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	if (nfesp_nl_fill_sa(skb, sa, 0, 0, 0, NFESP_CMD_EXPIRE, NULL) ||
+	    (hard && nla_put_flag(skb, NFESP_A_EXPIRE_HARD))) {
+		kfree_skb(skb);
+		return;
+	}
+	nlmsg_end(skb, nlmsg_hdr(skb));
 	multicast(nn, skb);
 }

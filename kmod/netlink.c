@@ -12,6 +12,7 @@
 #include <uapi/linux/nfesp.h>
 #include "compat.h"
 #include "netlink.h"
+#include "datapath.h"
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"
@@ -313,7 +314,8 @@ static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 	    nfesp_addr_put(skb, NFESP_SA_A_SRC, &sa->src, k->family) ||
 	    nfesp_addr_put(skb, NFESP_SA_A_DST, &k->dst, k->family) ||
 	    nla_put_u8(skb, NFESP_SA_A_PROTO, k->proto) ||
-	    nla_put_u32(skb, NFESP_SA_A_FLAGS, sa->flags) ||
+	    nla_put_u32(skb, NFESP_SA_A_FLAGS, sa->flags |
+			(test_bit(NFESP_SA_S_SOFT, &sa->state) ? NFESP_SA_F_EXPIRED_SOFT : 0)) ||
 	    nla_put_u32(skb, NFESP_SA_A_INDEX, sa->index) ||
 	    nla_put_u64_64bit(skb, NFESP_SA_A_ADD_TIME, sa->add_time, NFESP_SA_A_PAD))
 		return -EMSGSIZE;
@@ -414,10 +416,12 @@ static int nfesp_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
 		goto out_wipe;
 	mutex_lock(&nn->lock);
 	sa = nfesp_sa_create(nn, &cfg, info->extack);
-	if (IS_ERR(sa))
+	if (IS_ERR(sa)) {
 		err = PTR_ERR(sa);
-	else
+	} else {
 		nfesp_event_sa(nn, sa, NFESP_CMD_SA_NEW);
+		nfesp_acquire_release(nn, sa->reqid);
+	}
 	mutex_unlock(&nn->lock);
 out_wipe:
 	wipe_keys(tb);
@@ -870,6 +874,9 @@ static int nfesp_nl_policy_new(struct sk_buff *skb, struct genl_info *info)
 	pol = nfesp_policy_create(nn, &cfg, info->extack);
 	if (IS_ERR(pol)) {
 		err = PTR_ERR(pol);
+	} else if ((err = nfesp_hooks_update(nn))) {
+		NL_SET_ERR_MSG_MOD(info->extack, "cannot register the netfilter hooks");
+		nfesp_policy_unlink(nn, pol);
 	} else {
 		nfesp_event_policy(nn, pol, NFESP_CMD_POLICY_NEW);
 		/* The id is the handle for deleting it; failing to tell it is harmless. */
@@ -927,6 +934,7 @@ static int nfesp_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		nfesp_event_policy(nn, pol, NFESP_CMD_POLICY_DEL);
 		nfesp_policy_unlink(nn, pol);
+		nfesp_hooks_update(nn);
 	}
 	mutex_unlock(&nn->lock);
 	return err;
@@ -982,6 +990,7 @@ static int nfesp_nl_policy_flush(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&nn->lock);
 	nfesp_policy_flush(nn);
+	nfesp_hooks_update(nn);
 	nfesp_event_flush(nn, NFESP_CMD_POLICY_FLUSH);
 	mutex_unlock(&nn->lock);
 	return 0;

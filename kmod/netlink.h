@@ -24,5 +24,9 @@ int nfesp_nl_fill_policy(struct sk_buff *skb, const struct nfesp_policy *pol,
 void nfesp_event_sa(struct nfesp_net *nn, const struct nfesp_sa *sa, u8 cmd);
 void nfesp_event_policy(struct nfesp_net *nn, const struct nfesp_policy *pol, u8 cmd);
 void nfesp_event_flush(struct nfesp_net *nn, u8 cmd);
+struct nfesp_flow;
+void nfesp_event_acquire(struct nfesp_net *nn, const struct nfesp_policy *pol,
+			 const struct nfesp_flow *fl);
+void nfesp_event_expire(struct nfesp_net *nn, const struct nfesp_sa *sa, bool hard);
 
 #endif /* _NFESP_NETLINK_H */

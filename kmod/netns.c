@@ -3,6 +3,7 @@
 
 #include <linux/slab.h>
 #include <net/netns/generic.h>
+#include "datapath.h"
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"
@@ -40,8 +41,13 @@ static int __net_init nfesp_net_init(struct net *net)
 	err = nfesp_spd_init(nn);
 	if (err)
 		goto err_destroy_sad;
+	err = nfesp_device_create(nn);
+	if (err)
+		goto err_destroy_spd;
 	return 0;
 
+err_destroy_spd:
+	nfesp_spd_destroy(nn);
 err_destroy_sad:
 	nfesp_sad_destroy(nn);
 err_free_stats:
@@ -53,8 +59,18 @@ static void __net_exit nfesp_net_exit(struct net *net)
 {
 	struct nfesp_net *nn = nfesp_net(net);
 
+	/*
+	 * No packet may enter nfesp once the hooks are gone; then wait for
+	 * those in crypto, whose completions still use the SAs, the device and
+	 * the counters.
+	 */
+	mutex_lock(&nn->lock);
+	nfesp_hooks_disable(nn);
+	mutex_unlock(&nn->lock);
+	nfesp_inflight_drain(nn);
 	nfesp_spd_destroy(nn);
 	nfesp_sad_destroy(nn);
+	nfesp_device_destroy(nn);
 	free_percpu(nn->stats);
 }
 
@@ -67,10 +83,11 @@ static struct pernet_operations nfesp_net_ops = {
 
 int nfesp_netns_init(void)
 {
-	return register_pernet_subsys(&nfesp_net_ops);
+	/* A device: torn down before the core's default_device_exit. */
+	return register_pernet_device(&nfesp_net_ops);
 }
 
 void nfesp_netns_uninit(void)
 {
-	unregister_pernet_subsys(&nfesp_net_ops);
+	unregister_pernet_device(&nfesp_net_ops);
 }

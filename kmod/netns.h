@@ -33,6 +33,9 @@ struct nfesp_net {
 	unsigned int sa_count;
 	/* Bumped on every change so that dumps can tell they were interrupted. */
 	unsigned int sad_gen;
+	/* Outbound candidates, by (reqid, family, mode, destination). */
+	struct rhltable sa_out;
+	u64 sa_gen;
 	/* SPIs reserved by NFESP_CMD_SPI_ALLOC, oldest first. */
 	struct list_head larval_list;
 	struct delayed_work larval_work;
@@ -47,7 +50,16 @@ struct nfesp_net {
 	u64 policy_seq;
 
 	struct nfesp_net_stats __percpu *stats;
+
+	/* The packet path. Hooks are registered only while policies exist. */
+	bool hooks_on;			/* under lock */
+	atomic_t inflight;		/* packets in crypto */
+	struct net_device *dev;		/* nfesp0: decrypted traffic enters here */
+	atomic_t held;			/* packets held for acquires */
 };
+
+#define NFESP_MAX_HELD		1024	/* per namespace */
+#define NFESP_MAX_HELD_POLICY	32
 
 struct nfesp_net *nfesp_net(const struct net *net);
 

@@ -8,6 +8,8 @@
 
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
+#include "datapath.h"
 #include "netns.h"
 #include "policy.h"
 
@@ -38,6 +40,47 @@ void nfesp_policy_stats_read(const struct nfesp_policy *pol,
 		st->packets += p->packets;
 		st->bytes += p->bytes;
 	}
+}
+
+static bool prefix_match(const union nfesp_addr *a, const union nfesp_addr *p,
+			 u8 plen, u8 family)
+{
+	if (family == AF_INET)
+		return !plen || !((a->ip4 ^ p->ip4) & htonl(~0U << (32 - plen)));
+	return ipv6_prefix_equal(&a->ip6, &p->ip6, plen);
+}
+
+static bool port_match(bool known, __be16 port, u16 min, u16 max)
+{
+	if (!min && max == U16_MAX)
+		return true;
+	return known && ntohs(port) >= min && ntohs(port) <= max;
+}
+
+static bool selector_match(const struct nfesp_selector *sel, u8 dir,
+			   const struct nfesp_flow *fl)
+{
+	return sel->dir == dir && sel->family == fl->family &&
+	       (!sel->proto || sel->proto == fl->proto) &&
+	       prefix_match(&fl->src, &sel->src, sel->src_plen, fl->family) &&
+	       prefix_match(&fl->dst, &sel->dst, sel->dst_plen, fl->family) &&
+	       port_match(fl->has_ports, fl->sport, sel->sport_min, sel->sport_max) &&
+	       port_match(fl->has_ports, fl->dport, sel->dport_min, sel->dport_max);
+}
+
+/*
+ * Packet path, under RCU (netfilter hooks hold it): the first policy in
+ * match order whose selector covers the packet.
+ */
+struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
+				      const struct nfesp_flow *fl)
+{
+	struct nfesp_policy *pol;
+
+	list_for_each_entry_rcu(pol, &nn->spd, node)
+		if (selector_match(&pol->sel, dir, fl))
+			return pol;
+	return NULL;
 }
 
 struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
@@ -92,6 +135,8 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 	pol->local = cfg->local;
 	pol->peer = cfg->peer;
 	pol->reqid = cfg->reqid;
+	pol->nn = nn;
+	nfesp_acquire_init_policy(pol);
 
 	err = rhashtable_lookup_insert_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
 	if (err) {
@@ -132,6 +177,7 @@ void nfesp_policy_unlink(struct nfesp_net *nn, struct nfesp_policy *pol)
 	xa_erase(&nn->policy_by_id, pol->id);
 	nn->policy_count--;
 	nn->spd_gen++;
+	nfesp_acquire_flush_policy(nn, pol);
 	pr_debug("policy %u destroyed\n", pol->id);
 	call_rcu(&pol->rcu, policy_free_rcu);
 }

@@ -4,6 +4,8 @@
 #define _NFESP_POLICY_H
 
 #include <linux/rculist.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
 #include <linux/rhashtable-types.h>
 #include "addr.h"
 
@@ -48,6 +50,13 @@ struct nfesp_policy {
 	u32 reqid;
 	struct nfesp_policy_stats __percpu *stats;
 	struct rcu_head rcu;
+
+	/* Acquire: packets held until an SA arrives; held.lock guards all. */
+	struct nfesp_net *nn;
+	struct sk_buff_head held;
+	struct timer_list acq_timer;
+	bool acq_pending;		/* an ACQUIRE was sent and is unanswered */
+	bool dead;			/* unlinked: hold nothing more */
 };
 
 struct nfesp_policy_config {
@@ -71,6 +80,9 @@ struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
 					      const struct nfesp_selector *sel);
 void nfesp_policy_unlink(struct nfesp_net *nn, struct nfesp_policy *pol);
 void nfesp_policy_flush(struct nfesp_net *nn);
+struct nfesp_flow;
+struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
+				      const struct nfesp_flow *fl);
 void nfesp_policy_stats_read(const struct nfesp_policy *pol,
 			     struct nfesp_policy_stats *st);
 

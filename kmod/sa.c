@@ -16,8 +16,10 @@
 #include "compat.h"
 #include "netns.h"
 #include "sa.h"
+#include "datapath.h"
 
 static struct workqueue_struct *sa_free_wq;
+struct workqueue_struct *nfesp_life_wq;
 
 static const struct rhashtable_params sad_params = {
 	.head_offset = offsetof(struct nfesp_sa, node),
@@ -26,15 +28,28 @@ static const struct rhashtable_params sad_params = {
 	.automatic_shrinking = true,
 };
 
+static const struct rhashtable_params sa_out_params = {
+	.head_offset = offsetof(struct nfesp_sa, out_node),
+	.key_offset = offsetof(struct nfesp_sa, okey),
+	.key_len = sizeof(struct nfesp_sa_okey),
+	.automatic_shrinking = true,
+};
+
 static void sa_free_work(struct work_struct *work)
 {
 	struct nfesp_sa *sa = container_of(to_rcu_work(work), struct nfesp_sa,
 					   free_work);
 
+	/* Every packet in crypto held a reference, so none is left. */
+	WARN_ON_ONCE(atomic_read(&sa->inflight));
+	nfesp_lifetime_stop(sa);
 	pr_debug("SA %u (spi 0x%08x) destroyed\n", sa->index, ntohl(sa->key.spi));
 	/* crypto_free_aead() wipes the transform, and with it the keys. */
 	if (sa->aead)
 		crypto_free_aead(sa->aead);
+	nfesp_replay_destroy(&sa->replay);
+	dst_cache_destroy(&sa->dst_cache);
+	memzero_explicit(sa->salt, sizeof(sa->salt));
 	free_percpu(sa->stats);
 	kfree(sa->driver);
 	kfree(sa);
@@ -66,6 +81,28 @@ struct nfesp_sa *nfesp_sa_lookup(struct nfesp_net *nn,
 		sa = NULL;
 	rcu_read_unlock();
 	return sa;
+}
+
+/*
+ * Packet path: the newest usable SA for a protect policy, referenced, or
+ * NULL. Make-before-break: while a rekey overlaps, the new SA wins.
+ */
+struct nfesp_sa *nfesp_sa_lookup_out(struct nfesp_net *nn,
+				     const struct nfesp_sa_okey *okey)
+{
+	struct nfesp_sa *sa, *best = NULL;
+	struct rhlist_head *list, *pos;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&nn->sa_out, okey, sa_out_params);
+	rhl_for_each_entry_rcu(sa, pos, list, out_node) {
+		if (nfesp_sa_usable(sa) && (!best || sa->gen > best->gen))
+			best = sa;
+	}
+	if (best && !kref_get_unless_zero(&best->refcount))
+		best = NULL;
+	rcu_read_unlock();
+	return best;
 }
 
 struct nfesp_sa *nfesp_sa_find_locked(struct nfesp_net *nn,
@@ -108,6 +145,9 @@ static struct nfesp_sa *sa_alloc(const struct nfesp_sa_key *key)
 	sa->key = *key;
 	kref_init(&sa->refcount);
 	INIT_LIST_HEAD(&sa->larval_node);
+	atomic_set(&sa->inflight, 0);
+	nfesp_lifetime_init(sa);
+	atomic64_set(&sa->seq_out, 0);
 	sa->add_time = ktime_get_boottime_seconds();
 	return sa;
 }
@@ -140,6 +180,17 @@ static int sa_link(struct nfesp_net *nn, struct nfesp_sa *sa,
 			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
 		return err;
 	}
+	if (!nfesp_sa_is_larval(sa)) {
+		err = rhltable_insert(&nn->sa_out, &sa->out_node, sa_out_params);
+		if (err) {
+			rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
+			xa_erase(&nn->sa_by_index, sa->index);
+			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
+			return err;
+		}
+		sa->gen = ++nn->sa_gen;
+	}
+	sa->nn = nn;
 	nn->sa_count++;
 	nn->sad_gen++;
 	pr_debug("SA %u (spi 0x%08x) created\n", sa->index, ntohl(sa->key.spi));
@@ -150,11 +201,17 @@ void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
 {
 	lockdep_assert_held(&nn->lock);
 
+	set_bit(NFESP_SA_S_DEAD, &sa->state);
 	rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
+	if (!nfesp_sa_is_larval(sa))
+		rhltable_remove(&nn->sa_out, &sa->out_node, sa_out_params);
 	xa_erase(&nn->sa_by_index, sa->index);
 	list_del_init(&sa->larval_node);
 	nn->sa_count--;
 	nn->sad_gen++;
+	/* The lifetime work holds its own reference while it is queued. */
+	if (cancel_delayed_work(&sa->life_work))
+		nfesp_sa_put(sa);
 	nfesp_sa_put(sa);
 }
 
@@ -197,6 +254,20 @@ struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
 	sa->enc_key_len = cfg->keys.enc_key_len;
 	sa->auth_alg = cfg->keys.auth;
 	sa->algo = algo;
+	sa->okey.reqid = cfg->reqid;
+	sa->okey.family = cfg->key.family;
+	sa->okey.mode = cfg->mode;
+	sa->okey.dst = cfg->key.dst;
+	get_random_bytes(sa->salt, sizeof(sa->salt));
+	err = nfesp_replay_init(&sa->replay, cfg->replay_window,
+				cfg->flags & NFESP_SA_F_ESN);
+	if (err)
+		goto err_put_sa;
+	if (cfg->mode == NFESP_MODE_TUNNEL) {
+		err = dst_cache_init(&sa->dst_cache, GFP_KERNEL_ACCOUNT);
+		if (err)
+			goto err_put_sa;
+	}
 	if (cfg->keys.driver) {
 		sa->driver = kstrdup(cfg->keys.driver, GFP_KERNEL_ACCOUNT);
 		if (!sa->driver) {
@@ -204,7 +275,8 @@ struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
 			goto err_put_sa;
 		}
 	}
-	sa->aead = nfesp_algo_new_aead(algo, &cfg->keys, extack);
+	sa->aead = nfesp_algo_new_aead(algo, &cfg->keys,
+				       cfg->flags & NFESP_SA_F_ESN, extack);
 	if (IS_ERR(sa->aead)) {
 		err = PTR_ERR(sa->aead);
 		sa->aead = NULL;
@@ -217,6 +289,7 @@ struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
 	err = sa_link(nn, sa, extack);
 	if (err)
 		goto err_put_sa;
+	nfesp_lifetime_start(sa);
 	return sa;
 
 err_put_sa:
@@ -324,6 +397,11 @@ int nfesp_sad_init(struct nfesp_net *nn)
 	err = rhashtable_init(&nn->sad, &sad_params);
 	if (err)
 		return err;
+	err = rhltable_init(&nn->sa_out, &sa_out_params);
+	if (err) {
+		rhashtable_destroy(&nn->sad);
+		return err;
+	}
 	xa_init_flags(&nn->sa_by_index, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&nn->larval_list);
 	INIT_DELAYED_WORK(&nn->larval_work, larval_expire_work);
@@ -337,6 +415,9 @@ void nfesp_sad_destroy(struct nfesp_net *nn)
 	mutex_unlock(&nn->lock);
 	/* Flushing emptied the larval list, so the work cannot re-arm. */
 	cancel_delayed_work_sync(&nn->larval_work);
+	/* Lifetime work queued before the flush finds its SA dead. */
+	flush_workqueue(nfesp_life_wq);
+	rhltable_destroy(&nn->sa_out);
 	rhashtable_destroy(&nn->sad);
 	xa_destroy(&nn->sa_by_index);
 }
@@ -344,12 +425,20 @@ void nfesp_sad_destroy(struct nfesp_net *nn)
 int nfesp_sa_init(void)
 {
 	sa_free_wq = alloc_workqueue("nfesp_sa_free", WQ_UNBOUND, 0);
-	return sa_free_wq ? 0 : -ENOMEM;
+	if (!sa_free_wq)
+		return -ENOMEM;
+	nfesp_life_wq = alloc_workqueue("nfesp_lifetime", WQ_UNBOUND, 0);
+	if (!nfesp_life_wq) {
+		destroy_workqueue(sa_free_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Called after every namespace is gone: waits for the last SA to be freed. */
 void nfesp_sa_uninit(void)
 {
+	destroy_workqueue(nfesp_life_wq);
 	rcu_barrier();
 	destroy_workqueue(sa_free_wq);
 }

@@ -7,8 +7,10 @@
 #include <linux/rhashtable.h>
 #include <linux/workqueue.h>
 #include <crypto/aead.h>
+#include <net/dst_cache.h>
 #include "addr.h"
 #include "algs.h"
+#include "replay.h"
 
 struct nfesp_net;
 
@@ -19,6 +21,22 @@ struct nfesp_sa_key {
 	u8 family;
 	u16 zero;		/* padding, always 0: the key is compared as bytes */
 	union nfesp_addr dst;
+};
+
+/* How outbound SAs are found for a protect policy. */
+struct nfesp_sa_okey {
+	u32 reqid;
+	u8 family;
+	u8 mode;
+	u16 zero;
+	union nfesp_addr dst;
+};
+
+/* sa->state bits */
+enum {
+	NFESP_SA_S_DEAD,	/* unlinked from the SAD */
+	NFESP_SA_S_SOFT,	/* a soft limit was reached */
+	NFESP_SA_S_HARD,	/* a hard limit was reached: unusable */
 };
 
 struct nfesp_lifetime {
@@ -67,6 +85,24 @@ struct nfesp_sa {
 
 	struct nfesp_sa_stats __percpu *stats;
 	struct rcu_work free_work;
+
+	/* The packet path. */
+	struct nfesp_net *nn;
+	struct rhlist_head out_node;	/* in nn->sa_out, by okey */
+	struct nfesp_sa_okey okey;
+	u64 gen;			/* newer SAs are preferred */
+	unsigned long state;		/* NFESP_SA_S_* */
+	atomic64_t seq_out;		/* last sequence number sent */
+	u8 salt[8];			/* seqiv: IV = sequence ^ salt */
+	struct nfesp_replay replay;
+	struct dst_cache dst_cache;	/* tunnel mode: route to the peer */
+	atomic_t inflight;		/* packets in crypto */
+
+	/* Lifetimes: use so far, and the work that reports and enforces them. */
+	bool has_limits;
+	atomic64_t lt_bytes;
+	atomic64_t lt_packets;
+	struct delayed_work life_work;
 };
 
 /* What NFESP_CMD_SA_NEW asks for, parsed and checked. */
@@ -83,6 +119,8 @@ struct nfesp_sa_config {
 	struct nfesp_lifetime hard;
 	struct nfesp_keys keys;	/* wiped by the caller */
 };
+
+extern struct workqueue_struct *nfesp_life_wq;
 
 int nfesp_sa_init(void);
 void nfesp_sa_uninit(void);
@@ -101,6 +139,8 @@ struct nfesp_sa *nfesp_sa_find_locked(struct nfesp_net *nn,
 				      const struct nfesp_sa_key *key);
 struct nfesp_sa *nfesp_sa_lookup(struct nfesp_net *nn,
 				 const struct nfesp_sa_key *key);
+struct nfesp_sa *nfesp_sa_lookup_out(struct nfesp_net *nn,
+				     const struct nfesp_sa_okey *okey);
 void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa);
 void nfesp_sa_flush(struct nfesp_net *nn);
 void nfesp_sa_put(struct nfesp_sa *sa);
@@ -109,6 +149,18 @@ void nfesp_sa_stats_read(const struct nfesp_sa *sa, struct nfesp_sa_stats *st);
 static inline bool nfesp_sa_is_larval(const struct nfesp_sa *sa)
 {
 	return sa->flags & NFESP_SA_F_LARVAL;
+}
+
+/* Usable for new packets: not removed, no hard limit reached. */
+static inline bool nfesp_sa_usable(const struct nfesp_sa *sa)
+{
+	return !(READ_ONCE(sa->state) & (BIT(NFESP_SA_S_DEAD) | BIT(NFESP_SA_S_HARD)));
+}
+
+static inline struct nfesp_sa *nfesp_sa_get(struct nfesp_sa *sa)
+{
+	kref_get(&sa->refcount);
+	return sa;
 }
 
 #endif /* _NFESP_SA_H */

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Acquire: a protect policy matched a packet and no SA with its reqid
+ * exists. The packet is held, never sent in clear, and one ACQUIRE event
+ * asks IKE for SAs. Held packets go out in order once an SA with the
+ * policy's reqid is added; if none arrives within acquire_timeout seconds
+ * they are dropped and counted, and the next packet asks again.
+ *
+ * Memory is bounded: NFESP_MAX_HELD_POLICY packets per policy and
+ * NFESP_MAX_HELD per namespace; beyond that packets are dropped and counted
+ * as OUT_NO_SA. While an acquire is pending no further event is sent for the
+ * policy, so a flood of packets makes one event, listener or not.
+ */
+
+#include <linux/module.h>
+#include <linux/skbuff.h>
+#include "datapath.h"
+#include "netlink.h"
+#include "netns.h"
+#include "policy.h"
+#include "sa.h"
+
+static unsigned int acquire_timeout = 30;
+module_param(acquire_timeout, uint, 0644);
+MODULE_PARM_DESC(acquire_timeout,
+		 "seconds packets are held waiting for an SA after an acquire (default 30)");
+
+static void drop_held(struct nfesp_net *nn, struct sk_buff_head *list,
+		      enum nfesp_stats_attr why)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(list))) {
+		atomic_dec(&nn->held);
+		nfesp_net_count(nn, why);
+		kfree_skb(skb);
+	}
+}
+
+static void acquire_timer(struct timer_list *t)
+{
+	struct nfesp_policy *pol = from_timer(pol, t, acq_timer);
+	struct sk_buff_head list;
+
+	__skb_queue_head_init(&list);
+	spin_lock_bh(&pol->held.lock);
+	skb_queue_splice_init(&pol->held, &list);
+	pol->acq_pending = false;
+	spin_unlock_bh(&pol->held.lock);
+	drop_held(pol->nn, &list, NFESP_STATS_A_OUT_ACQUIRE_TIMEOUT);
+}
+
+void nfesp_acquire_init_policy(struct nfesp_policy *pol)
+{
+	skb_queue_head_init(&pol->held);
+	timer_setup(&pol->acq_timer, acquire_timer, 0);
+}
+
+/* Packet path: hold @skb for @pol and ask for SAs if not asked already. */
+void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
+		   const struct nfesp_flow *fl, struct sk_buff *skb)
+{
+	bool ask = false;
+
+	spin_lock_bh(&pol->held.lock);
+	if (pol->dead || skb_queue_len(&pol->held) >= NFESP_MAX_HELD_POLICY ||
+	    atomic_read(&nn->held) >= NFESP_MAX_HELD || !skb_dst_force(skb)) {
+		spin_unlock_bh(&pol->held.lock);
+		nfesp_net_count(nn, NFESP_STATS_A_OUT_NO_SA);
+		kfree_skb(skb);
+		return;
+	}
+	if (!pol->acq_pending) {
+		pol->acq_pending = true;
+		mod_timer(&pol->acq_timer, jiffies + acquire_timeout * HZ);
+		ask = true;
+	}
+	atomic_inc(&nn->held);
+	__skb_queue_tail(&pol->held, skb);
+	spin_unlock_bh(&pol->held.lock);
+
+	if (ask)
+		nfesp_event_acquire(nn, pol, fl);
+}
+
+/* An SA with @reqid was added: send what its policies held, in order. */
+void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid)
+{
+	struct nfesp_policy *pol;
+	struct sk_buff_head list;
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&nn->lock);
+
+	if (!atomic_read(&nn->held))
+		return;
+	__skb_queue_head_init(&list);
+	list_for_each_entry(pol, &nn->spd, node) {
+		if (pol->action != NFESP_ACTION_PROTECT || pol->reqid != reqid ||
+		    pol->sel.dir != NFESP_DIR_OUT)
+			continue;
+		spin_lock_bh(&pol->held.lock);
+		if (pol->acq_pending) {
+			skb_queue_splice_tail_init(&pol->held, &list);
+			pol->acq_pending = false;
+			del_timer(&pol->acq_timer);
+		}
+		spin_unlock_bh(&pol->held.lock);
+
+		/* The policy cannot go away: its removal needs nn->lock. */
+		rcu_read_lock_bh();
+		while ((skb = __skb_dequeue(&list))) {
+			struct nfesp_flow fl;
+
+			atomic_dec(&nn->held);
+			if (nfesp_flow_parse(skb, pol->sel.family, &fl)) {
+				kfree_skb(skb);
+				continue;
+			}
+			nfesp_output_policy(nn, pol, &fl, skb);
+		}
+		rcu_read_unlock_bh();
+	}
+}
+
+/* @pol was unlinked: drop what it holds and stop its timer for good. */
+void nfesp_acquire_flush_policy(struct nfesp_net *nn, struct nfesp_policy *pol)
+{
+	struct sk_buff_head list;
+
+	lockdep_assert_held(&nn->lock);
+
+	__skb_queue_head_init(&list);
+	spin_lock_bh(&pol->held.lock);
+	pol->dead = true;
+	skb_queue_splice_init(&pol->held, &list);
+	pol->acq_pending = false;
+	spin_unlock_bh(&pol->held.lock);
+	timer_delete_sync(&pol->acq_timer);
+	drop_held(nn, &list, NFESP_STATS_A_OUT_NO_SA);
+}

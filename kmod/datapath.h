@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the packet path shares: the flow a packet belongs to, the per-packet
+ * crypto context, and the entry points of output.c, input.c, acquire.c,
+ * lifetime.c and device.c.
+ */
+#ifndef _NFESP_DATAPATH_H
+#define _NFESP_DATAPATH_H
+
+#include <linux/skbuff.h>
+#include <crypto/aead.h>
+#include "addr.h"
+
+struct nfesp_net;
+struct nfesp_sa;
+struct nfesp_policy;
+
+/* The selector fields of one packet, in network byte order. */
+struct nfesp_flow {
+	union nfesp_addr src;
+	union nfesp_addr dst;
+	u8 family;
+	u8 proto;
+	bool has_ports;		/* false for non-first fragments */
+	__be16 sport;
+	__be16 dport;
+};
+
+/*
+ * One allocation per packet in crypto: this, then the aead_request with its
+ * context, then the scatterlist. The crypto completion frees it.
+ */
+struct nfesp_crypt {
+	struct sk_buff *skb;
+	struct nfesp_sa *sa;		/* holds a reference while in flight */
+	struct nfesp_net *nn;
+	u64 seq;
+	unsigned int esp_off;		/* inbound: offset of the ESP header */
+	unsigned int nh_off;		/* inbound transport: next-header byte */
+	u8 ad[12];			/* SPI, [high sequence], low sequence */
+	u8 iv[16];
+};
+
+int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl);
+
+/* hooks.c */
+int nfesp_hooks_update(struct nfesp_net *nn);
+void nfesp_hooks_disable(struct nfesp_net *nn);
+void nfesp_inflight_drain(struct nfesp_net *nn);
+void *nfesp_crypt_alloc(struct crypto_aead *aead, int nsg, struct aead_request **req,
+			struct scatterlist **sg);
+void nfesp_crypt_free(struct nfesp_crypt *c);
+
+void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
+			 const struct nfesp_flow *fl, struct sk_buff *skb);
+
+/* output.c: takes the skb; the SA reference is the caller's. */
+void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
+		  const struct nfesp_policy *pol, struct sk_buff *skb);
+/* input.c: the skb is ESP (ESP header at @esp_off); takes it. */
+void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, unsigned int esp_off,
+		 unsigned int nh_off);
+
+/* acquire.c */
+void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
+		   const struct nfesp_flow *fl, struct sk_buff *skb);
+void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid);
+void nfesp_acquire_init_policy(struct nfesp_policy *pol);
+void nfesp_acquire_flush_policy(struct nfesp_net *nn, struct nfesp_policy *pol);
+
+/* lifetime.c */
+void nfesp_lifetime_init(struct nfesp_sa *sa);
+void nfesp_lifetime_start(struct nfesp_sa *sa);
+void nfesp_lifetime_account(struct nfesp_sa *sa, unsigned int bytes);
+void nfesp_lifetime_stop(struct nfesp_sa *sa);
+void nfesp_sa_hard_expire(struct nfesp_sa *sa);
+
+/* device.c */
+int nfesp_device_create(struct nfesp_net *nn);
+void nfesp_device_destroy(struct nfesp_net *nn);
+void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb);
+void nfesp_device_tap_out(struct nfesp_net *nn, struct sk_buff *skb);
+
+#endif /* _NFESP_DATAPATH_H */

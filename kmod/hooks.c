@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where packets meet the SPD: netfilter hooks, registered in a namespace only
+ * while it has policies, so a namespace without nfesp configuration pays
+ * nothing.
+ *
+ *   POST_ROUTING  outbound, local and forwarded alike, after SNAT: selectors
+ *                 see the addresses that go on the wire. Protect encrypts,
+ *                 discard drops, bypass and no match let the packet go.
+ *   LOCAL_IN      ESP for this host is decrypted; other traffic is checked
+ *                 against inbound policies, as in FORWARD.
+ *   FORWARD       inbound policy check of transit traffic.
+ *
+ * All run just before conntrack confirms (priority INT_MAX - 1): every
+ * other hook, NAT and the user's filter rules included, has seen the packet
+ * first. A packet that nfesp takes over has its conntrack entry confirmed
+ * here, as the confirm hook would have done.
+ *
+ * Re-entrancy: ESP that nfesp sends carries IPSKB_XFRM_TRANSFORMED (or the
+ * IPv6 twin), the kernel's own mark for "already transformed", and is let
+ * through; decrypted packets re-enter through the nfesp0 device and are not
+ * checked again, having been checked against the SA's policy already.
+ */
+
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include "compat.h"
+#include "datapath.h"
+#include "netns.h"
+#include "policy.h"
+#include "sa.h"
+
+#define NFESP_HOOK_PRIORITY (INT_MAX - 1)
+
+static bool ports_known(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
+}
+
+static void parse_ports(struct sk_buff *skb, unsigned int off, struct nfesp_flow *fl)
+{
+	__be16 ports[2];
+
+	fl->has_ports = false;
+	fl->sport = 0;
+	fl->dport = 0;
+	if (!ports_known(fl->proto))
+		return;
+	if (skb_copy_bits(skb, off, ports, sizeof(ports)))
+		return;
+	fl->has_ports = true;
+	fl->sport = ports[0];
+	fl->dport = ports[1];
+}
+
+/* The selector fields of the packet at skb->network_header. */
+int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->family = family;
+	if (family == AF_INET) {
+		const struct iphdr *iph;
+
+		if (!pskb_network_may_pull(skb, sizeof(*iph)))
+			return -EINVAL;
+		iph = ip_hdr(skb);
+		fl->src.ip4 = iph->saddr;
+		fl->dst.ip4 = iph->daddr;
+		fl->proto = iph->protocol;
+		/* Only a first fragment carries the ports. */
+		if (!(iph->frag_off & htons(IP_OFFSET)))
+			parse_ports(skb, skb_network_offset(skb) + iph->ihl * 4, fl);
+		else
+			fl->has_ports = false;
+		return 0;
+	} else {
+		const struct ipv6hdr *ip6h;
+		__be16 frag_off = 0;
+		u8 nexthdr;
+		int off;
+
+		if (!pskb_network_may_pull(skb, sizeof(*ip6h)))
+			return -EINVAL;
+		ip6h = ipv6_hdr(skb);
+		fl->src.ip6 = ip6h->saddr;
+		fl->dst.ip6 = ip6h->daddr;
+		nexthdr = ip6h->nexthdr;
+		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
+				       &nexthdr, &frag_off);
+		if (off < 0)
+			return -EINVAL;
+		fl->proto = nexthdr;
+		if (!(frag_off & htons(IP6_OFFSET)))
+			parse_ports(skb, off, fl);
+		return 0;
+	}
+}
+
+static void confirm_conntrack(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	const struct nf_ct_hook *ct_hook;
+
+	if (!skb_nfct(skb))
+		return;
+	rcu_read_lock();
+	ct_hook = rcu_dereference(nf_ct_hook);
+	if (ct_hook && ct_hook->confirm)
+		ct_hook->confirm(skb);
+	rcu_read_unlock();
+#endif
+}
+
+static void policy_count(struct nfesp_policy *pol, unsigned int len)
+{
+	this_cpu_inc(pol->stats->packets);
+	this_cpu_add(pol->stats->bytes, len);
+}
+
+static bool already_transformed(const struct sk_buff *skb, u8 family)
+{
+	if (family == AF_INET)
+		return IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED;
+	return IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED;
+}
+
+static void out_protect(struct nfesp_net *nn, struct nfesp_policy *pol,
+			const struct nfesp_flow *fl, struct sk_buff *skb)
+{
+	struct nfesp_sa_okey okey = {
+		.reqid = pol->reqid,
+		.family = pol->mode == NFESP_MODE_TUNNEL ? pol->tunnel_family : fl->family,
+		.mode = pol->mode,
+	};
+	struct nfesp_sa *sa;
+
+	okey.dst = pol->mode == NFESP_MODE_TUNNEL ? pol->peer : fl->dst;
+	sa = nfesp_sa_lookup_out(nn, &okey);
+	if (!sa) {
+		nfesp_acquire(nn, pol, fl, skb);
+		return;
+	}
+	nfesp_output(nn, sa, pol, skb);
+	nfesp_sa_put(sa);
+}
+
+/* Called for held packets too, once an SA arrives (acquire.c). */
+void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
+			 const struct nfesp_flow *fl, struct sk_buff *skb)
+{
+	out_protect(nn, pol, fl, skb);
+}
+
+static unsigned int out_hook(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct nfesp_net *nn = nfesp_net(state->net);
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	struct nfesp_policy *pol;
+	struct nfesp_flow fl;
+
+	if (already_transformed(skb, family))
+		return NF_ACCEPT;
+	if (nfesp_flow_parse(skb, family, &fl))
+		return NF_ACCEPT;	/* not IP we can read: the stack drops it */
+
+	pol = nfesp_spd_lookup(nn, NFESP_DIR_OUT, &fl);
+	if (!pol)
+		return NF_ACCEPT;
+	policy_count(pol, skb->len);
+	switch (pol->action) {
+	case NFESP_ACTION_BYPASS:
+		return NF_ACCEPT;
+	case NFESP_ACTION_DISCARD:
+		nfesp_net_count(nn, NFESP_STATS_A_OUT_DISCARD);
+		return NF_DROP;
+	}
+	confirm_conntrack(skb);
+	/* Locally generated packets get here in process context. */
+	local_bh_disable();
+	out_protect(nn, pol, &fl, skb);
+	local_bh_enable();
+	return NF_STOLEN;
+}
+
+/* Inbound plaintext: RFC 4301 section 5.2, step 3a. */
+static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 family)
+{
+	struct nfesp_policy *pol;
+	struct nfesp_flow fl;
+
+	if (nfesp_flow_parse(skb, family, &fl))
+		return NF_ACCEPT;
+	pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, &fl);
+	if (!pol)
+		return NF_ACCEPT;
+	switch (pol->action) {
+	case NFESP_ACTION_BYPASS:
+		policy_count(pol, skb->len);
+		return NF_ACCEPT;
+	case NFESP_ACTION_DISCARD:
+		policy_count(pol, skb->len);
+		nfesp_net_count(nn, NFESP_STATS_A_IN_DISCARD);
+		return NF_DROP;
+	default:
+		nfesp_net_count(nn, NFESP_STATS_A_IN_CLEAR_PROTECTED);
+		return NF_DROP;
+	}
+}
+
+static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct nfesp_net *nn = nfesp_net(state->net);
+
+	if (state->in && state->in == READ_ONCE(nn->dev))
+		return NF_ACCEPT;
+	return check_clear(nn, skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6);
+}
+
+/* Where the ESP header of an IPv6 packet is, and which byte names it. */
+static int find_esp6(struct sk_buff *skb, unsigned int *esp_off, unsigned int *nh_off)
+{
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	unsigned int nhoff = skb_network_offset(skb) + offsetof(struct ipv6hdr, nexthdr);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+
+	while (nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
+	       nexthdr == NEXTHDR_DEST) {
+		u8 hdr[2];
+
+		if (skb_copy_bits(skb, off, hdr, sizeof(hdr)))
+			return -EINVAL;
+		nhoff = off;
+		nexthdr = hdr[0];
+		off += ipv6_optlen((struct ipv6_opt_hdr *)hdr);
+	}
+	if (nexthdr != IPPROTO_ESP)
+		return -ENOENT;
+	*esp_off = off;
+	*nh_off = nhoff;
+	return 0;
+}
+
+static unsigned int in_hook(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	struct nfesp_net *nn = nfesp_net(state->net);
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	unsigned int esp_off, nh_off;
+
+	if (state->in && state->in == READ_ONCE(nn->dev))
+		return NF_ACCEPT;
+	if (family == AF_INET) {
+		if (ip_hdr(skb)->protocol != IPPROTO_ESP)
+			return check_clear(nn, skb, family);
+		esp_off = skb_network_offset(skb) + ip_hdrlen(skb);
+		nh_off = skb_network_offset(skb) + offsetof(struct iphdr, protocol);
+	} else if (find_esp6(skb, &esp_off, &nh_off)) {
+		return check_clear(nn, skb, family);
+	}
+	confirm_conntrack(skb);
+	nfesp_input(nn, skb, esp_off, nh_off);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops nfesp_nf_ops[] = {
+	{ .hook = out_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING,
+	  .priority = NFESP_HOOK_PRIORITY },
+	{ .hook = out_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING,
+	  .priority = NFESP_HOOK_PRIORITY },
+	{ .hook = in_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NFESP_HOOK_PRIORITY },
+	{ .hook = in_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	  .priority = NFESP_HOOK_PRIORITY },
+	{ .hook = fwd_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_FORWARD,
+	  .priority = NFESP_HOOK_PRIORITY },
+	{ .hook = fwd_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_FORWARD,
+	  .priority = NFESP_HOOK_PRIORITY },
+};
+
+/*
+ * Hooks follow the SPD: on with the first policy, off with the last. IPv6
+ * fragments are reassembled before LOCAL_IN only with nf_defrag_ipv6, which
+ * is enabled along with the hooks (IPv4 reassembles before LOCAL_IN anyway).
+ */
+int nfesp_hooks_update(struct nfesp_net *nn)
+{
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	if (nn->policy_count && !nn->hooks_on) {
+		err = nf_defrag_ipv6_enable(nn->net);
+		if (err)
+			return err;
+		err = nf_register_net_hooks(nn->net, nfesp_nf_ops,
+					    ARRAY_SIZE(nfesp_nf_ops));
+		if (err) {
+			nf_defrag_ipv6_disable(nn->net);
+			return err;
+		}
+		nn->hooks_on = true;
+	} else if (!nn->policy_count && nn->hooks_on) {
+		nfesp_hooks_disable(nn);
+	}
+	return 0;
+}
+
+void nfesp_hooks_disable(struct nfesp_net *nn)
+{
+	lockdep_assert_held(&nn->lock);
+
+	if (!nn->hooks_on)
+		return;
+	/* Unregistering waits until no CPU is inside a hook. */
+	nf_unregister_net_hooks(nn->net, nfesp_nf_ops, ARRAY_SIZE(nfesp_nf_ops));
+	nf_defrag_ipv6_disable(nn->net);
+	nn->hooks_on = false;
+}
+
+/* Wait for every packet of the namespace that is in crypto to come back. */
+void nfesp_inflight_drain(struct nfesp_net *nn)
+{
+	wait_var_event(&nn->inflight, !atomic_read(&nn->inflight));
+}
+
+void *nfesp_crypt_alloc(struct crypto_aead *aead, int nsg, struct aead_request **req,
+			struct scatterlist **sg)
+{
+	size_t req_off = ALIGN(sizeof(struct nfesp_crypt), crypto_tfm_ctx_alignment());
+	size_t sg_off = ALIGN(req_off + sizeof(struct aead_request) +
+			      crypto_aead_reqsize(aead), __alignof__(struct scatterlist));
+	void *p;
+
+	p = kmalloc(sg_off + nsg * sizeof(struct scatterlist), GFP_ATOMIC);
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(struct nfesp_crypt));
+	*req = p + req_off;
+	aead_request_set_tfm(*req, aead);
+	*sg = p + sg_off;
+	return p;
+}
+
+void nfesp_crypt_free(struct nfesp_crypt *c)
+{
+	struct nfesp_net *nn = c->nn;
+
+	atomic_dec(&c->sa->inflight);
+	nfesp_sa_put(c->sa);
+	kfree(c);
+	if (atomic_dec_and_test(&nn->inflight))
+		wake_up_var(&nn->inflight);
+}

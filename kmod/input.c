@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ESP input (RFC 4303 section 3.4) and the inbound policy check of what it
+ * decrypts (RFC 4301 section 5.2).
+ *
+ * Order of checks, cheapest and least trusting first: the SA by (SPI,
+ * destination, ESP); lengths; the replay window; then decryption, after
+ * which the window advances and the padding is checked. The inner packet
+ * must match an inbound protect policy with the SA's reqid and mode;
+ * it then re-enters the stack through nfesp0 (device.c).
+ *
+ * Every drop is counted, per SA where there is one and per namespace.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/esp.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include "compat.h"
+#include "datapath.h"
+#include "netns.h"
+#include "policy.h"
+#include "sa.h"
+
+static void drop(struct nfesp_net *nn, struct sk_buff *skb, enum nfesp_stats_attr why)
+{
+	nfesp_net_count(nn, why);
+	kfree_skb(skb);
+}
+
+/* The decrypted packet must be what the SA's policy protects. */
+static bool policy_ok(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb,
+		      u8 family)
+{
+	struct nfesp_policy *pol;
+	struct nfesp_flow fl;
+
+	if (nfesp_flow_parse(skb, family, &fl))
+		return false;
+	rcu_read_lock();
+	pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, &fl);
+	if (pol && (pol->action != NFESP_ACTION_PROTECT || pol->reqid != sa->reqid ||
+		    pol->mode != sa->mode))
+		pol = NULL;
+	if (pol) {
+		this_cpu_inc(pol->stats->packets);
+		this_cpu_add(pol->stats->bytes, skb->len);
+	}
+	rcu_read_unlock();
+	return pol;
+}
+
+/* Tunnel mode: what is left after the ESP header and IV is the inner packet. */
+static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
+			unsigned int hdrs, u8 *family)
+{
+	u8 outer_ds;
+
+	outer_ds = c->sa->key.family == AF_INET ? ipv4_get_dsfield(ip_hdr(skb))
+						: ipv6_get_dsfield(ipv6_hdr(skb));
+	skb_pull(skb, hdrs);
+	skb_reset_network_header(skb);
+	if (next == IPPROTO_IPIP) {
+		struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, sizeof(*iph)))
+			return -EINVAL;
+		iph = ip_hdr(skb);
+		if (iph->version != 4 || iph->ihl < 5 || ntohs(iph->tot_len) > skb->len ||
+		    ntohs(iph->tot_len) < iph->ihl * 4 || !pskb_may_pull(skb, iph->ihl * 4))
+			return -EINVAL;
+		iph = ip_hdr(skb);
+		if (pskb_trim(skb, ntohs(iph->tot_len)))
+			return -ENOMEM;
+		if (INET_ECN_is_ce(outer_ds))
+			IP_ECN_set_ce(ip_hdr(skb));
+		skb->protocol = htons(ETH_P_IP);
+		*family = AF_INET;
+	} else if (next == IPPROTO_IPV6) {
+		struct ipv6hdr *ip6h;
+
+		if (!pskb_may_pull(skb, sizeof(*ip6h)))
+			return -EINVAL;
+		ip6h = ipv6_hdr(skb);
+		if (ip6h->version != 6 ||
+		    ntohs(ip6h->payload_len) + sizeof(*ip6h) > skb->len)
+			return -EINVAL;
+		if (pskb_trim(skb, ntohs(ip6h->payload_len) + sizeof(*ip6h)))
+			return -ENOMEM;
+		if (INET_ECN_is_ce(outer_ds))
+			IP6_ECN_set_ce(skb, ipv6_hdr(skb));
+		skb->protocol = htons(ETH_P_IPV6);
+		*family = AF_INET6;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Transport mode: close the gap the ESP header and IV leave. */
+static int decap_transport(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
+			   unsigned int hdrs, u8 *family)
+{
+	unsigned int esp_off = c->esp_off - skb_network_offset(skb);
+	unsigned int gap = hdrs - esp_off;
+
+	if (skb_network_offset(skb))
+		return -EINVAL;
+	memmove(skb->data + gap, skb->data, esp_off);
+	skb_pull(skb, gap);
+	skb_reset_network_header(skb);
+	skb->data[c->nh_off] = next;
+	if (c->sa->key.family == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
+
+		iph->tot_len = htons(skb->len);
+		ip_send_check(iph);
+		*family = AF_INET;
+	} else {
+		ipv6_hdr(skb)->payload_len = htons(skb->len - sizeof(struct ipv6hdr));
+		*family = AF_INET6;
+	}
+	return 0;
+}
+
+static void input_done(struct nfesp_crypt *c, int err)
+{
+	struct sk_buff *skb = c->skb;
+	struct nfesp_sa *sa = c->sa;
+	struct nfesp_net *nn = c->nn;
+	unsigned int icv = sa->algo->icv_len, hdrs, len;
+	u8 trailer[2], family;
+
+	if (unlikely(err)) {
+		if (err == -EBADMSG) {
+			this_cpu_inc(sa->stats->auth_fail);
+			drop(nn, skb, NFESP_STATS_A_IN_AUTH_FAIL);
+		} else {
+			this_cpu_inc(sa->stats->errors);
+			drop(nn, skb, NFESP_STATS_A_CRYPTO_ERROR);
+		}
+		goto out;
+	}
+	if (nfesp_replay_advance(&sa->replay, c->seq)) {
+		this_cpu_inc(sa->stats->replay);
+		drop(nn, skb, NFESP_STATS_A_IN_REPLAY);
+		goto out;
+	}
+
+	/* The trailer is authenticated now, so it may be believed. */
+	hdrs = c->esp_off + sizeof(struct ip_esp_hdr) + sa->algo->iv_len;
+	if (skb_copy_bits(skb, skb->len - icv - 2, trailer, 2) ||
+	    hdrs + trailer[0] + 2 + icv > skb->len) {
+		this_cpu_inc(sa->stats->errors);
+		drop(nn, skb, NFESP_STATS_A_IN_MALFORMED);
+		goto out;
+	}
+	len = skb->len;
+	if (pskb_trim(skb, len - icv - 2 - trailer[0])) {
+		this_cpu_inc(sa->stats->errors);
+		drop(nn, skb, NFESP_STATS_A_NOMEM);
+		goto out;
+	}
+	if (sa->mode == NFESP_MODE_TUNNEL)
+		err = decap_tunnel(skb, c, trailer[1], hdrs, &family);
+	else
+		err = decap_transport(skb, c, trailer[1], hdrs, &family);
+	if (err) {
+		this_cpu_inc(sa->stats->errors);
+		drop(nn, skb, err == -ENOMEM ? NFESP_STATS_A_NOMEM : NFESP_STATS_A_IN_MALFORMED);
+		goto out;
+	}
+
+	this_cpu_inc(sa->stats->rx_packets);
+	this_cpu_add(sa->stats->rx_bytes, skb->len);
+	nfesp_lifetime_account(sa, skb->len);
+
+	if (!policy_ok(nn, sa, skb, family)) {
+		drop(nn, skb, NFESP_STATS_A_IN_POLICY);
+		goto out;
+	}
+	nfesp_device_rx(nn, skb);
+out:
+	nfesp_crypt_free(c);
+}
+
+static NFESP_CRYPTO_DONE(input_complete, data, err)
+{
+	struct nfesp_crypt *c = nfesp_crypto_data(data);
+
+	if (err == -EINPROGRESS)
+		return;
+	local_bh_disable();
+	input_done(c, err);
+	local_bh_enable();
+}
+
+/*
+ * ESP for this host: the ESP header at @esp_off, @nh_off the byte of the
+ * IP header (or extension header) that says ESP. Takes @skb.
+ */
+void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, unsigned int esp_off,
+		 unsigned int nh_off)
+{
+	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
+	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
+	struct ip_esp_hdr esph;
+	unsigned int ivlen, icv, clen;
+	struct aead_request *req;
+	struct scatterlist *sg;
+	struct sk_buff *trailer;
+	struct nfesp_crypt *c;
+	struct nfesp_sa *sa;
+	int nfrags, err;
+	bool esn;
+	u64 seq;
+
+	if (skb_copy_bits(skb, esp_off, &esph, sizeof(esph))) {
+		drop(nn, skb, NFESP_STATS_A_IN_MALFORMED);
+		return;
+	}
+	key.spi = esph.spi;
+	if (family == AF_INET)
+		key.dst.ip4 = ip_hdr(skb)->daddr;
+	else
+		key.dst.ip6 = ipv6_hdr(skb)->daddr;
+	sa = nfesp_sa_lookup(nn, &key);
+	if (!sa || !nfesp_sa_usable(sa)) {
+		nfesp_sa_put(sa);
+		drop(nn, skb, NFESP_STATS_A_IN_NO_SA);
+		return;
+	}
+
+	ivlen = sa->algo->iv_len;
+	icv = sa->algo->icv_len;
+	esn = sa->flags & NFESP_SA_F_ESN;
+	if (skb->len < esp_off + sizeof(esph) + ivlen + icv + 2)
+		goto err_malformed;
+	clen = skb->len - esp_off - sizeof(esph) - ivlen - icv;
+	if (clen % max(sa->algo->block_size, 4U))
+		goto err_malformed;
+
+	err = nfesp_replay_check(&sa->replay, ntohl(esph.seq_no), &seq);
+	if (err) {
+		this_cpu_inc(sa->stats->replay);
+		nfesp_net_count(nn, NFESP_STATS_A_IN_REPLAY);
+		goto err_free;
+	}
+
+	/* Work on the packet from its network header; decrypt in place. */
+	nfrags = skb_cow_data(skb, 0, &trailer);
+	if (nfrags < 0)
+		goto err_nomem;
+	c = nfesp_crypt_alloc(sa->aead, nfrags + 1, &req, &sg);
+	if (!c)
+		goto err_nomem;
+	c->skb = skb;
+	c->sa = sa;		/* the lookup's reference */
+	c->nn = nn;
+	c->seq = seq;
+	c->esp_off = esp_off;
+	c->nh_off = nh_off;
+	if (skb_copy_bits(skb, esp_off + sizeof(esph), c->iv, ivlen)) {
+		kfree(c);
+		goto err_malformed;
+	}
+	memcpy(c->ad, &esph.spi, 4);
+	if (esn) {
+		__be32 hi = htonl(upper_32_bits(seq));
+
+		memcpy(c->ad + 4, &hi, 4);
+		memcpy(c->ad + 8, &esph.seq_no, 4);
+	} else {
+		memcpy(c->ad + 4, &esph.seq_no, 4);
+	}
+
+	sg_init_table(sg, nfrags + 1);
+	sg_set_buf(sg, c->ad, esn ? 12 : 8);
+	err = skb_to_sgvec(skb, sg + 1, esp_off + sizeof(esph), ivlen + clen + icv);
+	if (unlikely(err < 0)) {
+		kfree(c);
+		goto err_nomem;
+	}
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, input_complete, c);
+	aead_request_set_crypt(req, sg, sg, clen + icv, c->iv);
+	aead_request_set_ad(req, (esn ? 12 : 8) + ivlen);
+
+	atomic_inc(&nn->inflight);
+	atomic_inc(&sa->inflight);
+	err = crypto_aead_decrypt(req);
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return;
+	input_done(c, err);
+	return;
+
+err_malformed:
+	this_cpu_inc(sa->stats->errors);
+	nfesp_net_count(nn, NFESP_STATS_A_IN_MALFORMED);
+	goto err_free;
+err_nomem:
+	this_cpu_inc(sa->stats->errors);
+	nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
+err_free:
+	nfesp_sa_put(sa);
+	kfree_skb(skb);
+}
