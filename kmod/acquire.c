@@ -83,6 +83,27 @@ void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
 		nfesp_event_acquire(nn, pol, fl);
 }
 
+/*
+ * Whether @pol now has an outbound SA. In transport mode that depends on
+ * each packet's destination, so they are tried (and held again if need be).
+ */
+static bool has_sa(struct nfesp_net *nn, struct nfesp_policy *pol)
+{
+	struct nfesp_sa_okey okey = {
+		.reqid = pol->reqid,
+		.family = pol->tunnel_family,
+		.mode = pol->mode,
+		.dst = pol->peer,
+	};
+	struct nfesp_sa *sa;
+
+	if (pol->mode != NFESP_MODE_TUNNEL)
+		return true;
+	sa = nfesp_sa_lookup_out(nn, &okey);
+	nfesp_sa_put(sa);
+	return sa;
+}
+
 /* An SA with @reqid was added: send what its policies held, in order. */
 void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid)
 {
@@ -97,7 +118,7 @@ void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid)
 	__skb_queue_head_init(&list);
 	list_for_each_entry(pol, &nn->spd, node) {
 		if (pol->action != NFESP_ACTION_PROTECT || pol->reqid != reqid ||
-		    pol->sel.dir != NFESP_DIR_OUT)
+		    pol->sel.dir != NFESP_DIR_OUT || !has_sa(nn, pol))
 			continue;
 		spin_lock_bh(&pol->held.lock);
 		if (pol->acq_pending) {

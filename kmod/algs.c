@@ -177,8 +177,9 @@ struct crypto_aead *nfesp_algo_new_aead(const struct nfesp_algo *algo,
 
 	aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(aead)) {
+		/* Formatted extack messages are at most 80 bytes. */
 		nfesp_err_fmt(extack, "crypto API has no such algorithm or driver",
-			      ": \"%s\" (error %ld)", name, PTR_ERR(aead));
+			      ": \"%.32s\" (%ld)", name, PTR_ERR(aead));
 		return aead;
 	}
 	if (keys->driver &&

@@ -110,6 +110,8 @@ load_module() {
 	[ "$(id -u)" = 0 ] || ktap_skip_all "must run as root, in a VM"
 	grep -qw nfesp /proc/modules && rmmod nfesp
 	dmesg -C
+	# What nfesp.ko links against, as modprobe would load it.
+	modprobe -q nf_defrag_ipv6
 	insmod "$MODULE" dyndbg=+p || ktap_skip_all "insmod $MODULE failed"
 }
 

@@ -7,7 +7,7 @@
 
 cd "$(dirname "$0")" || exit 1
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(module.sh control.sh netns.sh perms.sh nl_malformed)
+[ ${#tests[@]} -gt 0 ] || tests=(module.sh control.sh netns.sh perms.sh nl_malformed datapath.sh)
 export PATH=$PATH:/sbin:/usr/sbin
 
 echo "KTAP version 1"
@@ -19,7 +19,7 @@ for t in "${tests[@]}"; do
 	if [ -x "./$t" ]; then
 		cmd=("./$t")
 	elif [ -x "../build/selftests/$t" ]; then
-		cmd=(bash -c "grep -qw nfesp /proc/modules || insmod ../build/\$(uname -r)/nfesp.ko; ../build/selftests/$t; rc=\$?; rmmod nfesp; exit \$rc")
+		cmd=(bash -c "modprobe -q nf_defrag_ipv6; grep -qw nfesp /proc/modules || insmod ../build/\$(uname -r)/nfesp.ko; ../build/selftests/$t; rc=\$?; rmmod nfesp; exit \$rc")
 	else
 		echo "not ok $n selftests: nfesp: $t # no such test"
 		failed=$((failed + 1))

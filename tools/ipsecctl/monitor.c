@@ -6,6 +6,51 @@
 #include <netlink/genl/genl.h>
 #include "ipsecctl.h"
 
+/* acquire policy N reqid R src A dst B proto P [sport S dport D] */
+static void print_acquire(struct nl_msg *msg, const struct policy *pol)
+{
+	struct nlattr *top[NFESP_A_MAX + 1], *pkt[NFESP_POL_A_MAX + 1] = { };
+	struct addr src = { }, dst = { };
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	unsigned int proto = 0;
+	bool ports;
+
+	genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL);
+	if (top[NFESP_A_ACQUIRE])
+		nla_parse_nested(pkt, NFESP_POL_A_MAX, top[NFESP_A_ACQUIRE], NULL);
+	if (pkt[NFESP_POL_A_SRC])
+		nfesp_get_addr(pkt[NFESP_POL_A_SRC], &src);
+	if (pkt[NFESP_POL_A_DST])
+		nfesp_get_addr(pkt[NFESP_POL_A_DST], &dst);
+	if (pkt[NFESP_POL_A_PROTO])
+		proto = nla_get_u8(pkt[NFESP_POL_A_PROTO]);
+	ports = pkt[NFESP_POL_A_SPORT_MIN] && pkt[NFESP_POL_A_DPORT_MIN];
+	addr_str(&src, s, sizeof(s));
+	addr_str(&dst, d, sizeof(d));
+
+	if (opt_json) {
+		json_begin_object(NULL);
+		json_str("event", "acquire");
+		json_u64("policy", pol->id);
+		json_u64("reqid", pol->reqid);
+		json_str("src", s);
+		json_str("dst", d);
+		json_u64("proto", proto);
+		if (ports) {
+			json_u64("sport", nla_get_u16(pkt[NFESP_POL_A_SPORT_MIN]));
+			json_u64("dport", nla_get_u16(pkt[NFESP_POL_A_DPORT_MIN]));
+		}
+		json_end_object();
+		return;
+	}
+	printf("acquire policy %u reqid %u src %s dst %s proto %u", pol->id, pol->reqid,
+	       s, d, proto);
+	if (ports)
+		printf(" sport %u dport %u", nla_get_u16(pkt[NFESP_POL_A_SPORT_MIN]),
+		       nla_get_u16(pkt[NFESP_POL_A_DPORT_MIN]));
+	putchar('\n');
+}
+
 static int print_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
@@ -51,15 +96,7 @@ static int print_event(struct nl_msg *msg, void *arg)
 	case NFESP_CMD_ACQUIRE:
 		if (policy_from_nl(msg, &pol))
 			return 0;
-		if (opt_json) {
-			json_begin_object(NULL);
-			json_str("event", "acquire");
-			json_u64("policy", pol.id);
-			json_u64("reqid", pol.reqid);
-			json_end_object();
-		} else {
-			printf("acquire policy %u reqid %u\n", pol.id, pol.reqid);
-		}
+		print_acquire(msg, &pol);
 		break;
 	case NFESP_CMD_SA_FLUSH:
 	case NFESP_CMD_POLICY_FLUSH:

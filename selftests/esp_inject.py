@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Craft ESP packets for an SA with NULL encryption and HMAC-SHA-256-128
+# (RFC 2410, RFC 4868), which needs nothing beyond Python's standard library,
+# and send them from a raw socket. Tunnel mode, IPv4 in IPv4: the payload is
+# an ICMP echo request from INNER_SRC to INNER_DST.
+#
+# Usage: esp_inject.py SRC DST SPI AUTHKEY_HEX INNER_SRC INNER_DST KIND:SEQ...
+# KIND is one of
+#   ok         a valid packet
+#   badicv     valid, then one bit of the ICV flipped
+#   badpad     a pad length larger than the payload, with a valid ICV
+#   truncated  six bytes of ESP header
+#   nosa       valid, but for SPI + 1
+# for example: ok:1 ok:1 ok:10 ok:8 badicv:11
+
+import hashlib
+import hmac
+import socket
+import struct
+import sys
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4(src, dst, proto, payload, ident=0):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0, 64,
+                      proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def echo_request(src, dst, seq):
+    body = struct.pack("!BBHHH", 8, 0, 0, 0x4e46, seq & 0xFFFF) + b"nfesp-inject" * 2
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    return ipv4(src, dst, socket.IPPROTO_ICMP, body, ident=seq & 0xFFFF)
+
+
+def esp(spi, seq, key, inner, kind):
+    padlen = (-(len(inner) + 2)) % 4
+    pad = bytes(range(1, padlen + 1))
+    if kind == "badpad":
+        padlen = 250
+    body = inner + pad + bytes([padlen, 4])
+    head = struct.pack("!II", spi, seq & 0xFFFFFFFF)
+    icv = hmac.new(key, head + body, hashlib.sha256).digest()[:16]
+    if kind == "badicv":
+        icv = bytes([icv[0] ^ 0x01]) + icv[1:]
+    if kind == "truncated":
+        return head[:6]
+    return head + body + icv
+
+
+def main():
+    if len(sys.argv) < 8:
+        sys.exit(__doc__ or "usage: esp_inject.py SRC DST SPI KEY ISRC IDST KIND:SEQ...")
+    src, dst, spi, key, isrc, idst = sys.argv[1:7]
+    spi = int(spi, 0)
+    key = bytes.fromhex(key[2:] if key.startswith("0x") else key)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for item in sys.argv[7:]:
+        kind, seq = item.split(":")
+        seq = int(seq, 0)
+        this_spi = spi + 1 if kind == "nosa" else spi
+        payload = esp(this_spi, seq, key, echo_request(isrc, idst, seq), kind)
+        sock.sendto(ipv4(src, dst, socket.IPPROTO_ESP, payload, ident=seq & 0xFFFF),
+                    (dst, 0))
+
+
+if __name__ == "__main__":
+    main()
