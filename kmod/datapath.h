@@ -35,7 +35,8 @@ struct nfesp_crypt {
 	struct nfesp_sa *sa;		/* holds a reference while in flight */
 	struct nfesp_net *nn;
 	u64 seq;
-	unsigned int esp_off;		/* inbound: offset of the ESP header */
+	unsigned int esp_off;		/* offset of the ESP header */
+	unsigned int ip_end;		/* inbound: end of the IP header(s) */
 	unsigned int nh_off;		/* inbound transport: next-header byte */
 	u8 ad[12];			/* SPI, [high sequence], low sequence */
 	u8 iv[16];
@@ -57,9 +58,12 @@ void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
 /* output.c: takes the skb; the SA reference is the caller's. */
 void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
 		  const struct nfesp_policy *pol, struct sk_buff *skb);
-/* input.c: the skb is ESP (ESP header at @esp_off); takes it. */
-void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, unsigned int esp_off,
-		 unsigned int nh_off);
+/*
+ * input.c: the skb is ESP, the ESP header at @esp_off, after a UDP header
+ * if @ip_end < @esp_off; takes it, and @sa's reference if @sa is given.
+ */
+void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
+		 unsigned int ip_end, unsigned int esp_off, unsigned int nh_off);
 
 /* acquire.c */
 void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,

@@ -29,6 +29,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/slab.h>
+#include <linux/udp.h>
 #include <linux/wait_bit.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -228,8 +229,12 @@ static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
 	return check_clear(nn, skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6);
 }
 
-/* Where the ESP header of an IPv6 packet is, and which byte names it. */
-static int find_esp6(struct sk_buff *skb, unsigned int *esp_off, unsigned int *nh_off)
+/*
+ * Where the IPv6 headers that stay in front of ESP end (RFC 4303 3.1.1),
+ * which byte names what follows, and what that is.
+ */
+static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int *nh_off,
+			   u8 *proto)
 {
 	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
 	unsigned int nhoff = skb_network_offset(skb) + offsetof(struct ipv6hdr, nexthdr);
@@ -245,11 +250,41 @@ static int find_esp6(struct sk_buff *skb, unsigned int *esp_off, unsigned int *n
 		nexthdr = hdr[0];
 		off += ipv6_optlen((struct ipv6_opt_hdr *)hdr);
 	}
-	if (nexthdr != IPPROTO_ESP)
-		return -ENOENT;
-	*esp_off = off;
+	*end = off;
 	*nh_off = nhoff;
+	*proto = nexthdr;
 	return 0;
+}
+
+/*
+ * ESP in UDP (RFC 3948): a UDP packet whose first four bytes are an SPI
+ * (not the zero non-ESP marker of IKE, not a NAT keepalive) of an SA that
+ * expects ESP in UDP on this port. Everything else goes to its socket.
+ * Returns the SA, referenced, or NULL.
+ */
+static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
+				     u8 family, unsigned int udp_off)
+{
+	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
+	struct {
+		struct udphdr uh;
+		__be32 spi;
+	} hdr;
+	struct nfesp_sa *sa;
+
+	if (skb_copy_bits(skb, udp_off, &hdr, sizeof(hdr)) || !hdr.spi)
+		return NULL;
+	key.spi = hdr.spi;
+	if (family == AF_INET)
+		key.dst.ip4 = ip_hdr(skb)->daddr;
+	else
+		key.dst.ip6 = ipv6_hdr(skb)->daddr;
+	sa = nfesp_sa_lookup(nn, &key);
+	if (sa && (!sa->encap_dport || htons(sa->encap_dport) != hdr.uh.dest)) {
+		nfesp_sa_put(sa);
+		sa = NULL;
+	}
+	return sa;
 }
 
 static unsigned int in_hook(void *priv, struct sk_buff *skb,
@@ -257,20 +292,28 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 {
 	struct nfesp_net *nn = nfesp_net(state->net);
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
-	unsigned int esp_off, nh_off;
+	unsigned int ip_end, nh_off;
+	struct nfesp_sa *sa = NULL;
+	u8 proto;
 
 	if (state->in && state->in == READ_ONCE(nn->dev))
 		return NF_ACCEPT;
 	if (family == AF_INET) {
-		if (ip_hdr(skb)->protocol != IPPROTO_ESP)
-			return check_clear(nn, skb, family);
-		esp_off = skb_network_offset(skb) + ip_hdrlen(skb);
+		proto = ip_hdr(skb)->protocol;
+		ip_end = skb_network_offset(skb) + ip_hdrlen(skb);
 		nh_off = skb_network_offset(skb) + offsetof(struct iphdr, protocol);
-	} else if (find_esp6(skb, &esp_off, &nh_off)) {
+	} else if (find_transport6(skb, &ip_end, &nh_off, &proto)) {
+		return check_clear(nn, skb, family);
+	}
+	if (proto == IPPROTO_UDP) {
+		sa = udp_encap_sa(nn, skb, family, ip_end);
+		if (!sa)
+			return check_clear(nn, skb, family);
+	} else if (proto != IPPROTO_ESP) {
 		return check_clear(nn, skb, family);
 	}
 	confirm_conntrack(skb);
-	nfesp_input(nn, skb, esp_off, nh_off);
+	nfesp_input(nn, skb, sa, ip_end, sa ? ip_end + sizeof(struct udphdr) : ip_end, nh_off);
 	return NF_STOLEN;
 }
 

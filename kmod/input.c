@@ -103,12 +103,11 @@ static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 static int decap_transport(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 			   unsigned int hdrs, u8 *family)
 {
-	unsigned int esp_off = c->esp_off - skb_network_offset(skb);
-	unsigned int gap = hdrs - esp_off;
+	unsigned int gap = hdrs - c->ip_end;
 
 	if (skb_network_offset(skb))
 		return -EINVAL;
-	memmove(skb->data + gap, skb->data, esp_off);
+	memmove(skb->data + gap, skb->data, c->ip_end);
 	skb_pull(skb, gap);
 	skb_reset_network_header(skb);
 	skb->data[c->nh_off] = next;
@@ -201,8 +200,8 @@ static NFESP_CRYPTO_DONE(input_complete, data, err)
  * ESP for this host: the ESP header at @esp_off, @nh_off the byte of the
  * IP header (or extension header) that says ESP. Takes @skb.
  */
-void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, unsigned int esp_off,
-		 unsigned int nh_off)
+void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
+		 unsigned int ip_end, unsigned int esp_off, unsigned int nh_off)
 {
 	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
@@ -212,21 +211,23 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, unsigned int esp_off
 	struct scatterlist *sg;
 	struct sk_buff *trailer;
 	struct nfesp_crypt *c;
-	struct nfesp_sa *sa;
 	int nfrags, err;
 	bool esn;
 	u64 seq;
 
 	if (skb_copy_bits(skb, esp_off, &esph, sizeof(esph))) {
+		nfesp_sa_put(sa);
 		drop(nn, skb, NFESP_STATS_A_IN_MALFORMED);
 		return;
 	}
-	key.spi = esph.spi;
-	if (family == AF_INET)
-		key.dst.ip4 = ip_hdr(skb)->daddr;
-	else
-		key.dst.ip6 = ipv6_hdr(skb)->daddr;
-	sa = nfesp_sa_lookup(nn, &key);
+	if (!sa) {
+		key.spi = esph.spi;
+		if (family == AF_INET)
+			key.dst.ip4 = ip_hdr(skb)->daddr;
+		else
+			key.dst.ip6 = ipv6_hdr(skb)->daddr;
+		sa = nfesp_sa_lookup(nn, &key);
+	}
 	if (!sa || !nfesp_sa_usable(sa)) {
 		nfesp_sa_put(sa);
 		drop(nn, skb, NFESP_STATS_A_IN_NO_SA);
@@ -261,6 +262,7 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, unsigned int esp_off
 	c->nn = nn;
 	c->seq = seq;
 	c->esp_off = esp_off;
+	c->ip_end = ip_end;
 	c->nh_off = nh_off;
 	if (skb_copy_bits(skb, esp_off + sizeof(esph), c->iv, ivlen)) {
 		kfree(c);

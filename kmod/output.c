@@ -34,6 +34,8 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/random.h>
+#include <linux/udp.h>
+#include <net/ip6_checksum.h>
 #include <crypto/algapi.h>
 #include <net/icmp.h>
 #include <net/dst_cache.h>
@@ -55,11 +57,45 @@ static void sa_error(struct nfesp_net *nn, struct nfesp_sa *sa, enum nfesp_stats
 	nfesp_net_count(nn, why);
 }
 
+static unsigned int encap_len(const struct nfesp_sa *sa)
+{
+	return sa->encap_sport ? sizeof(struct udphdr) : 0;
+}
+
+static u8 outer_proto(const struct nfesp_sa *sa)
+{
+	return sa->encap_sport ? IPPROTO_UDP : IPPROTO_ESP;
+}
+
+static void put_udp(const struct nfesp_sa *sa, struct udphdr *uh, unsigned int len)
+{
+	uh->source = htons(sa->encap_sport);
+	uh->dest = htons(sa->encap_dport);
+	uh->len = htons(len);
+	uh->check = 0;	/* IPv4: none (RFC 3948); IPv6: set once encrypted */
+}
+
+/* ESP in UDP over IPv6 needs a UDP checksum, over the ciphertext. */
+static void udp6_checksum(struct sk_buff *skb, unsigned int udp_off)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct udphdr *uh = (struct udphdr *)(skb->data + udp_off);
+	unsigned int len = skb->len - udp_off;
+	__wsum csum;
+
+	csum = skb_checksum(skb, udp_off, len, 0);
+	uh->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, IPPROTO_UDP, csum);
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+}
+
 static void output_done(struct nfesp_crypt *c, int err)
 {
 	struct sk_buff *skb = c->skb;
 	struct nfesp_net *nn = c->nn;
 
+	if (!err && c->sa->encap_sport && c->sa->key.family == AF_INET6)
+		udp6_checksum(skb, c->esp_off - sizeof(struct udphdr));
 	if (unlikely(err)) {
 		sa_error(nn, c->sa, NFESP_STATS_A_CRYPTO_ERROR);
 		kfree_skb(skb);
@@ -93,7 +129,7 @@ static unsigned int max_inner(const struct nfesp_sa *sa, unsigned int room,
 			      unsigned int hlen)
 {
 	unsigned int over = sizeof(struct ip_esp_hdr) + sa->algo->iv_len +
-			    sa->algo->icv_len + hlen;
+			    sa->algo->icv_len + hlen + encap_len(sa);
 
 	if (room <= over + esp_block(sa))
 		return 0;
@@ -221,7 +257,7 @@ static void push_outer(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff
 		iph->tot_len = htons(skb->len);
 		iph->frag_off = l->df ? htons(IP_DF) : 0;
 		iph->ttl = ip4_dst_hoplimit(dst);
-		iph->protocol = IPPROTO_ESP;
+		iph->protocol = outer_proto(sa);
 		iph->saddr = sa->src.ip4;
 		iph->daddr = sa->key.dst.ip4;
 		iph->check = 0;
@@ -235,7 +271,7 @@ static void push_outer(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff
 		ip6h = ipv6_hdr(skb);
 		ip6_flow_hdr(ip6h, ds, 0);
 		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-		ip6h->nexthdr = IPPROTO_ESP;
+		ip6h->nexthdr = outer_proto(sa);
 		ip6h->hop_limit = ip6_dst_hoplimit(dst);
 		ip6h->saddr = sa->src.ip6;
 		ip6h->daddr = sa->key.dst.ip6;
@@ -293,7 +329,7 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa, u8 family,
 	tailen = padlen + 2 + icv;
 
 	if (skb_cow_head(skb, LL_RESERVED_SPACE((dst ?: skb_dst(skb))->dev) +
-			 outer_hlen(sa) + sizeof(*esph) + ivlen))
+			 outer_hlen(sa) + encap_len(sa) + sizeof(*esph) + ivlen))
 		goto err_nomem;
 	nfrags = skb_cow_data(skb, tailen, &trailer);
 	if (nfrags < 0)
@@ -305,15 +341,19 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa, u8 family,
 	tail[padlen + 1] = l->next;
 
 	if (sa->mode == NFESP_MODE_TUNNEL) {
-		skb_push(skb, sizeof(*esph) + ivlen);
-		esp_off = 0;
+		skb_push(skb, encap_len(sa) + sizeof(*esph) + ivlen);
+		esp_off = encap_len(sa);
 	} else {
-		skb_push(skb, sizeof(*esph) + ivlen);
-		memmove(skb->data, skb->data + sizeof(*esph) + ivlen, l->hdr_len);
-		skb->data[l->nh_off] = IPPROTO_ESP;
+		skb_push(skb, encap_len(sa) + sizeof(*esph) + ivlen);
+		memmove(skb->data, skb->data + encap_len(sa) + sizeof(*esph) + ivlen,
+			l->hdr_len);
+		skb->data[l->nh_off] = outer_proto(sa);
 		skb_reset_network_header(skb);
-		esp_off = l->hdr_len;
+		esp_off = l->hdr_len + encap_len(sa);
 	}
+	if (encap_len(sa))
+		put_udp(sa, (struct udphdr *)(skb->data + esp_off - sizeof(struct udphdr)),
+			skb->len - esp_off + sizeof(struct udphdr));
 	esph = (struct ip_esp_hdr *)(skb->data + esp_off);
 	esph->spi = sa->key.spi;
 	esph->seq_no = htonl(lower_32_bits(seq));
@@ -353,7 +393,8 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa, u8 family,
 		esp_off += outer_hlen(sa);
 	}
 	mark_transformed(skb, sa->key.family);
-	skb_set_transport_header(skb, esp_off);
+	skb_set_transport_header(skb, esp_off - encap_len(sa));
+	c->esp_off = esp_off;
 	nf_reset_ct(skb);
 	skb->ip_summed = CHECKSUM_NONE;
 

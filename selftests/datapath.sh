@@ -15,7 +15,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ktap_plan 51
+ktap_plan 56
 load_module
 
 A="ip netns exec a"
@@ -224,7 +224,7 @@ check "the async driver is the one in use" \
 check "the driver is asynchronous" \
 	sh -c "grep -A10 -F 'driver       : $drv' /proc/crypto | grep -q 'async *: yes'"
 $A iperf3 -s -1 -D -B 10.1.0.1 >/dev/null
-wait_for 5 $A ss -ltn sport = :5201
+wait_for 5 sh -c "$A ss -Hltn sport = :5201 | grep -q ."
 check "a TCP transfer through the async path" \
 	$B timeout 30 iperf3 -c 10.1.0.1 -B 10.2.0.1 -n 1M
 eq "no crypto or auth error on the async path" "0 $((authfail0 + 1))" \
@@ -246,6 +246,49 @@ $A nft add rule inet t in iifname nfesp0 icmp type echo-reply counter
 check "pings answered through the tunnel" ping_a 2
 check "nftables matches iifname nfesp0 on decrypted packets" \
 	sh -c "$A nft list chain inet t in | grep -q 'packets [1-9]'"
+
+# --- 8. ESP in UDP (RFC 3948), and IKE beside it on port 4500 --------------
+ipa sa del spi 0x1001 dst 192.0.2.2
+ipa sa del spi 0x2001 dst 192.0.2.1
+check "SAs with UDP encapsulation are accepted" sas_a encap udp 4500 4500
+$B ip xfrm state flush
+$B ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 reqid 1 mode tunnel \
+	aead 'rfc4106(gcm(aes))' $K_AB 128 encap espinudp 4500 4500 0.0.0.0
+$B ip xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2001 reqid 1 mode tunnel \
+	aead 'rfc4106(gcm(aes))' $K_BA 128 encap espinudp 4500 4500 0.0.0.0
+# XFRM takes ESP in UDP only on a socket marked UDP_ENCAP_ESPINUDP, as IKE
+# daemons make; nfesp needs none.
+$B /usr/bin/python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_UDP, 100, 2)
+s.bind(("192.0.2.2", 4500))
+time.sleep(60)' &
+ENCAPSOCK=$!
+wait_for 5 sh -c "$B ss -Hlun sport = :4500 | grep -q ."
+$A tcpdump -U --immediate-mode -nli va -w "$W/natt.pcap" 'udp port 4500 or ip proto 50' 2>/dev/null &
+TCPDUMP=$!
+sleep 0.5
+check "traffic flows through ESP in UDP, to and from XFRM" ping_a 3
+sleep 0.5; kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
+check "the packets crossed the wire in UDP port 4500" \
+	test "$(tcpdump -nr "$W/natt.pcap" 'udp port 4500' 2>/dev/null | wc -l)" -ge 6
+eq "and none as bare ESP" 0 "$(tcpdump -nr "$W/natt.pcap" 'ip proto 50' 2>/dev/null | wc -l)"
+# IKE's packets on port 4500 start with four zero bytes; they reach the socket.
+$A /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 4500))
+s.settimeout(5)
+print(s.recvfrom(100)[0].hex())' > "$W/ike" &
+IKE=$!
+wait_for 5 sh -c "$A ss -Hlun sport = :4500 | grep -q ."
+$B /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 4501))
+s.sendto(bytes(4) + b"IKE message", ("192.0.2.1", 4500))'
+wait $IKE
+eq "a non-ESP-marked packet on port 4500 goes to the IKE socket" \
+	"00000000$(printf 'IKE message' | od -An -tx1 | tr -d ' \n')" "$(cat "$W/ike")"
+kill $ENCAPSOCK 2>/dev/null
 
 kill "$MON"; MON=
 cleanup
