@@ -77,6 +77,12 @@ policies_a() {
 	ipa policy add dir in from 10.2.0.0/16 to 10.1.0.0/16 action protect \
 		local 192.0.2.1 peer 192.0.2.2 reqid 1
 }
+# capture FILE FILTER: tcpdump on a's side of the wire, ready when it returns.
+capture() {
+	$A tcpdump -U --immediate-mode -nli va -w "$1" "$2" 2>"$1.err" &
+	TCPDUMP=$!
+	wait_for 10 grep -q "listening on" "$1.err"
+}
 ping_a() { $A ping -c "${1:-1}" -i 0.2 -W "${2:-2}" -I 10.1.0.1 10.2.0.1; }
 
 xfrm_b
@@ -85,8 +91,7 @@ xfrm_b
 $A "$IPSECCTL" monitor > "$W/monitor" &
 MON=$!
 # On a's side of the wire: b's XFRM shows decrypted packets on vb as well.
-$A tcpdump -U --immediate-mode -nli va -w "$W/wire.pcap" 'ip proto 50 or icmp' 2>/dev/null &
-TCPDUMP=$!
+capture "$W/wire.pcap" 'ip proto 50 or icmp'
 policies_a
 wait_for 5 grep -q "policy add dir in" "$W/monitor"
 ping_a 3 15 > "$W/ping1" &
@@ -127,9 +132,7 @@ ipa policy add dir out from 10.1.0.1/32 to 10.2.0.1/32 proto icmp action bypass 
 $B ip xfrm policy add src 10.1.0.1/32 dst 10.2.0.1/32 proto icmp dir in priority 1 action allow
 $B ip xfrm policy add src 10.2.0.1/32 dst 10.1.0.1/32 proto icmp dir out priority 1 action allow
 ipa policy add dir in from 10.2.0.1/32 to 10.1.0.1/32 proto icmp action bypass priority 10
-$A tcpdump -U --immediate-mode -nli va -w "$W/bypass.pcap" icmp 2>/dev/null &
-TCPDUMP=$!
-sleep 0.5
+capture "$W/bypass.pcap" icmp
 check "a bypass policy before protect sends in clear" ping_a 1
 sleep 0.5; kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
 check "and the ping crossed the wire in clear" \
@@ -265,9 +268,7 @@ s.bind(("192.0.2.2", 4500))
 time.sleep(60)' &
 ENCAPSOCK=$!
 wait_for 5 sh -c "$B ss -Hlun sport = :4500 | grep -q ."
-$A tcpdump -U --immediate-mode -nli va -w "$W/natt.pcap" 'udp port 4500 or ip proto 50' 2>/dev/null &
-TCPDUMP=$!
-sleep 0.5
+capture "$W/natt.pcap" 'udp port 4500 or ip proto 50'
 check "traffic flows through ESP in UDP, to and from XFRM" ping_a 3
 sleep 0.5; kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
 check "the packets crossed the wire in UDP port 4500" \
