@@ -15,7 +15,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ktap_plan 56
+ktap_plan 60
 load_module
 
 A="ip netns exec a"
@@ -233,6 +233,35 @@ check "a TCP transfer through the async path" \
 eq "no crypto or auth error on the async path" "0 $((authfail0 + 1))" \
 	"$(stat crypto-error) $(stat in-auth-fail)"
 
+# --- 5b. rekey under traffic: make-before-break, old SAs deleted in use ----
+K2_AB=0x2122232425262728292a2b2c2d2e2f3031323334
+K2_BA=0x3132333435363738393a3b3c3d3e3f4041424344
+$A iperf3 -s -1 -D -B 10.1.0.1 >/dev/null
+wait_for 5 sh -c "$A ss -Hltn sport = :5201 | grep -q ."
+$B timeout 60 iperf3 -c 10.1.0.1 -B 10.2.0.1 -t 4 >"$W/iperf-rekey" 2>&1 &
+IPERF=$!
+sleep 1
+# New SAs: inbound first on each side, then outbound, then the old ones go.
+ipa sa add spi 0x2003 src 192.0.2.2 dst 192.0.2.1 reqid 1 enc aes-gcm-128 key $K2_BA driver "$drv"
+$B ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1003 reqid 1 \
+	mode tunnel aead 'rfc4106(gcm(aes))' $K2_AB 128
+$B ip xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2003 reqid 1 \
+	mode tunnel aead 'rfc4106(gcm(aes))' $K2_BA 128
+ipa sa add spi 0x1003 src 192.0.2.1 dst 192.0.2.2 reqid 1 enc aes-gcm-128 key $K2_AB driver "$drv"
+sleep 1
+$B ip xfrm state del src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2001
+ipa sa del spi 0x1001 dst 192.0.2.2
+sleep 0.5
+ipa sa del spi 0x2001 dst 192.0.2.1
+$B ip xfrm state del src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001
+wait $IPERF
+eq "a TCP transfer survives a rekey with the old SAs deleted under it" 0 $?
+check "the new outbound SA took over at once" \
+	test "$(sa_stat 0x1003 192.0.2.2 tx_packets)" -gt 10
+check "and so did the new inbound one" \
+	test "$(sa_stat 0x2003 192.0.2.1 rx_packets)" -gt 10
+check "the tunnel works on the new SAs" ping_a 1
+
 # --- 6. path MTU -----------------------------------------------------------
 check_fails "a DF ping too big for the tunnel gets 'fragmentation needed'" \
 	"mtu = 14[0-9][0-9]|Frag needed|message too long" \
@@ -251,8 +280,8 @@ check "nftables matches iifname nfesp0 on decrypted packets" \
 	sh -c "$A nft list chain inet t in | grep -q 'packets [1-9]'"
 
 # --- 8. ESP in UDP (RFC 3948), and IKE beside it on port 4500 --------------
-ipa sa del spi 0x1001 dst 192.0.2.2
-ipa sa del spi 0x2001 dst 192.0.2.1
+ipa sa del spi 0x1003 dst 192.0.2.2
+ipa sa del spi 0x2003 dst 192.0.2.1
 check "SAs with UDP encapsulation are accepted" sas_a encap udp 4500 4500
 $B ip xfrm state flush
 $B ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 reqid 1 mode tunnel \
