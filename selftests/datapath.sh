@@ -238,9 +238,9 @@ K2_AB=0x2122232425262728292a2b2c2d2e2f3031323334
 K2_BA=0x3132333435363738393a3b3c3d3e3f4041424344
 $A iperf3 -s -1 -D -B 10.1.0.1 >/dev/null
 wait_for 5 sh -c "$A ss -Hltn sport = :5201 | grep -q ."
-$B timeout 60 iperf3 -c 10.1.0.1 -B 10.2.0.1 -t 4 >"$W/iperf-rekey" 2>&1 &
+$B timeout 60 iperf3 -c 10.1.0.1 -B 10.2.0.1 -t 5 -i 0.5 >"$W/iperf-rekey" 2>&1 &
 IPERF=$!
-sleep 1
+wait_for 10 grep -q "sec.*bits/sec" "$W/iperf-rekey"	# data is flowing
 # New SAs: inbound first on each side, then outbound, then the old ones go.
 ipa sa add spi 0x2003 src 192.0.2.2 dst 192.0.2.1 reqid 1 enc aes-gcm-128 key $K2_BA driver "$drv"
 $B ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1003 reqid 1 \
@@ -255,7 +255,8 @@ sleep 0.5
 ipa sa del spi 0x2001 dst 192.0.2.1
 $B ip xfrm state del src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001
 wait $IPERF
-eq "a TCP transfer survives a rekey with the old SAs deleted under it" 0 $?
+eq "a TCP transfer survives a rekey with the old SAs deleted under it" 0 $? ||
+	diag "$(cat "$W/iperf-rekey")"
 check "the new outbound SA took over at once" \
 	test "$(sa_stat 0x1003 192.0.2.2 tx_packets)" -gt 10
 check "and so did the new inbound one" \
