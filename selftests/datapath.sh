@@ -39,6 +39,8 @@ sa_stat() { # SPI FIELD
 		sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"
 }
 
+sa_gt() { test "$(sa_stat "$1" "$2" "$3")" -gt "$4" 2>/dev/null; }
+
 rm -rf "$W"; mkdir -p "$W"
 modprobe -q aesni_intel
 ip netns add a
@@ -238,7 +240,7 @@ K2_AB=0x2122232425262728292a2b2c2d2e2f3031323334
 K2_BA=0x3132333435363738393a3b3c3d3e3f4041424344
 $A iperf3 -s -1 -D -B 10.1.0.1 >/dev/null
 wait_for 5 sh -c "$A ss -Hltn sport = :5201 | grep -q ."
-$B timeout 60 iperf3 -c 10.1.0.1 -B 10.2.0.1 -t 5 -i 0.5 >"$W/iperf-rekey" 2>&1 &
+$B timeout 60 iperf3 -c 10.1.0.1 -B 10.2.0.1 -t 15 -i 0.5 >"$W/iperf-rekey" 2>&1 &
 IPERF=$!
 wait_for 10 grep -q "sec.*bits/sec" "$W/iperf-rekey"	# data is flowing
 # New SAs: inbound first on each side, then outbound, then the old ones go.
@@ -254,13 +256,16 @@ ipa sa del spi 0x1001 dst 192.0.2.2
 sleep 0.5
 ipa sa del spi 0x2001 dst 192.0.2.1
 $B ip xfrm state del src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001
-wait $IPERF
-eq "a TCP transfer survives a rekey with the old SAs deleted under it" 0 $? ||
-	diag "$(cat "$W/iperf-rekey")"
+# The transfer outlasts the rekey however slow the machine; check the new
+# SAs while it runs.
 check "the new outbound SA took over at once" \
-	test "$(sa_stat 0x1003 192.0.2.2 tx_packets)" -gt 10
+	wait_for 10 sa_gt 0x1003 192.0.2.2 tx_packets 10
 check "and so did the new inbound one" \
-	test "$(sa_stat 0x2003 192.0.2.1 rx_packets)" -gt 10
+	wait_for 10 sa_gt 0x2003 192.0.2.1 rx_packets 10
+wait $IPERF
+rc=$?
+eq "a TCP transfer survives a rekey with the old SAs deleted under it" 0 $rc
+[ $rc = 0 ] || diag "$(cat "$W/iperf-rekey")"
 check "the tunnel works on the new SAs" ping_a 1
 
 # --- 6. path MTU -----------------------------------------------------------
