@@ -22,11 +22,12 @@
  * random per-SA salt, as the kernel's seqiv does (unique per key, never
  * repeated); for CBC, random.
  *
- * Path MTU: a packet that would not fit the outer path once wrapped, and
- * must not be fragmented (IPv4 with DF, or IPv6), is dropped with an ICMP
- * "fragmentation needed" / "packet too big" giving the inner MTU, and the
- * inner route's PMTU is lowered, so TCP adapts. Other packets are sent and
- * the outer packet is fragmented.
+ * Path MTU, tunnel mode: a packet that would not fit the outer path once
+ * wrapped, and must not be fragmented (IPv4 with DF, or IPv6), is dropped
+ * with an ICMP "fragmentation needed" / "packet too big" giving the inner
+ * MTU, and the inner route's PMTU is lowered, so TCP adapts. Other packets
+ * are sent and the outer packet is fragmented. Transport mode: the ESP
+ * packet is fragmented.
  */
 
 #include <linux/icmp.h>
@@ -216,7 +217,7 @@ static unsigned int outer_hlen(const struct nfesp_sa *sa)
 struct out_layout {
 	u8 next;		/* ESP next header */
 	u8 dsfield;		/* tunnel: inner DSCP and ECN */
-	bool df;		/* tunnel: outer DF */
+	bool df;		/* false: the ESP packet may be fragmented */
 	unsigned int hdr_len;	/* transport: IP header(s) kept in front */
 	unsigned int nh_off;	/* transport: the byte that names ESP */
 };
@@ -393,6 +394,8 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa, u8 family,
 		esp_off += outer_hlen(sa);
 	}
 	mark_transformed(skb, sa->key.family);
+	if (!l->df)
+		skb->ignore_df = 1;
 	skb_set_transport_header(skb, esp_off - encap_len(sa));
 	c->esp_off = esp_off;
 	nf_reset_ct(skb);
@@ -472,10 +475,16 @@ void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
 			goto err_free;
 		}
 		mtu = max_inner(sa, dst_mtu(skb_dst(skb)), l.hdr_len) + l.hdr_len;
+		l.df = true;
 	}
 
+	/*
+	 * Tunnel mode lowers the inner path MTU. Transport mode cannot: its
+	 * ESP packets share the route, and so the PMTU, of the packet they
+	 * carry; they are fragmented instead.
+	 */
 	if (!fits(skb, mtu)) {
-		if (too_big(skb, family, mtu))
+		if (sa->mode == NFESP_MODE_TUNNEL && too_big(skb, family, mtu))
 			goto err_free;
 		l.df = false;
 	}
