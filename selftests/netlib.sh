@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 #
 # Network helpers for nfesp's integration tests, sourced after lib.sh.
 #
@@ -41,11 +42,13 @@ REQID=1
 # them, most likely because AES-NI falls back to cryptd when the FPU is not
 # usable, and under TCG a packet can wait there while dozens overtake it.
 REPLAY_WINDOW=1024
-IMPL_A=${IMPL_A:-xfrm}
+IMPL_A=${IMPL_A:-nfesp}
 export PATH=$PATH:/sbin:/usr/sbin
 
 na() { ip netns exec "$NS_A" "$@"; }
 nb() { ip netns exec "$NS_B" "$@"; }
+# ns SIDE: the namespace of side a or b
+ns() { if [ "$1" = a ]; then echo "$NS_A"; else echo "$NS_B"; fi; }
 
 # ktap_skip DESCRIPTION REASON: a test that could not run here.
 ktap_skip() {
@@ -56,16 +59,17 @@ ktap_skip() {
 # Processes started in the namespaces (servers, captures), killed by net_down.
 net_pids=()
 
-# hexkey BYTES SEED: BYTES bytes of key, as hex without 0x, the same for the
-# same SEED.
+# hexkey VAR BYTES SEED: set VAR to BYTES bytes of key, as hex without
+# 0x, the same for the same numeric SEED. Pure bash: under TCG each process
+# costs tens of milliseconds.
 hexkey() {
-	local hex= i=0
+	local hex=''
 
-	while [ ${#hex} -lt $(($1 * 2)) ]; do
-		hex+=$(printf '%s/%s' "$2" $i | sha256sum | cut -c1-64)
-		i=$((i + 1))
+	RANDOM=$3
+	while [ ${#hex} -lt $(($2 * 2)) ]; do
+		printf -v hex '%s%04x' "$hex" $((RANDOM * 2 + (RANDOM & 1)))
 	done
-	echo "${hex:0:$(($1 * 2))}"
+	printf -v "$1" '%s' "${hex:0:$(($2 * 2))}"
 }
 
 # enc_keylen ALG, auth_keylen ALG: key bytes, as ipsecctl wants them.
@@ -97,16 +101,16 @@ auth_keylen() {
 #   (4|6; equal in transport mode), C_ENC, C_AUTH (- for none), C_ESN 0|1,
 #   the SPIs and keys of both directions, and the addresses each side uses.
 case_set() {
-	local seed
+	local n=${7:-0} elen alen
 
 	C_MODE=$1 C_IN=$2 C_OUT=$3 C_ENC=$4 C_AUTH=$5 C_ESN=$6
-	seed="$*"
-	C_SPI_AB=$(printf '0x%08x' $((0x0a0b0000 + ${7:-0})))
-	C_SPI_BA=$(printf '0x%08x' $((0x0b0a0000 + ${7:-0})))
-	C_KEY_AB=$(hexkey "$(enc_keylen "$C_ENC")" "$seed/enc/ab")
-	C_KEY_BA=$(hexkey "$(enc_keylen "$C_ENC")" "$seed/enc/ba")
-	C_AKEY_AB=$(hexkey "$(auth_keylen "$C_AUTH")" "$seed/auth/ab")
-	C_AKEY_BA=$(hexkey "$(auth_keylen "$C_AUTH")" "$seed/auth/ba")
+	printf -v C_SPI_AB '0x%08x' $((0x0a0b0000 + n))
+	printf -v C_SPI_BA '0x%08x' $((0x0b0a0000 + n))
+	elen=$(enc_keylen "$C_ENC") alen=$(auth_keylen "$C_AUTH")
+	hexkey C_KEY_AB "$elen" $((n * 4))
+	hexkey C_KEY_BA "$elen" $((n * 4 + 1))
+	hexkey C_AKEY_AB "$alen" $((n * 4 + 2))
+	hexkey C_AKEY_BA "$alen" $((n * 4 + 3))
 	if [ "$C_OUT" = 4 ]; then
 		C_OA=$OUT_A4 C_OB=$OUT_B4
 	else
@@ -140,6 +144,18 @@ cfg() {
 	fi
 }
 
+# cfg_batch CMD...: cfg with the commands on standard input, shown
+# numbered if CMD fails (ip -batch names the line that failed).
+cfg_batch() {
+	local in out
+
+	in=$(cat)
+	if ! out=$("$@" <<<"$in" 2>&1); then
+		cfg_failed=1
+		cfg_log+="\$ $* <<EOF"$'\n'"$(nl -ba <<<"$in")"$'\n'"EOF"$'\n'"$out"$'\n'
+	fi
+}
+
 # cfg_check DESCRIPTION: one KTAP line for every cfg since the last one.
 cfg_check() {
 	if [ "$cfg_failed" = 0 ]; then
@@ -148,10 +164,10 @@ cfg_check() {
 		diag "$cfg_log"
 		ktap_fail "$1"
 	fi
-	cfg_log= cfg_failed=0
+	cfg_log='' cfg_failed=0
 }
 
-link_up() { ip -n "$1" link show "$2" | grep -q 'state UP'; }
+link_up() { [[ $(ip -n "$1" link show "$2") = *"state UP"* ]]; }
 
 # net_up: the two namespaces and the veth between them, with the routes the
 # current case needs (see case_set).
@@ -161,10 +177,10 @@ net_up() {
 	cfg ip link add vethA netns $NS_A address $MAC_A type veth \
 		peer name vethB netns $NS_B address $MAC_B
 	# Batches: under TCG, each ip takes some 50 ms to start.
-	cfg ip -n $NS_A -batch - \
-		< <(net_side vethA $OUT_A4 $OUT_A6 $IN_A4 $IN_A6 $OUT_B4 $OUT_B6 $MAC_B $C_NET_B)
-	cfg ip -n $NS_B -batch - \
-		< <(net_side vethB $OUT_B4 $OUT_B6 $IN_B4 $IN_B6 $OUT_A4 $OUT_A6 $MAC_A $C_NET_A)
+	cfg_batch ip -n $NS_A -batch - \
+		< <(net_side vethA $OUT_A4 $OUT_A6 $IN_A4 $IN_A6 $OUT_B4 $OUT_B6 $MAC_B "$C_NET_B")
+	cfg_batch ip -n $NS_B -batch - \
+		< <(net_side vethB $OUT_B4 $OUT_B6 $IN_B4 $IN_B6 $OUT_A4 $OUT_A6 $MAC_A "$C_NET_A")
 	cfg wait_for 10 link_up $NS_A vethA
 	cfg wait_for 10 link_up $NS_B vethB
 }
@@ -241,8 +257,10 @@ xfrm_cmds() {
 	elif [ "$C_ESN" = 1 ]; then
 		opts+=" flag esn"
 	fi
+	# shellcheck disable=SC2046 # one line of the algorithms' words
 	echo "xfrm state add src $lo dst $ro proto esp spi $spi_out $opts" \
 		$(xfrm_alg "$k_out" "$a_out")
+	# shellcheck disable=SC2046
 	echo "xfrm state add src $ro dst $lo proto esp spi $spi_in $opts" \
 		$(xfrm_alg "$k_in" "$a_in")
 	if [ "$C_MODE" = tunnel ]; then
@@ -256,13 +274,13 @@ xfrm_cmds() {
 
 # xfrm_up SIDE: configure XFRM in namespace SIDE for the case.
 xfrm_up() {
-	cfg ip -n "nfesp-$1" -batch - < <(xfrm_cmds "$1")
+	cfg_batch ip -n "$(ns "$1")" -batch - < <(xfrm_cmds "$1")
 }
 
 # nfesp_cmds: the ipsecctl commands that configure nfesp in namespace a.
 nfesp_cmds() {
 	local sa="mode $C_MODE reqid $REQID enc $C_ENC" pol="mode $C_MODE reqid $REQID"
-	local k_ab= k_ba=
+	local k_ab='' k_ba=''
 
 	[ "$C_ENC" = null ] || k_ab="key $C_KEY_AB" k_ba="key $C_KEY_BA"
 	if [ "$C_AUTH" != - ]; then
@@ -281,7 +299,7 @@ nfesp_cmds() {
 ipsec_up() {
 	xfrm_up b
 	if [ "$IMPL_A" = nfesp ]; then
-		cfg na "$IPSECCTL" -f - < <(nfesp_cmds)
+		cfg_batch na "$IPSECCTL" -f - < <(nfesp_cmds)
 	else
 		xfrm_up a
 	fi
@@ -293,7 +311,7 @@ ping_ok() {
 	local src=$C_A dst=$C_B out
 
 	[ "$1" = a ] || src=$C_B dst=$C_A
-	out=$(timeout 20 ip netns exec nfesp-$1 ping -c 3 -i 0.2 -W 2 -I $src $dst 2>&1)
+	out=$(timeout 20 ip netns exec "$(ns "$1")" ping -c 3 -i 0.2 -W 2 -I "$src" "$dst" 2>&1)
 	echo "$out"
 	grep -q ', 0% packet loss' <<<"$out"
 }
@@ -301,59 +319,63 @@ ping_ok() {
 listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
 
 # iperf_ok [-R]: a short TCP transfer from a to b's iperf3 server (from b
-# to a with -R), between the case's addresses.
+# to a with -R), between the case's addresses. The server logs to $WORK.
 iperf_ok() {
 	local srv rc log=$WORK/iperf3-server.log
 
 	# Not through nb: $! must be the server itself, which ip netns exec
 	# becomes, and not a subshell running a function.
-	ip netns exec $NS_B iperf3 -s -1 -B $C_B -p 5201 >"$log" 2>&1 &
+	ip netns exec $NS_B iperf3 -s -1 -B "$C_B" -p 5201 >"$log" 2>&1 &
 	srv=$!
-	net_pids+=($srv)
+	net_pids+=("$srv")
 	if ! wait_for 10 listening $NS_B 5201; then
 		echo "iperf3 server did not listen:"
 		cat "$log"
-		kill $srv 2>/dev/null
-		wait $srv
+		kill "$srv" 2>/dev/null
+		wait "$srv"
 		return 1
 	fi
-	timeout 60 ip netns exec $NS_A iperf3 -c $C_B -B $C_A -p 5201 -n 1M \
+	timeout 30 ip netns exec $NS_A iperf3 -c "$C_B" -B "$C_A" -p 5201 -n 1M \
 		--connect-timeout 5000 "$@" 2>&1 | tail -n 4
 	rc=${PIPESTATUS[0]}
 	if [ "$rc" != 0 ]; then
 		echo "server said:"
-		cat "$log"
-		kill $srv 2>/dev/null
+		tail -n 6 "$log"
+		kill "$srv" 2>/dev/null
+		ip -n $NS_A -s link show vethA
+		ip -n $NS_B -s link show vethB
 	fi
-	wait $srv
+	wait "$srv"
 	return "$rc"
 }
 
 # xfrm_clean NS: no XFRM error counter moved in NS, and each of its two
-# states carried packets, none replayed or failing.
+# states carried packets, none too old (behind the window), replayed or
+# failing (ICV or decryption).
 xfrm_clean() {
-	local stat states bad=0
-
-	stat=$(ip netns exec "$1" cat /proc/net/xfrm_stat)
-	if awk '$2 != 0 { found = 1 } END { exit !found }' <<<"$stat"; then
-		echo "nonzero in /proc/net/xfrm_stat:"
-		awk '$2 != 0' <<<"$stat"
-		bad=1
-	fi
-	# src dst spi packets too-old replay failed, one line per state
-	states=$(ip -n "$1" -s xfrm state | awk '
+	ip netns exec "$1" sh -c 'cat /proc/net/xfrm_stat; ip -s xfrm state' | awk '
+		/^Xfrm/ { if ($2 != 0) { print "/proc/net/xfrm_stat: " $0; bad = 1 }; next }
+		{ all = all "\n" $0 }
 		/^src / { s = $2; d = $4 }
 		/proto esp spi/ { spi = $4; sub(/\(.*/, "", spi) }
-		/lifetime current:/ { getline; p = $2; sub(/\(packets\)/, "", p) }
-		/replay-window [0-9]+ replay [0-9]+ failed [0-9]+/ { print s, d, spi, p, $2, $4, $6 }')
-	if [ "$(wc -l <<<"$states")" != 2 ] ||
-	   ! awk '!($4 > 0 && $5 == 0 && $6 == 0 && $7 == 0) { bad = 1 } END { exit bad }' <<<"$states"; then
-		echo "states (src dst spi packets too-old replay failed):"
-		echo "$states"
-		bad=1
-	fi
-	[ $bad = 0 ] || ip -n "$1" -s xfrm state
-	return $bad
+		/lifetime current:/ { getline; all = all "\n" $0; p = $2; sub(/\(packets\)/, "", p) }
+		/replay-window [0-9]+ replay [0-9]+ failed [0-9]+/ {
+			n++
+			if (!(p > 0 && $2 == 0 && $4 == 0 && $6 == 0)) {
+				printf "state %s -> %s spi %s: %d packets, %d too old, %d replayed, %d failed\n",
+					s, d, spi, p, $2, $4, $6
+				bad = 1
+			}
+		}
+		END {
+			if (n != 2) {
+				print n + 0 " states instead of 2"
+				bad = 1
+			}
+			if (bad)
+				print "ip -s xfrm state:" all
+			exit bad
+		}'
 }
 
 # nfesp_clean: in namespace a, no nfesp drop counter moved, the a-to-b SA
@@ -400,14 +422,16 @@ capture_start() {
 	ip netns exec $NS_B tcpdump -n -Z root -U --immediate-mode -c "$2" \
 		-i vethB -w "$1" esp 2>"$1.log" &
 	capture_pid=$!
-	net_pids+=($capture_pid)
+	net_pids+=("$capture_pid")
 	wait_for 10 grep -q 'listening on' "$1.log"
 }
 
+running() { kill -0 "$1" 2>/dev/null; }
+
 # SIGTERM, not SIGINT: a background job of a script ignores SIGINT.
 capture_stop() {
-	wait_for 10 eval '! kill -0 $capture_pid' || kill -TERM $capture_pid 2>/dev/null
-	wait $capture_pid 2>/dev/null
+	wait_for 10 eval "! running $capture_pid" || kill -TERM "$capture_pid" 2>/dev/null
+	wait "$capture_pid" 2>/dev/null
 	capture_pid=
 }
 
@@ -438,15 +462,15 @@ tshark_sa() {
 	[ -n "$4" ] || ek=""
 	[ -z "$5" ] || ak=0x$5
 	printf 'uat:esp_sa:"%s","%s","%s","%s","%s","%s","%s","%s"' \
-		$fam "$1" "$2" "$3" "$(tshark_enc $C_ENC)" "$ek" "$(tshark_auth $C_AUTH)" "$ak"
+		$fam "$1" "$2" "$3" "$(tshark_enc "$C_ENC")" "$ek" "$(tshark_auth "$C_AUTH")" "$ak"
 }
 
 # tshark_opts: tshark's options to decrypt and verify both SAs of the case.
 tshark_opts() {
 	TSHARK_OPTS=(-n -o esp.enable_encryption_decode:TRUE
 		-o esp.enable_authentication_check:TRUE
-		-o "$(tshark_sa $C_OA $C_OB $C_SPI_AB "$C_KEY_AB" "$C_AKEY_AB")"
-		-o "$(tshark_sa $C_OB $C_OA $C_SPI_BA "$C_KEY_BA" "$C_AKEY_BA")")
+		-o "$(tshark_sa "$C_OA" "$C_OB" "$C_SPI_AB" "$C_KEY_AB" "$C_AKEY_AB")"
+		-o "$(tshark_sa "$C_OB" "$C_OA" "$C_SPI_BA" "$C_KEY_BA" "$C_AKEY_BA")")
 }
 
 # tshark_decode FILE: one line per ESP packet in FILE, decrypted: whether

@@ -7,7 +7,7 @@
 
 cd "$(dirname "$0")" || exit 1
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(module.sh control.sh netns.sh perms.sh nl_malformed datapath.sh)
+[ ${#tests[@]} -gt 0 ] || tests=(module.sh control.sh netns.sh perms.sh nl_malformed datapath.sh interop.sh)
 export PATH=$PATH:/sbin:/usr/sbin
 
 echo "KTAP version 1"
