@@ -23,7 +23,7 @@
 static unsigned int acquire_timeout = 30;
 module_param(acquire_timeout, uint, 0644);
 MODULE_PARM_DESC(acquire_timeout,
-		 "seconds packets are held waiting for an SA after an acquire (default 30)");
+		 "seconds packets are held waiting for an SA after an acquire (default 30, at most 3600)");
 
 static void drop_held(struct nfesp_net *nn, struct sk_buff_head *list,
 		      enum nfesp_stats_attr why)
@@ -72,7 +72,8 @@ void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
 	}
 	if (!pol->acq_pending) {
 		pol->acq_pending = true;
-		mod_timer(&pol->acq_timer, jiffies + acquire_timeout * HZ);
+		mod_timer(&pol->acq_timer,
+			  jiffies + min_t(unsigned long, acquire_timeout, 3600) * HZ);
 		ask = true;
 	}
 	atomic_inc(&nn->held);

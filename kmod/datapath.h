@@ -56,8 +56,7 @@ void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
 			 const struct nfesp_flow *fl, struct sk_buff *skb);
 
 /* output.c: takes the skb; the SA reference is the caller's. */
-void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
-		  const struct nfesp_policy *pol, struct sk_buff *skb);
+void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb);
 /*
  * input.c: the skb is ESP, the ESP header at @esp_off, after a UDP header
  * if @ip_end < @esp_off; takes it, and @sa's reference if @sa is given.

@@ -100,7 +100,6 @@ void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb)
 	skb_reset_transport_header(skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
-	skb->ip_summed = CHECKSUM_NONE;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	DEV_STATS_INC(dev, rx_packets);
 	DEV_STATS_ADD(dev, rx_bytes, skb->len);

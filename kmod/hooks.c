@@ -23,6 +23,7 @@
  */
 
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
@@ -32,8 +33,13 @@
 #include <linux/udp.h>
 #include <linux/wait_bit.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
 #include "compat.h"
 #include "datapath.h"
 #include "netns.h"
@@ -107,19 +113,28 @@ int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl)
 	}
 }
 
-static void confirm_conntrack(struct sk_buff *skb)
+/*
+ * What nf_conntrack_confirm() does, without linking against conntrack:
+ * confirm a new entry, once. Returns the verdict.
+ */
+static unsigned int confirm_conntrack(struct sk_buff *skb)
 {
+	unsigned int verdict = NF_ACCEPT;
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	const struct nf_ct_hook *ct_hook;
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct;
 
-	if (!skb_nfct(skb))
-		return;
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || nf_ct_is_confirmed(ct))
+		return NF_ACCEPT;
 	rcu_read_lock();
 	ct_hook = rcu_dereference(nf_ct_hook);
 	if (ct_hook && ct_hook->confirm)
-		ct_hook->confirm(skb);
+		verdict = ct_hook->confirm(skb);
 	rcu_read_unlock();
 #endif
+	return verdict;
 }
 
 static void policy_count(struct nfesp_policy *pol, unsigned int len)
@@ -151,7 +166,7 @@ static void out_protect(struct nfesp_net *nn, struct nfesp_policy *pol,
 		nfesp_acquire(nn, pol, fl, skb);
 		return;
 	}
-	nfesp_output(nn, sa, pol, skb);
+	nfesp_output(nn, sa, skb);
 	nfesp_sa_put(sa);
 }
 
@@ -186,7 +201,8 @@ static unsigned int out_hook(void *priv, struct sk_buff *skb,
 		nfesp_net_count(nn, NFESP_STATS_A_OUT_DISCARD);
 		return NF_DROP;
 	}
-	confirm_conntrack(skb);
+	if (confirm_conntrack(skb) != NF_ACCEPT)
+		return NF_DROP;
 	/* Locally generated packets get here in process context. */
 	local_bh_disable();
 	out_protect(nn, pol, &fl, skb);
@@ -287,6 +303,70 @@ static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 	return sa;
 }
 
+/*
+ * An ICMP "fragmentation needed" or ICMPv6 "packet too big" about ESP that
+ * one of our SAs sent: learn the outer path MTU, which no protocol handler
+ * does for nfesp (XFRM's looks only at its own SAs). The route's new PMTU
+ * then limits the inner MTU that tunnel mode tells senders about. The error
+ * itself goes on to the stack.
+ */
+static void learn_pmtu(struct nfesp_net *nn, struct sk_buff *skb, u8 family,
+		       unsigned int off)
+{
+	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
+	unsigned int qoff = off + 8, spi_off;
+	struct nfesp_sa *sa;
+	u8 qproto;
+	u32 mtu;
+
+	if (family == AF_INET) {
+		const struct icmphdr *icmph;
+		const struct iphdr *qiph;
+
+		if (!pskb_may_pull(skb, qoff + sizeof(*qiph)))
+			return;
+		icmph = (const struct icmphdr *)(skb->data + off);
+		if (icmph->type != ICMP_DEST_UNREACH || icmph->code != ICMP_FRAG_NEEDED)
+			return;
+		mtu = ntohs(icmph->un.frag.mtu);
+		qiph = (const struct iphdr *)(skb->data + qoff);
+		qproto = qiph->protocol;
+		key.dst.ip4 = qiph->daddr;
+		spi_off = qoff + qiph->ihl * 4;
+	} else {
+		const struct icmp6hdr *icmp6h;
+		const struct ipv6hdr *qip6h;
+
+		if (!pskb_may_pull(skb, qoff + sizeof(*qip6h)))
+			return;
+		icmp6h = (const struct icmp6hdr *)(skb->data + off);
+		if (icmp6h->icmp6_type != ICMPV6_PKT_TOOBIG)
+			return;
+		mtu = ntohl(icmp6h->icmp6_mtu);
+		qip6h = (const struct ipv6hdr *)(skb->data + qoff);
+		qproto = qip6h->nexthdr;
+		key.dst.ip6 = qip6h->daddr;
+		spi_off = qoff + sizeof(*qip6h);
+	}
+	if (qproto == IPPROTO_UDP)
+		spi_off += sizeof(struct udphdr);
+	else if (qproto != IPPROTO_ESP)
+		return;
+	if (skb_copy_bits(skb, spi_off, &key.spi, sizeof(key.spi)))
+		return;
+	sa = nfesp_sa_lookup(nn, &key);
+	if (!sa)
+		return;
+	/* Both take the quoted header at skb->data. */
+	__skb_pull(skb, qoff);
+	if (family == AF_INET)
+		ipv4_update_pmtu(skb, nn->net, mtu, 0, qproto);
+	else
+		ip6_update_pmtu(skb, nn->net, htonl(mtu), 0, 0, sock_net_uid(nn->net, NULL));
+	__skb_push(skb, qoff);
+	nfesp_sa_put(sa);
+}
+
 static unsigned int in_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
@@ -305,6 +385,10 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 	} else if (find_transport6(skb, &ip_end, &nh_off, &proto)) {
 		return check_clear(nn, skb, family);
 	}
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		learn_pmtu(nn, skb, family, ip_end);
+		return check_clear(nn, skb, family);
+	}
 	if (proto == IPPROTO_UDP) {
 		sa = udp_encap_sa(nn, skb, family, ip_end);
 		if (!sa)
@@ -312,7 +396,10 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 	} else if (proto != IPPROTO_ESP) {
 		return check_clear(nn, skb, family);
 	}
-	confirm_conntrack(skb);
+	if (confirm_conntrack(skb) != NF_ACCEPT) {
+		nfesp_sa_put(sa);
+		return NF_DROP;
+	}
 	nfesp_input(nn, skb, sa, ip_end, sa ? ip_end + sizeof(struct udphdr) : ip_end, nh_off);
 	return NF_STOLEN;
 }
@@ -333,9 +420,10 @@ static const struct nf_hook_ops nfesp_nf_ops[] = {
 };
 
 /*
- * Hooks follow the SPD: on with the first policy, off with the last. IPv6
- * fragments are reassembled before LOCAL_IN only with nf_defrag_ipv6, which
- * is enabled along with the hooks (IPv4 reassembles before LOCAL_IN anyway).
+ * Hooks follow the SPD: on with the first policy, off with the last. With
+ * them, fragments are reassembled before PRE_ROUTING (nf_defrag_ipv4/6, as
+ * conntrack does): ESP is decrypted whole, and selectors with ports see
+ * every fragment of a forwarded datagram, not just the first.
  */
 int nfesp_hooks_update(struct nfesp_net *nn)
 {
@@ -344,20 +432,27 @@ int nfesp_hooks_update(struct nfesp_net *nn)
 	lockdep_assert_held(&nn->lock);
 
 	if (nn->policy_count && !nn->hooks_on) {
-		err = nf_defrag_ipv6_enable(nn->net);
+		err = nf_defrag_ipv4_enable(nn->net);
 		if (err)
 			return err;
+		err = nf_defrag_ipv6_enable(nn->net);
+		if (err)
+			goto err_disable_defrag4;
 		err = nf_register_net_hooks(nn->net, nfesp_nf_ops,
 					    ARRAY_SIZE(nfesp_nf_ops));
-		if (err) {
-			nf_defrag_ipv6_disable(nn->net);
-			return err;
-		}
+		if (err)
+			goto err_disable_defrag6;
 		nn->hooks_on = true;
 	} else if (!nn->policy_count && nn->hooks_on) {
 		nfesp_hooks_disable(nn);
 	}
 	return 0;
+
+err_disable_defrag6:
+	nf_defrag_ipv6_disable(nn->net);
+err_disable_defrag4:
+	nf_defrag_ipv4_disable(nn->net);
+	return err;
 }
 
 void nfesp_hooks_disable(struct nfesp_net *nn)
@@ -369,6 +464,7 @@ void nfesp_hooks_disable(struct nfesp_net *nn)
 	/* Unregistering waits until no CPU is inside a hook. */
 	nf_unregister_net_hooks(nn->net, nfesp_nf_ops, ARRAY_SIZE(nfesp_nf_ops));
 	nf_defrag_ipv6_disable(nn->net);
+	nf_defrag_ipv4_disable(nn->net);
 	nn->hooks_on = false;
 }
 

@@ -5,7 +5,7 @@
  *
  * Order of checks, cheapest and least trusting first: the SA by (SPI,
  * destination, ESP); lengths; the replay window; then decryption, after
- * which the window advances and the padding is checked. The inner packet
+ * which the window advances and the pad length is checked. The inner packet
  * must match an inbound protect policy with the SA's reqid and mode;
  * it then re-enters the stack through nfesp0 (device.c).
  *
@@ -172,6 +172,12 @@ static void input_done(struct nfesp_crypt *c, int err)
 		goto out;
 	}
 
+	/*
+	 * Transport mode behind a NAT: the inner checksums cover addresses
+	 * the NAT changed; the ICV vouches for the data (RFC 3948 3.1.2).
+	 */
+	skb->ip_summed = sa->mode == NFESP_MODE_TRANSPORT && c->ip_end != c->esp_off ?
+			 CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
 	this_cpu_inc(sa->stats->rx_packets);
 	this_cpu_add(sa->stats->rx_bytes, skb->len);
 	nfesp_lifetime_account(sa, skb->len);
@@ -250,7 +256,13 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 		goto err_free;
 	}
 
-	/* Work on the packet from its network header; decrypt in place. */
+	if (unlikely(atomic_read(&nn->inflight) >= NFESP_MAX_INFLIGHT)) {
+		nfesp_net_count(nn, NFESP_STATS_A_CRYPTO_BUSY);
+		goto err_free;
+	}
+	/* The headers are moved or pulled after decryption: make them linear. */
+	if (!pskb_may_pull(skb, esp_off + sizeof(esph) + ivlen))
+		goto err_malformed;
 	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (nfrags < 0)
 		goto err_nomem;

@@ -27,6 +27,12 @@ static void life_queue(struct nfesp_sa *sa, unsigned long delay)
 		nfesp_sa_put(sa);
 }
 
+/* Seconds as a delay for the workqueue, without overflowing jiffies. */
+static unsigned long secs_delay(u64 secs)
+{
+	return secs >= MAX_JIFFY_OFFSET / HZ ? MAX_JIFFY_OFFSET : secs * HZ;
+}
+
 static bool over(u64 used, u64 limit)
 {
 	return limit && used >= limit;
@@ -70,7 +76,7 @@ static void life_work(struct work_struct *work)
 		if (sa->soft.seconds && !test_bit(NFESP_SA_S_SOFT, &sa->state))
 			next = min(next, sa->soft.seconds);
 		if (next != U64_MAX)
-			life_queue(sa, (next > age ? next - age : 0) * HZ);
+			life_queue(sa, secs_delay(next > age ? next - age : 0));
 	}
 out_unlock:
 	mutex_unlock(&nn->lock);
@@ -96,7 +102,7 @@ void nfesp_lifetime_start(struct nfesp_sa *sa)
 	if (sa->hard.seconds)
 		first = min(first, sa->hard.seconds);
 	if (first != U64_MAX)
-		life_queue(sa, first * HZ);
+		life_queue(sa, secs_delay(first));
 }
 
 /* Packet path: count a packet of @bytes and flag a limit reached. */

@@ -1021,8 +1021,9 @@ static int nfesp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u64_64bit(msg, NFESP_STATS_A_SA_COUNT, sas, NFESP_STATS_A_PAD) ||
 	    nla_put_u64_64bit(msg, NFESP_STATS_A_POLICY_COUNT, policies, NFESP_STATS_A_PAD))
 		goto err_free_msg;
-	for (t = NFESP_STATS_A_POLICY_COUNT + 1; t < NFESP_STATS_A_PAD; t++)
-		if (nla_put_u64_64bit(msg, t, nfesp_net_stat(nn, t), NFESP_STATS_A_PAD))
+	for (t = NFESP_STATS_A_POLICY_COUNT + 1; t <= NFESP_STATS_A_MAX; t++)
+		if (t != NFESP_STATS_A_PAD &&
+		    nla_put_u64_64bit(msg, t, nfesp_net_stat(nn, t), NFESP_STATS_A_PAD))
 			goto err_free_msg;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

@@ -60,6 +60,7 @@ struct nfesp_net {
 
 #define NFESP_MAX_HELD		1024	/* per namespace */
 #define NFESP_MAX_HELD_POLICY	32
+#define NFESP_MAX_INFLIGHT	4096	/* packets in crypto, per namespace */
 
 struct nfesp_net *nfesp_net(const struct net *net);
 

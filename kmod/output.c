@@ -97,6 +97,8 @@ static void output_done(struct nfesp_crypt *c, int err)
 
 	if (!err && c->sa->encap_sport && c->sa->key.family == AF_INET6)
 		udp6_checksum(skb, c->esp_off - sizeof(struct udphdr));
+	/* The device the packet came with may be gone by now. */
+	skb->dev = skb_dst(skb)->dev;
 	if (unlikely(err)) {
 		sa_error(nn, c->sa, NFESP_STATS_A_CRYPTO_ERROR);
 		kfree_skb(skb);
@@ -148,14 +150,29 @@ static bool too_big(struct sk_buff *skb, u8 family, unsigned int mtu)
 			return false;
 		mtu = max(mtu, 68U);
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
-		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+		/* _ndo_: after SNAT, the error goes to the untranslated sender. */
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
 		return true;
 	}
-	if (mtu < IPV6_MIN_MTU)
+	/* A datagram the sender lets be fragmented, or one reassembled here. */
+	if (mtu < IPV6_MIN_MTU || skb->ignore_df || IP6CB(skb)->frag_max_size)
 		return false;
 	skb_dst_update_pmtu_no_confirm(skb, mtu);
-	icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
 	return true;
+}
+
+/*
+ * Whether the packet goes to the tunnel peer itself: then its route, and
+ * the PMTU that would be lowered, is the one ESP uses too.
+ */
+static bool shares_route(const struct nfesp_sa *sa, const struct sk_buff *skb, u8 family)
+{
+	if (family != sa->key.family)
+		return false;
+	if (family == AF_INET)
+		return ip_hdr(skb)->daddr == sa->key.dst.ip4;
+	return ipv6_addr_equal(&ipv6_hdr(skb)->daddr, &sa->key.dst.ip6);
 }
 
 static bool fits(const struct sk_buff *skb, unsigned int mtu)
@@ -262,6 +279,7 @@ static void push_outer(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff
 		iph->saddr = sa->src.ip4;
 		iph->daddr = sa->key.dst.ip4;
 		iph->check = 0;
+		skb_dst_drop(skb);
 		skb_dst_set(skb, dst);
 		ip_select_ident(nn->net, skb, NULL);
 	} else {
@@ -276,6 +294,7 @@ static void push_outer(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff
 		ip6h->hop_limit = ip6_dst_hoplimit(dst);
 		ip6h->saddr = sa->src.ip6;
 		ip6h->daddr = sa->key.dst.ip6;
+		skb_dst_drop(skb);
 		skb_dst_set(skb, dst);
 		if (!l->df)
 			skb->ignore_df = 1;
@@ -295,7 +314,7 @@ static void mark_transformed(struct sk_buff *skb, u8 family)
 }
 
 /* Encrypt and send one packet that is not GSO; takes @skb. */
-static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa, u8 family,
+static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa,
 		       struct sk_buff *skb, struct dst_entry *dst,
 		       const struct out_layout *l)
 {
@@ -328,6 +347,15 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa, u8 family,
 	clen = ALIGN(plen + 2, esp_block(sa));
 	padlen = clen - plen - 2;
 	tailen = padlen + 2 + icv;
+	if (unlikely(skb->len + tailen + sizeof(*esph) + ivlen + encap_len(sa) +
+		     (sa->mode == NFESP_MODE_TUNNEL ? outer_hlen(sa) : 0) > IP_MAX_MTU)) {
+		sa_error(nn, sa, NFESP_STATS_A_OUT_TOO_BIG);
+		goto err_free;
+	}
+	if (unlikely(atomic_read(&nn->inflight) >= NFESP_MAX_INFLIGHT)) {
+		sa_error(nn, sa, NFESP_STATS_A_CRYPTO_BUSY);
+		goto err_free;
+	}
 
 	if (skb_cow_head(skb, LL_RESERVED_SPACE((dst ?: skb_dst(skb))->dev) +
 			 outer_hlen(sa) + encap_len(sa) + sizeof(*esph) + ivlen))
@@ -442,8 +470,7 @@ err_free:
  * Protect one packet, network header first, with @sa; takes @skb. GSO
  * packets are checked against the path MTU whole, then segmented.
  */
-void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
-		  const struct nfesp_policy *pol, struct sk_buff *skb)
+void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb)
 {
 	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	struct dst_entry *dst = NULL;
@@ -451,12 +478,17 @@ void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
 	struct sk_buff *segs, *seg, *next;
 	unsigned int mtu;
 
+	/* The route may be borrowed (RCU only); crypto may complete later. */
+	if (!skb_dst_force(skb)) {
+		sa_error(nn, sa, NFESP_STATS_A_OUT_NO_ROUTE);
+		goto err_free;
+	}
 	nfesp_device_tap_out(nn, skb);
 
 	if (sa->mode == NFESP_MODE_TUNNEL) {
 		dst = route_peer(nn, sa);
 		if (IS_ERR(dst)) {
-			sa_error(nn, sa, NFESP_STATS_A_OUT_NO_SA);
+			sa_error(nn, sa, NFESP_STATS_A_OUT_NO_ROUTE);
 			goto err_free;
 		}
 		if (family == AF_INET) {
@@ -471,7 +503,7 @@ void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
 		mtu = max_inner(sa, dst_mtu(dst), outer_hlen(sa));
 	} else {
 		if (transport_layout(skb, family, &l)) {
-			sa_error(nn, sa, NFESP_STATS_A_IN_MALFORMED);
+			sa_error(nn, sa, NFESP_STATS_A_OUT_MALFORMED);
 			goto err_free;
 		}
 		mtu = max_inner(sa, dst_mtu(skb_dst(skb)), l.hdr_len) + l.hdr_len;
@@ -484,13 +516,14 @@ void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
 	 * carry; they are fragmented instead.
 	 */
 	if (!fits(skb, mtu)) {
-		if (sa->mode == NFESP_MODE_TUNNEL && too_big(skb, family, mtu))
+		if (sa->mode == NFESP_MODE_TUNNEL && !shares_route(sa, skb, family) &&
+		    too_big(skb, family, mtu))
 			goto err_free;
 		l.df = false;
 	}
 
 	if (!skb_is_gso(skb)) {
-		output_one(nn, sa, family, skb, dst, &l);
+		output_one(nn, sa, skb, dst, &l);
 		return;
 	}
 	segs = skb_gso_segment(skb, 0);
@@ -503,7 +536,7 @@ void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa,
 		skb_mark_not_on_list(seg);
 		if (dst)
 			dst_hold(dst);
-		output_one(nn, sa, family, seg, dst, &l);
+		output_one(nn, sa, seg, dst, &l);
 	}
 	dst_release(dst);
 	return;

@@ -15,7 +15,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ktap_plan 60
+ktap_plan 62
 load_module
 
 A="ip netns exec a"
@@ -276,6 +276,29 @@ check "a ping that fits the tunnel's MTU goes through" \
 	$A ping -c 1 -W 2 -M do -s 1400 -I 10.1.0.1 10.2.0.1
 check "without DF, a big ping is carried in fragments" \
 	$A ping -c 1 -W 3 -M dont -s 3000 -I 10.1.0.1 10.2.0.1
+
+# A router on the way reports a smaller MTU for a's ESP: the outer path MTU
+# is learnt, and the inner MTU told to senders follows it.
+$B /usr/bin/python3 - <<'PY'
+import socket, struct
+def csum(b):
+    b += b"\0" * (len(b) % 2)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+quoted = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1500, 0, 0x4000, 64, 50, 0,
+                     socket.inet_aton("192.0.2.1"), socket.inet_aton("192.0.2.2"))
+quoted += struct.pack("!II", 0x1003, 1)
+icmp = struct.pack("!BBHHH", 3, 4, 0, 0, 1400) + quoted
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.sendto(icmp, ("192.0.2.1", 0))
+PY
+check "an ICMP 'fragmentation needed' about nfesp's ESP lowers the outer path MTU" \
+	wait_for 3 sh -c "$A ip route get 192.0.2.2 | grep -q 'mtu 1400'"
+check_fails "and the inner MTU told to senders follows it" "mtu = 1346" \
+	$A ping -c 1 -W 2 -M do -s 1400 -I 10.1.0.1 10.2.0.1
 
 # --- 7. nfesp0: decrypted traffic is visible and matchable ----------------
 $A nft add table inet t

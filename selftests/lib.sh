@@ -111,7 +111,7 @@ load_module() {
 	grep -qw nfesp /proc/modules && rmmod nfesp
 	dmesg -C
 	# What nfesp.ko links against, as modprobe would load it.
-	modprobe -q nf_defrag_ipv6
+	modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6
 	insmod "$MODULE" dyndbg=+p || ktap_skip_all "insmod $MODULE failed"
 }
 

@@ -19,7 +19,7 @@ for t in "${tests[@]}"; do
 	if [ -x "./$t" ]; then
 		cmd=("./$t")
 	elif [ -x "../build/selftests/$t" ]; then
-		cmd=(bash -c "modprobe -q nf_defrag_ipv6; grep -qw nfesp /proc/modules || insmod ../build/\$(uname -r)/nfesp.ko; ../build/selftests/$t; rc=\$?; rmmod nfesp; exit \$rc")
+		cmd=(bash -c "modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6; grep -qw nfesp /proc/modules || insmod ../build/\$(uname -r)/nfesp.ko; ../build/selftests/$t; rc=\$?; rmmod nfesp; exit \$rc")
 	else
 		echo "not ok $n selftests: nfesp: $t # no such test"
 		failed=$((failed + 1))

@@ -26,6 +26,10 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_OUT_SEQ_OVERFLOW] = "out-seq-overflow",
 	[NFESP_STATS_A_CRYPTO_ERROR] = "crypto-error",
 	[NFESP_STATS_A_NOMEM] = "nomem",
+	[NFESP_STATS_A_OUT_NO_ROUTE] = "out-no-route",
+	[NFESP_STATS_A_OUT_MALFORMED] = "out-malformed",
+	[NFESP_STATS_A_CRYPTO_BUSY] = "crypto-busy",
+	[NFESP_STATS_A_OUT_TOO_BIG] = "out-too-big",
 };
 
 static int print_stats(struct nl_msg *msg, void *arg)
@@ -38,9 +42,11 @@ static int print_stats(struct nl_msg *msg, void *arg)
 		return error("malformed statistics from the kernel");
 	if (opt_json)
 		json_begin_object("stats");
-	for (i = NFESP_STATS_A_SA_COUNT; i < NFESP_STATS_A_PAD; i++) {
+	for (i = NFESP_STATS_A_SA_COUNT; i <= NFESP_STATS_A_MAX; i++) {
 		uint64_t v = tb[i] ? nla_get_u64(tb[i]) : 0;
 
+		if (i == NFESP_STATS_A_PAD)
+			continue;
 		if (opt_json)
 			json_u64(stat_names[i], v);
 		else

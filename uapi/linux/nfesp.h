@@ -359,6 +359,10 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_CRYPTO_ERROR,	/* the crypto API failed */
 	NFESP_STATS_A_NOMEM,		/* allocation failed */
 	NFESP_STATS_A_PAD,
+	NFESP_STATS_A_OUT_NO_ROUTE,	/* no route to the tunnel peer */
+	NFESP_STATS_A_OUT_MALFORMED,	/* outbound packet nfesp cannot parse */
+	NFESP_STATS_A_CRYPTO_BUSY,	/* too many packets in crypto already */
+	NFESP_STATS_A_OUT_TOO_BIG,	/* would exceed 64 KiB once wrapped */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
