@@ -43,6 +43,9 @@ struct nfesp_net {
 	/* SPD: in match order, readers under RCU. */
 	struct list_head spd;
 	struct rhashtable spd_by_sel;
+	/* For lookups: classes by direction and family (classify.c). */
+	struct list_head classes[NFESP_DIR_MAX + 1][2];
+	struct list_head class_all;
 	struct xarray policy_by_id;
 	u32 policy_next_id;
 	unsigned int policy_count;

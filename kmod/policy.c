@@ -57,8 +57,8 @@ static bool port_match(bool known, __be16 port, u16 min, u16 max)
 	return known && ntohs(port) >= min && ntohs(port) <= max;
 }
 
-static bool selector_match(const struct nfesp_selector *sel, u8 dir,
-			   const struct nfesp_flow *fl)
+bool nfesp_selector_match(const struct nfesp_selector *sel, u8 dir,
+			  const struct nfesp_flow *fl)
 {
 	return sel->dir == dir && sel->family == fl->family &&
 	       (!sel->proto || sel->proto == fl->proto) &&
@@ -70,17 +70,13 @@ static bool selector_match(const struct nfesp_selector *sel, u8 dir,
 
 /*
  * Packet path, under RCU (netfilter hooks hold it): the first policy in
- * match order whose selector covers the packet.
+ * match order whose selector covers the packet. classify.c finds it
+ * without walking the SPD.
  */
 struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
 				      const struct nfesp_flow *fl)
 {
-	struct nfesp_policy *pol;
-
-	list_for_each_entry_rcu(pol, &nn->spd, node)
-		if (selector_match(&pol->sel, dir, fl))
-			return pol;
-	return NULL;
+	return nfesp_classify(nn, dir, fl);
 }
 
 struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
@@ -153,12 +149,19 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 		goto err_unhash;
 	}
 	pol->seq = nn->policy_seq++;
+	err = nfesp_classify_insert(nn, pol);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot grow the SPD");
+		goto err_erase_id;
+	}
 	spd_insert_ordered(nn, pol);
 	nn->policy_count++;
 	nn->spd_gen++;
 	pr_debug("policy %u created\n", pol->id);
 	return pol;
 
+err_erase_id:
+	xa_erase(&nn->policy_by_id, pol->id);
 err_unhash:
 	rhashtable_remove_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
 err_free_stats:
@@ -173,6 +176,7 @@ void nfesp_policy_unlink(struct nfesp_net *nn, struct nfesp_policy *pol)
 	lockdep_assert_held(&nn->lock);
 
 	list_del_rcu(&pol->node);
+	nfesp_classify_remove(nn, pol);
 	rhashtable_remove_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
 	xa_erase(&nn->policy_by_id, pol->id);
 	nn->policy_count--;
@@ -200,6 +204,7 @@ int nfesp_spd_init(struct nfesp_net *nn)
 	if (err)
 		return err;
 	INIT_LIST_HEAD(&nn->spd);
+	nfesp_classify_init(nn);
 	xa_init_flags(&nn->policy_by_id, XA_FLAGS_ALLOC1);
 	return 0;
 }
@@ -209,6 +214,7 @@ void nfesp_spd_destroy(struct nfesp_net *nn)
 	mutex_lock(&nn->lock);
 	nfesp_policy_flush(nn);
 	mutex_unlock(&nn->lock);
+	nfesp_classify_destroy(nn);
 	rhashtable_destroy(&nn->spd_by_sel);
 	xa_destroy(&nn->policy_by_id);
 }

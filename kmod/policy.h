@@ -7,6 +7,7 @@
 #include <linux/skbuff.h>
 #include <linux/timer.h>
 #include <linux/rhashtable-types.h>
+#include <linux/rhashtable.h>
 #include "addr.h"
 
 struct nfesp_net;
@@ -38,6 +39,8 @@ struct nfesp_policy_stats {
 struct nfesp_policy {
 	struct list_head node;		/* in nn->spd, match order */
 	struct rhash_head hnode;	/* in nn->spd_by_sel */
+	struct rhlist_head cnode;	/* in its class (classify.c) */
+	struct nfesp_class *cls;
 	struct nfesp_selector sel;
 	u32 id;
 	u32 priority;
@@ -81,6 +84,14 @@ struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
 void nfesp_policy_unlink(struct nfesp_net *nn, struct nfesp_policy *pol);
 void nfesp_policy_flush(struct nfesp_net *nn);
 struct nfesp_flow;
+bool nfesp_selector_match(const struct nfesp_selector *sel, u8 dir,
+			  const struct nfesp_flow *fl);
+struct nfesp_policy *nfesp_classify(struct nfesp_net *nn, u8 dir,
+				    const struct nfesp_flow *fl);
+int nfesp_classify_insert(struct nfesp_net *nn, struct nfesp_policy *pol);
+void nfesp_classify_remove(struct nfesp_net *nn, struct nfesp_policy *pol);
+void nfesp_classify_init(struct nfesp_net *nn);
+void nfesp_classify_destroy(struct nfesp_net *nn);
 struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
 				      const struct nfesp_flow *fl);
 void nfesp_policy_stats_read(const struct nfesp_policy *pol,

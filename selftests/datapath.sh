@@ -15,7 +15,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-ktap_plan 62
+ktap_plan 63
 load_module
 
 A="ip netns exec a"
@@ -126,6 +126,9 @@ echo 30 > /sys/module/nfesp/parameters/acquire_timeout
 # --- 2. policy actions and order ----------------------------------------
 check "protected traffic flows both ways" ping_a 2
 check "b reaches a through the tunnel" $B ping -c 2 -i 0.2 -W 2 -I 10.2.0.1 10.1.0.1
+ipa policy add dir out from 10.1.0.1/32 to 10.2.0.1/32 action discard priority 2000
+check "a more specific policy with a later priority does not win" ping_a 1
+ipa policy del dir out from 10.1.0.1/32 to 10.2.0.1/32
 ipa policy add dir out from 10.1.0.1/32 to 10.2.0.1/32 proto icmp action discard priority 10
 check_fails "a discard policy before protect drops the ping" "" ping_a 1 1
 eq "and counts it" 1 "$(stat out-discard)"
