@@ -90,16 +90,12 @@ void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
  */
 static bool has_sa(struct nfesp_net *nn, struct nfesp_policy *pol)
 {
-	struct nfesp_sa_okey okey = {
-		.reqid = pol->reqid,
-		.family = pol->tunnel_family,
-		.mode = pol->mode,
-		.dst = pol->peer,
-	};
+	struct nfesp_sa_okey okey;
 	struct nfesp_sa *sa;
 
 	if (pol->mode != NFESP_MODE_TUNNEL)
 		return true;
+	nfesp_policy_okey(pol, NULL, &okey);
 	sa = nfesp_sa_lookup_out(nn, &okey);
 	nfesp_sa_put(sa);
 	return sa;

@@ -68,9 +68,12 @@ static bool comes_first(const struct nfesp_policy *a, const struct nfesp_policy 
 	       (a->priority == b->priority && a->seq < b->seq);
 }
 
-/* Packet path, under RCU: the first policy in SPD order that matches. */
-struct nfesp_policy *nfesp_classify(struct nfesp_net *nn, u8 dir,
-				    const struct nfesp_flow *fl)
+/*
+ * Packet path, under RCU (netfilter hooks hold it): the first policy in SPD
+ * order whose selector covers the packet.
+ */
+struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
+				      const struct nfesp_flow *fl)
 {
 	struct nfesp_policy *pol, *best = NULL;
 	struct nfesp_class *cls;

@@ -52,6 +52,9 @@ void *nfesp_crypt_alloc(struct crypto_aead *aead, int nsg, struct aead_request *
 			struct scatterlist **sg);
 void nfesp_crypt_free(struct nfesp_crypt *c);
 
+struct nfesp_sa_okey;
+void nfesp_policy_okey(const struct nfesp_policy *pol, const struct nfesp_flow *fl,
+		       struct nfesp_sa_okey *okey);
 void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
 			 const struct nfesp_flow *fl, struct sk_buff *skb);
 

@@ -150,17 +150,34 @@ static bool already_transformed(const struct sk_buff *skb, u8 family)
 	return IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED;
 }
 
-static void out_protect(struct nfesp_net *nn, struct nfesp_policy *pol,
-			const struct nfesp_flow *fl, struct sk_buff *skb)
+/*
+ * The outbound SAs a protect policy may use: its reqid and mode, towards
+ * its peer in tunnel mode, or the packet's destination (@fl) in transport
+ * mode.
+ */
+void nfesp_policy_okey(const struct nfesp_policy *pol, const struct nfesp_flow *fl,
+		       struct nfesp_sa_okey *okey)
 {
-	struct nfesp_sa_okey okey = {
-		.reqid = pol->reqid,
-		.family = pol->mode == NFESP_MODE_TUNNEL ? pol->tunnel_family : fl->family,
-		.mode = pol->mode,
-	};
+	memset(okey, 0, sizeof(*okey));
+	okey->reqid = pol->reqid;
+	okey->mode = pol->mode;
+	if (pol->mode == NFESP_MODE_TUNNEL) {
+		okey->family = pol->tunnel_family;
+		okey->dst = pol->peer;
+	} else {
+		okey->family = fl->family;
+		okey->dst = fl->dst;
+	}
+}
+
+/* Protect a packet: with an SA if there is one, else hold it and acquire. */
+void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
+			 const struct nfesp_flow *fl, struct sk_buff *skb)
+{
+	struct nfesp_sa_okey okey;
 	struct nfesp_sa *sa;
 
-	okey.dst = pol->mode == NFESP_MODE_TUNNEL ? pol->peer : fl->dst;
+	nfesp_policy_okey(pol, fl, &okey);
 	sa = nfesp_sa_lookup_out(nn, &okey);
 	if (!sa) {
 		nfesp_acquire(nn, pol, fl, skb);
@@ -168,13 +185,6 @@ static void out_protect(struct nfesp_net *nn, struct nfesp_policy *pol,
 	}
 	nfesp_output(nn, sa, skb);
 	nfesp_sa_put(sa);
-}
-
-/* Called for held packets too, once an SA arrives (acquire.c). */
-void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
-			 const struct nfesp_flow *fl, struct sk_buff *skb)
-{
-	out_protect(nn, pol, fl, skb);
 }
 
 static unsigned int out_hook(void *priv, struct sk_buff *skb,
@@ -205,7 +215,7 @@ static unsigned int out_hook(void *priv, struct sk_buff *skb,
 		return NF_DROP;
 	/* Locally generated packets get here in process context. */
 	local_bh_disable();
-	out_protect(nn, pol, &fl, skb);
+	nfesp_output_policy(nn, pol, &fl, skb);
 	local_bh_enable();
 	return NF_STOLEN;
 }

@@ -27,15 +27,28 @@ static void life_queue(struct nfesp_sa *sa, unsigned long delay)
 		nfesp_sa_put(sa);
 }
 
-/* Seconds as a delay for the workqueue, without overflowing jiffies. */
-static unsigned long secs_delay(u64 secs)
-{
-	return secs >= MAX_JIFFY_OFFSET / HZ ? MAX_JIFFY_OFFSET : secs * HZ;
-}
-
 static bool over(u64 used, u64 limit)
 {
 	return limit && used >= limit;
+}
+
+/* Nanoseconds from now until @secs after the SA was added, or 0. */
+static u64 ns_until(const struct nfesp_sa *sa, u64 secs, u64 now)
+{
+	u64 at = sa->add_ns + min_t(u64, secs, U64_MAX / NSEC_PER_SEC) * NSEC_PER_SEC;
+
+	return at > now ? at - now : 0;
+}
+
+/* As a workqueue delay: rounded up, and never wrapping jiffies. */
+static unsigned long delay_of(u64 ns)
+{
+	return min_t(u64, nsecs_to_jiffies64(ns) + 1, MAX_JIFFY_OFFSET);
+}
+
+static bool time_over(const struct nfesp_sa *sa, u64 secs, u64 now)
+{
+	return secs && !ns_until(sa, secs, now);
 }
 
 static void life_work(struct work_struct *work)
@@ -43,7 +56,7 @@ static void life_work(struct work_struct *work)
 	struct nfesp_sa *sa = container_of(to_delayed_work(work), struct nfesp_sa,
 					   life_work);
 	struct nfesp_net *nn = sa->nn;
-	u64 age = ktime_get_boottime_seconds() - sa->add_time;
+	u64 now = ktime_get_boottime_ns();
 	u64 bytes = atomic64_read(&sa->lt_bytes);
 	u64 packets = atomic64_read(&sa->lt_packets);
 	bool hard, soft;
@@ -54,10 +67,13 @@ static void life_work(struct work_struct *work)
 
 	hard = test_bit(NFESP_SA_S_HARD, &sa->state) ||
 	       over(bytes, sa->hard.bytes) || over(packets, sa->hard.packets) ||
-	       over(age, sa->hard.seconds);
+	       time_over(sa, sa->hard.seconds, now);
 	soft = over(bytes, sa->soft.bytes) || over(packets, sa->soft.packets) ||
-	       over(age, sa->soft.seconds);
+	       time_over(sa, sa->soft.seconds, now);
 
+	/* A soft limit passed on the way to a hard one is still reported. */
+	if (soft && !test_and_set_bit(NFESP_SA_S_SOFT, &sa->state))
+		nfesp_event_expire(nn, sa, false);
 	if (hard) {
 		set_bit(NFESP_SA_S_HARD, &sa->state);
 		nfesp_event_expire(nn, sa, true);
@@ -66,18 +82,12 @@ static void life_work(struct work_struct *work)
 		nfesp_sa_unlink(nn, sa);
 		goto out_unlock;
 	}
-	if (soft && !test_and_set_bit(NFESP_SA_S_SOFT, &sa->state))
-		nfesp_event_expire(nn, sa, false);
 
 	/* Come back for whichever time limit is still ahead. */
-	if (sa->hard.seconds || (sa->soft.seconds && !soft)) {
-		u64 next = sa->hard.seconds ?: U64_MAX;
-
-		if (sa->soft.seconds && !test_bit(NFESP_SA_S_SOFT, &sa->state))
-			next = min(next, sa->soft.seconds);
-		if (next != U64_MAX)
-			life_queue(sa, secs_delay(next > age ? next - age : 0));
-	}
+	if (sa->hard.seconds)
+		life_queue(sa, delay_of(ns_until(sa, sa->hard.seconds, now)));
+	else if (sa->soft.seconds && !test_bit(NFESP_SA_S_SOFT, &sa->state))
+		life_queue(sa, delay_of(ns_until(sa, sa->soft.seconds, now)));
 out_unlock:
 	mutex_unlock(&nn->lock);
 	nfesp_sa_put(sa);	/* the queued work's reference */
@@ -95,6 +105,7 @@ void nfesp_lifetime_start(struct nfesp_sa *sa)
 
 	lockdep_assert_held(&sa->nn->lock);
 
+	sa->add_ns = ktime_get_boottime_ns();
 	sa->has_limits = sa->soft.bytes || sa->soft.packets ||
 			 sa->hard.bytes || sa->hard.packets;
 	if (sa->soft.seconds)
@@ -102,7 +113,7 @@ void nfesp_lifetime_start(struct nfesp_sa *sa)
 	if (sa->hard.seconds)
 		first = min(first, sa->hard.seconds);
 	if (first != U64_MAX)
-		life_queue(sa, secs_delay(first));
+		life_queue(sa, delay_of(ns_until(sa, first, sa->add_ns)));
 }
 
 /* Packet path: count a packet of @bytes and flag a limit reached. */

@@ -68,17 +68,6 @@ bool nfesp_selector_match(const struct nfesp_selector *sel, u8 dir,
 	       port_match(fl->has_ports, fl->dport, sel->dport_min, sel->dport_max);
 }
 
-/*
- * Packet path, under RCU (netfilter hooks hold it): the first policy in
- * match order whose selector covers the packet. classify.c finds it
- * without walking the SPD.
- */
-struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
-				      const struct nfesp_flow *fl)
-{
-	return nfesp_classify(nn, dir, fl);
-}
-
 struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
 					      const struct nfesp_selector *sel)
 {

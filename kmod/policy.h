@@ -86,12 +86,11 @@ void nfesp_policy_flush(struct nfesp_net *nn);
 struct nfesp_flow;
 bool nfesp_selector_match(const struct nfesp_selector *sel, u8 dir,
 			  const struct nfesp_flow *fl);
-struct nfesp_policy *nfesp_classify(struct nfesp_net *nn, u8 dir,
-				    const struct nfesp_flow *fl);
 int nfesp_classify_insert(struct nfesp_net *nn, struct nfesp_policy *pol);
 void nfesp_classify_remove(struct nfesp_net *nn, struct nfesp_policy *pol);
 void nfesp_classify_init(struct nfesp_net *nn);
 void nfesp_classify_destroy(struct nfesp_net *nn);
+/* classify.c */
 struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
 				      const struct nfesp_flow *fl);
 void nfesp_policy_stats_read(const struct nfesp_policy *pol,

@@ -100,6 +100,7 @@ struct nfesp_sa {
 
 	/* Lifetimes: use so far, and the work that reports and enforces them. */
 	bool has_limits;
+	u64 add_ns;			/* boot time when linked, for seconds */
 	atomic64_t lt_bytes;
 	atomic64_t lt_packets;
 	struct delayed_work life_work;
