@@ -291,7 +291,6 @@ static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int 
 static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 				     u8 family, unsigned int udp_off)
 {
-	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
 	struct {
 		struct udphdr uh;
 		__be32 spi;
@@ -300,12 +299,7 @@ static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 
 	if (skb_copy_bits(skb, udp_off, &hdr, sizeof(hdr)) || !hdr.spi)
 		return NULL;
-	key.spi = hdr.spi;
-	if (family == AF_INET)
-		key.dst.ip4 = ip_hdr(skb)->daddr;
-	else
-		key.dst.ip6 = ipv6_hdr(skb)->daddr;
-	sa = nfesp_sa_lookup(nn, &key);
+	sa = nfesp_sa_lookup_in(nn, skb, family, hdr.spi);
 	if (sa && (!sa->encap_dport || htons(sa->encap_dport) != hdr.uh.dest)) {
 		nfesp_sa_put(sa);
 		sa = NULL;

@@ -210,7 +210,6 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 		 unsigned int ip_end, unsigned int esp_off, unsigned int nh_off)
 {
 	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
-	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
 	struct ip_esp_hdr esph;
 	unsigned int ivlen, icv, clen;
 	struct aead_request *req;
@@ -226,14 +225,8 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 		drop(nn, skb, NFESP_STATS_A_IN_MALFORMED);
 		return;
 	}
-	if (!sa) {
-		key.spi = esph.spi;
-		if (family == AF_INET)
-			key.dst.ip4 = ip_hdr(skb)->daddr;
-		else
-			key.dst.ip6 = ipv6_hdr(skb)->daddr;
-		sa = nfesp_sa_lookup(nn, &key);
-	}
+	if (!sa)
+		sa = nfesp_sa_lookup_in(nn, skb, family, esph.spi);
 	if (!sa || !nfesp_sa_usable(sa)) {
 		nfesp_sa_put(sa);
 		drop(nn, skb, NFESP_STATS_A_IN_NO_SA);

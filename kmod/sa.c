@@ -9,6 +9,8 @@
  * crypto transform may sleep.
  */
 
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -103,6 +105,19 @@ struct nfesp_sa *nfesp_sa_lookup_out(struct nfesp_net *nn,
 		best = NULL;
 	rcu_read_unlock();
 	return best;
+}
+
+/* Packet path: the SA for ESP with @spi addressed to this packet. */
+struct nfesp_sa *nfesp_sa_lookup_in(struct nfesp_net *nn, const struct sk_buff *skb,
+				    u8 family, __be32 spi)
+{
+	struct nfesp_sa_key key = { .spi = spi, .proto = IPPROTO_ESP, .family = family };
+
+	if (family == AF_INET)
+		key.dst.ip4 = ip_hdr(skb)->daddr;
+	else
+		key.dst.ip6 = ipv6_hdr(skb)->daddr;
+	return nfesp_sa_lookup(nn, &key);
 }
 
 struct nfesp_sa *nfesp_sa_find_locked(struct nfesp_net *nn,

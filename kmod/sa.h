@@ -140,6 +140,8 @@ struct nfesp_sa *nfesp_sa_find_locked(struct nfesp_net *nn,
 				      const struct nfesp_sa_key *key);
 struct nfesp_sa *nfesp_sa_lookup(struct nfesp_net *nn,
 				 const struct nfesp_sa_key *key);
+struct nfesp_sa *nfesp_sa_lookup_in(struct nfesp_net *nn, const struct sk_buff *skb,
+				    u8 family, __be32 spi);
 struct nfesp_sa *nfesp_sa_lookup_out(struct nfesp_net *nn,
 				     const struct nfesp_sa_okey *okey);
 void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa);
