@@ -23,7 +23,8 @@ static void multicast(struct nfesp_net *nn, struct sk_buff *skb)
 				NFESP_MCGRP_EVENTS_IDX, GFP_KERNEL);
 }
 
-void nfesp_event_sa(struct nfesp_net *nn, const struct nfesp_sa *sa, u8 cmd)
+/* An SA event; EXPIRE also says whether the limit was hard. */
+static void sa_event(struct nfesp_net *nn, const struct nfesp_sa *sa, u8 cmd, bool hard)
 {
 	struct sk_buff *skb;
 
@@ -32,11 +33,18 @@ void nfesp_event_sa(struct nfesp_net *nn, const struct nfesp_sa *sa, u8 cmd)
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!skb)
 		return;
-	if (nfesp_nl_fill_sa(skb, sa, 0, 0, 0, cmd, NULL)) {
+	if (nfesp_nl_fill_sa(skb, sa, 0, 0, 0, cmd, NULL) ||
+	    (hard && nla_put_flag(skb, NFESP_A_EXPIRE_HARD))) {
 		kfree_skb(skb);
 		return;
 	}
+	nlmsg_end(skb, nlmsg_hdr(skb));
 	multicast(nn, skb);
+}
+
+void nfesp_event_sa(struct nfesp_net *nn, const struct nfesp_sa *sa, u8 cmd)
+{
+	sa_event(nn, sa, cmd, false);
 }
 
 void nfesp_event_policy(struct nfesp_net *nn, const struct nfesp_policy *pol, u8 cmd)
@@ -115,18 +123,5 @@ err_count:
 /* EXPIRE: @sa reached a soft or a hard lifetime limit. */
 void nfesp_event_expire(struct nfesp_net *nn, const struct nfesp_sa *sa, bool hard)
 {
-	struct sk_buff *skb;
-
-	if (!listening(nn))
-		return;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!skb)
-		return;
-	if (nfesp_nl_fill_sa(skb, sa, 0, 0, 0, NFESP_CMD_EXPIRE, NULL) ||
-	    (hard && nla_put_flag(skb, NFESP_A_EXPIRE_HARD))) {
-		kfree_skb(skb);
-		return;
-	}
-	nlmsg_end(skb, nlmsg_hdr(skb));
-	multicast(nn, skb);
+	sa_event(nn, sa, NFESP_CMD_EXPIRE, hard);
 }
