@@ -7,6 +7,7 @@
 #ifndef _NFESP_DATAPATH_H
 #define _NFESP_DATAPATH_H
 
+#include <linux/llist.h>
 #include <linux/skbuff.h>
 #include <crypto/aead.h>
 #include "addr.h"
@@ -34,6 +35,16 @@ struct nfesp_crypt {
 	struct sk_buff *skb;
 	struct nfesp_sa *sa;		/* holds a reference while in flight */
 	struct nfesp_net *nn;
+	struct aead_request *req;
+	/* Called in order once crypto is over; frees this. */
+	void (*finish)(struct nfesp_crypt *c, int err);
+	struct list_head node;		/* in sa->order */
+	struct llist_node work_node;	/* queued to a worker */
+	int err;
+	bool done;			/* under sa->order.lock */
+	bool encrypt;
+	bool spread;			/* crypto may be on another CPU */
+	int tx_cpu;			/* spread outbound: sent from here */
 	u64 seq;
 	unsigned int esp_off;		/* offset of the ESP header */
 	unsigned int ip_end;		/* inbound: end of the IP header(s) */
@@ -48,9 +59,19 @@ int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl);
 int nfesp_hooks_update(struct nfesp_net *nn);
 void nfesp_hooks_disable(struct nfesp_net *nn);
 void nfesp_inflight_drain(struct nfesp_net *nn);
-void *nfesp_crypt_alloc(struct crypto_aead *aead, int nsg, struct aead_request **req,
-			struct scatterlist **sg);
+
+/* crypt.c */
+struct nfesp_order;
+int nfesp_crypt_init(void);
+void nfesp_crypt_uninit(void);
+struct nfesp_crypt *nfesp_crypt_new(struct nfesp_net *nn, struct nfesp_sa *sa, int nsg,
+				    struct scatterlist **sg);
 void nfesp_crypt_free(struct nfesp_crypt *c);
+void nfesp_crypt_run(struct nfesp_crypt *c);
+void nfesp_crypt_done(struct nfesp_crypt *c, int err);
+void nfesp_order_init(struct nfesp_order *q);
+void nfesp_order_add(struct nfesp_order *q, struct nfesp_crypt *c);
+void nfesp_order_add_locked(struct nfesp_order *q, struct nfesp_crypt *c);
 
 struct nfesp_sa_okey;
 void nfesp_policy_okey(const struct nfesp_policy *pol, const struct nfesp_flow *fl,

@@ -19,6 +19,52 @@
 #include "netns.h"
 
 #define NFESP_DEV_NAME "nfesp0"
+/* Decrypted packets waiting for the NAPI context; more are dropped. */
+#define NFESP_RXQ_MAX 4096
+
+/*
+ * Decrypted packets are queued in the order their SAs finish them and
+ * delivered by one NAPI context, which runs on one CPU at a time and hands
+ * them to the stack before it returns: so they reach it in that order,
+ * whichever CPU decrypted them, and TCP segments are merged by GRO.
+ */
+struct nfesp_dev {
+	struct napi_struct napi;
+	struct sk_buff_head rxq;
+};
+
+static int dev_poll(struct napi_struct *napi, int budget)
+{
+	struct nfesp_dev *nd = container_of(napi, struct nfesp_dev, napi);
+	struct sk_buff *skb;
+	int done = 0;
+
+	while (done < budget && (skb = skb_dequeue(&nd->rxq))) {
+		napi_gro_receive(napi, skb);
+		done++;
+	}
+	/* A packet queued meanwhile has marked the NAPI missed: it runs again. */
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
+}
+
+static int nfesp_dev_open(struct net_device *dev)
+{
+	struct nfesp_dev *nd = netdev_priv(dev);
+
+	napi_enable(&nd->napi);
+	return 0;
+}
+
+static int nfesp_dev_stop(struct net_device *dev)
+{
+	struct nfesp_dev *nd = netdev_priv(dev);
+
+	napi_disable(&nd->napi);
+	skb_queue_purge(&nd->rxq);
+	return 0;
+}
 
 static netdev_tx_t dev_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -28,6 +74,8 @@ static netdev_tx_t dev_xmit(struct sk_buff *skb, struct net_device *dev)
 }
 
 static const struct net_device_ops nfesp_netdev_ops = {
+	.ndo_open = nfesp_dev_open,
+	.ndo_stop = nfesp_dev_stop,
 	.ndo_start_xmit = dev_xmit,
 };
 
@@ -44,17 +92,22 @@ static void dev_setup(struct net_device *dev)
 	dev->needs_free_netdev = true;
 	nfesp_dev_set_netns_local(dev);
 	nfesp_dev_set_lltx(dev);
+	dev->features |= NETIF_F_GRO;
 }
 
 int nfesp_device_create(struct nfesp_net *nn)
 {
 	struct net_device *dev;
+	struct nfesp_dev *nd;
 	int err;
 
-	dev = alloc_netdev(0, NFESP_DEV_NAME, NET_NAME_PREDICTABLE, dev_setup);
+	dev = alloc_netdev(sizeof(*nd), NFESP_DEV_NAME, NET_NAME_PREDICTABLE, dev_setup);
 	if (!dev)
 		return -ENOMEM;
 	dev_net_set(dev, nn->net);
+	nd = netdev_priv(dev);
+	skb_queue_head_init(&nd->rxq);
+	netif_napi_add(dev, &nd->napi, dev_poll);
 
 	rtnl_lock();
 	err = register_netdevice(dev);
@@ -88,6 +141,7 @@ void nfesp_device_destroy(struct nfesp_net *nn)
 void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb)
 {
 	struct net_device *dev = READ_ONCE(nn->dev);
+	struct nfesp_dev *nd;
 
 	if (unlikely(!dev)) {
 		kfree_skb(skb);
@@ -101,9 +155,16 @@ void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb)
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	memset(skb->cb, 0, sizeof(skb->cb));
+	nd = netdev_priv(dev);
+	if (unlikely(!netif_running(dev) || skb_queue_len_lockless(&nd->rxq) >= NFESP_RXQ_MAX)) {
+		DEV_STATS_INC(dev, rx_dropped);
+		kfree_skb(skb);
+		return;
+	}
 	DEV_STATS_INC(dev, rx_packets);
 	DEV_STATS_ADD(dev, rx_bytes, skb->len);
-	netif_rx(skb);
+	skb_queue_tail(&nd->rxq, skb);
+	napi_schedule(&nd->napi);
 }
 
 /* Outbound cleartext, for packet sockets on nfesp0 only; costs nothing else. */

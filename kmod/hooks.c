@@ -477,32 +477,3 @@ void nfesp_inflight_drain(struct nfesp_net *nn)
 {
 	wait_var_event(&nn->inflight, !atomic_read(&nn->inflight));
 }
-
-void *nfesp_crypt_alloc(struct crypto_aead *aead, int nsg, struct aead_request **req,
-			struct scatterlist **sg)
-{
-	size_t req_off = ALIGN(sizeof(struct nfesp_crypt), crypto_tfm_ctx_alignment());
-	size_t sg_off = ALIGN(req_off + sizeof(struct aead_request) +
-			      crypto_aead_reqsize(aead), __alignof__(struct scatterlist));
-	void *p;
-
-	p = kmalloc(sg_off + nsg * sizeof(struct scatterlist), GFP_ATOMIC);
-	if (!p)
-		return NULL;
-	memset(p, 0, sizeof(struct nfesp_crypt));
-	*req = p + req_off;
-	aead_request_set_tfm(*req, aead);
-	*sg = p + sg_off;
-	return p;
-}
-
-void nfesp_crypt_free(struct nfesp_crypt *c)
-{
-	struct nfesp_net *nn = c->nn;
-
-	atomic_dec(&c->sa->inflight);
-	nfesp_sa_put(c->sa);
-	kfree(c);
-	if (atomic_dec_and_test(&nn->inflight))
-		wake_up_var(&nn->inflight);
-}

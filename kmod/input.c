@@ -197,9 +197,7 @@ static NFESP_CRYPTO_DONE(input_complete, data, err)
 
 	if (err == -EINPROGRESS)
 		return;
-	local_bh_disable();
-	input_done(c, err);
-	local_bh_enable();
+	nfesp_crypt_done(c, err);
 }
 
 /*
@@ -212,7 +210,6 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	struct ip_esp_hdr esph;
 	unsigned int ivlen, icv, clen;
-	struct aead_request *req;
 	struct scatterlist *sg;
 	struct sk_buff *trailer;
 	struct nfesp_crypt *c;
@@ -259,18 +256,17 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (nfrags < 0)
 		goto err_nomem;
-	c = nfesp_crypt_alloc(sa->aead, nfrags + 1, &req, &sg);
+	c = nfesp_crypt_new(nn, sa, nfrags + 1, &sg);
 	if (!c)
 		goto err_nomem;
 	c->skb = skb;
-	c->sa = sa;		/* the lookup's reference */
-	c->nn = nn;
+	c->finish = input_done;
 	c->seq = seq;
 	c->esp_off = esp_off;
 	c->ip_end = ip_end;
 	c->nh_off = nh_off;
 	if (skb_copy_bits(skb, esp_off + sizeof(esph), c->iv, ivlen)) {
-		kfree(c);
+		nfesp_crypt_free(c);
 		goto err_malformed;
 	}
 	memcpy(c->ad, &esph.spi, 4);
@@ -287,19 +283,17 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 	sg_set_buf(sg, c->ad, esn ? 12 : 8);
 	err = skb_to_sgvec(skb, sg + 1, esp_off + sizeof(esph), ivlen + clen + icv);
 	if (unlikely(err < 0)) {
-		kfree(c);
+		nfesp_crypt_free(c);
 		goto err_nomem;
 	}
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, input_complete, c);
-	aead_request_set_crypt(req, sg, sg, clen + icv, c->iv);
-	aead_request_set_ad(req, (esn ? 12 : 8) + ivlen);
+	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG, input_complete, c);
+	aead_request_set_crypt(c->req, sg, sg, clen + icv, c->iv);
+	aead_request_set_ad(c->req, (esn ? 12 : 8) + ivlen);
 
-	atomic_inc(&nn->inflight);
-	atomic_inc(&sa->inflight);
-	err = crypto_aead_decrypt(req);
-	if (err == -EINPROGRESS || err == -EBUSY)
-		return;
-	input_done(c, err);
+	/* The context holds its own reference; packets leave in arrival order. */
+	nfesp_sa_put(sa);
+	nfesp_order_add(&sa->order, c);
+	nfesp_crypt_run(c);
 	return;
 
 err_malformed:

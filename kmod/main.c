@@ -5,6 +5,7 @@
  */
 
 #include <linux/module.h>
+#include "datapath.h"
 #include "netlink.h"
 #include "netns.h"
 #include "sa.h"
@@ -18,9 +19,12 @@ static int __init nfesp_mod_init(void)
 	err = nfesp_sa_init();
 	if (err)
 		return err;
-	err = nfesp_netns_init();
+	err = nfesp_crypt_init();
 	if (err)
 		goto err_uninit_sa;
+	err = nfesp_netns_init();
+	if (err)
+		goto err_uninit_crypt;
 	err = nfesp_genl_init();
 	if (err)
 		goto err_uninit_netns;
@@ -29,6 +33,8 @@ static int __init nfesp_mod_init(void)
 
 err_uninit_netns:
 	nfesp_netns_uninit();
+err_uninit_crypt:
+	nfesp_crypt_uninit();
 err_uninit_sa:
 	nfesp_sa_uninit();
 	return err;
@@ -39,6 +45,7 @@ static void __exit nfesp_mod_exit(void)
 	/* No new requests, then no namespaces, then wait for deferred frees. */
 	nfesp_genl_uninit();
 	nfesp_netns_uninit();
+	nfesp_crypt_uninit();
 	nfesp_sa_uninit();
 	rcu_barrier();
 	pr_info("unloaded\n");

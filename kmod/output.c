@@ -117,9 +117,7 @@ static NFESP_CRYPTO_DONE(output_complete, data, err)
 	/* With MAY_BACKLOG, a backlogged request first reports -EINPROGRESS. */
 	if (err == -EINPROGRESS)
 		return;
-	local_bh_disable();
-	output_done(c, err);
-	local_bh_enable();
+	nfesp_crypt_done(c, err);
 }
 
 static unsigned int esp_block(const struct nfesp_sa *sa)
@@ -323,25 +321,17 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa,
 	unsigned int ivlen = a->iv_len, icv = a->icv_len;
 	unsigned int plen, clen, padlen, tailen, adlen, esp_off, i;
 	struct sk_buff *trailer;
-	struct aead_request *req;
 	struct scatterlist *sg;
 	struct ip_esp_hdr *esph;
 	struct nfesp_crypt *c;
 	unsigned int inner_len = skb->len;
 	int nfrags, err;
+	bool wrapped;
 	u8 *tail;
 	u64 seq;
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto err_drop;
-
-	seq = atomic64_inc_return(&sa->seq_out);
-	if (unlikely(!esn && seq > U32_MAX)) {
-		/* Never wrap (RFC 4303 3.3.3): the SA is done. */
-		nfesp_sa_hard_expire(sa);
-		sa_error(nn, sa, NFESP_STATS_A_OUT_SEQ_OVERFLOW);
-		goto err_free;
-	}
 
 	plen = sa->mode == NFESP_MODE_TUNNEL ? skb->len : skb->len - l->hdr_len;
 	clen = ALIGN(plen + 2, esp_block(sa));
@@ -385,15 +375,31 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa,
 			skb->len - esp_off + sizeof(struct udphdr));
 	esph = (struct ip_esp_hdr *)(skb->data + esp_off);
 	esph->spi = sa->key.spi;
-	esph->seq_no = htonl(lower_32_bits(seq));
 
-	c = nfesp_crypt_alloc(sa->aead, nfrags + 1, &req, &sg);
+	c = nfesp_crypt_new(nn, sa, nfrags + 1, &sg);
 	if (!c)
 		goto err_nomem;
 	c->skb = skb;
-	c->sa = nfesp_sa_get(sa);
-	c->nn = nn;
+	c->finish = output_done;
+	c->encrypt = true;
+
+	/* Sequence numbers leave in the order they are given. */
+	spin_lock_bh(&sa->order.lock);
+	seq = atomic64_inc_return(&sa->seq_out);
+	wrapped = !esn && seq > U32_MAX;
+	if (likely(!wrapped))
+		nfesp_order_add_locked(&sa->order, c);
+	spin_unlock_bh(&sa->order.lock);
+	if (unlikely(wrapped)) {
+		/* Never wrap (RFC 4303 3.3.3): the SA is done. */
+		nfesp_crypt_free(c);
+		nfesp_sa_hard_expire(sa);
+		sa_error(nn, sa, NFESP_STATS_A_OUT_SEQ_OVERFLOW);
+		goto err_free;
+	}
+	/* From here on, the packet leaves through nfesp_crypt_done(). */
 	c->seq = seq;
+	esph->seq_no = htonl(lower_32_bits(seq));
 	if (!a->auth) {
 		__be64 iv = cpu_to_be64(seq);
 
@@ -433,26 +439,17 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa,
 	sg_set_buf(sg, c->ad, adlen);
 	err = skb_to_sgvec(skb, sg + 1, esp_off + sizeof(*esph), ivlen + clen + icv);
 	if (unlikely(err < 0)) {
-		sa_error(nn, sa, NFESP_STATS_A_CRYPTO_ERROR);
-		kfree(c);
-		nfesp_sa_put(sa);
-		goto err_free;
+		nfesp_crypt_done(c, err);
+		return;
 	}
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, output_complete, c);
-	aead_request_set_crypt(req, sg, sg, clen, c->iv);
-	aead_request_set_ad(req, adlen + ivlen);
+	aead_request_set_callback(c->req, CRYPTO_TFM_REQ_MAY_BACKLOG, output_complete, c);
+	aead_request_set_crypt(c->req, sg, sg, clen, c->iv);
+	aead_request_set_ad(c->req, adlen + ivlen);
 
 	this_cpu_inc(sa->stats->tx_packets);
 	this_cpu_add(sa->stats->tx_bytes, inner_len);
 	nfesp_lifetime_account(sa, inner_len);
-
-	atomic_inc(&nn->inflight);
-	atomic_inc(&sa->inflight);
-	err = crypto_aead_encrypt(req);
-	/* -EINPROGRESS, or -EBUSY when backlogged: the completion owns it now. */
-	if (err == -EINPROGRESS || err == -EBUSY)
-		return;
-	output_done(c, err);
+	nfesp_crypt_run(c);
 	return;
 
 err_nomem:

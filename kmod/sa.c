@@ -161,6 +161,8 @@ static struct nfesp_sa *sa_alloc(const struct nfesp_sa_key *key)
 	kref_init(&sa->refcount);
 	INIT_LIST_HEAD(&sa->larval_node);
 	atomic_set(&sa->inflight, 0);
+	nfesp_order_init(&sa->order);
+	sa->last_cpu = -1;
 	nfesp_lifetime_init(sa);
 	atomic64_set(&sa->seq_out, 0);
 	sa->add_time = ktime_get_boottime_seconds();

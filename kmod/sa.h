@@ -55,6 +55,14 @@ struct nfesp_sa_stats {
 	u64 errors;
 };
 
+/* Packets of an SA in crypto, in sequence order: see crypt.c. */
+struct nfesp_order {
+	spinlock_t lock;
+	struct list_head list;
+	bool flushing;		/* a CPU is finishing packets */
+	struct work_struct work; /* finishes them on another CPU */
+};
+
 struct nfesp_sa {
 	struct rhash_head node;
 	struct nfesp_sa_key key;
@@ -97,6 +105,10 @@ struct nfesp_sa {
 	struct nfesp_replay replay;
 	struct dst_cache dst_cache;	/* tunnel mode: route to the peer */
 	atomic_t inflight;		/* packets in crypto */
+	struct nfesp_order order;
+	unsigned long burst_stamp;	/* jiffy of burst_count */
+	unsigned int burst_count;	/* packets in that jiffy */
+	int last_cpu;			/* round robin over the CPUs */
 
 	/* Lifetimes: use so far, and the work that reports and enforces them. */
 	bool has_limits;

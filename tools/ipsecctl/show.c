@@ -30,6 +30,7 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_OUT_MALFORMED] = "out-malformed",
 	[NFESP_STATS_A_CRYPTO_BUSY] = "crypto-busy",
 	[NFESP_STATS_A_OUT_TOO_BIG] = "out-too-big",
+	[NFESP_STATS_A_CRYPTO_QUEUED] = "crypto-queued",
 };
 
 static int print_stats(struct nl_msg *msg, void *arg)

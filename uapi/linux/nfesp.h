@@ -363,6 +363,7 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_OUT_MALFORMED,	/* outbound packet nfesp cannot parse */
 	NFESP_STATS_A_CRYPTO_BUSY,	/* too many packets in crypto already */
 	NFESP_STATS_A_OUT_TOO_BIG,	/* would exceed 64 KiB once wrapped */
+	NFESP_STATS_A_CRYPTO_QUEUED,	/* not a drop: crypto done on another CPU */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
