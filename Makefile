@@ -61,7 +61,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@tools/bench.sh
+	@tools/bench/run
 
 clean:
 	rm -rf $(BUILD)

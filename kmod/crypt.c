@@ -3,13 +3,15 @@
  * The crypto of one packet: its context, the CPU that does it, and the
  * order in which finished packets leave.
  *
- * Order. Every packet an SA encrypts or decrypts joins the SA's order list
- * when it is given its sequence number (outbound) or is accepted by the
- * replay check (inbound). Crypto may finish in any order: on several CPUs,
- * or asynchronously in a driver. A finished packet is only marked done;
- * whoever finds the head of the list done takes the done prefix off it and
- * finishes those packets, in order, outside the lock. One CPU at a time
- * does that for an SA (->flushing), so packets also leave in order.
+ * Order. A packet whose crypto is done where it arrives, synchronously or
+ * by a driver that completes in order, keeps its order by itself, as in
+ * XFRM. A packet whose crypto is spread over the CPUs joins its SA's order
+ * list when it is given its sequence number (outbound) or passes the replay
+ * check (inbound), and so does any packet behind it. Crypto only marks such
+ * a packet done; whoever finds the head of the list done takes the done
+ * prefix off it and finishes those packets, in order, outside the lock, on
+ * the CPU they arrived on. One CPU at a time does that for an SA
+ * (->flushing).
  *
  * Parallelism. A single flow through a router is one SA, and its packets
  * arrive on one CPU. Encrypting them all there makes one CPU the limit, as
@@ -17,8 +19,9 @@
  * CPUs, round robin: the packets whose turn is this CPU's are done here at
  * once, the others are queued to a per-CPU worker. A packet alone (a ping,
  * a trickle of traffic) is always done where it arrives, without the
- * latency of a queue. The module parameter "parallel" chooses: 0 never,
- * 1 under load (the default), 2 always (for tests).
+ * latency of a queue, and so are packets that already arrive on several
+ * CPUs: they are spread already. The module parameter "parallel" chooses:
+ * 0 never, 1 under load (the default), 2 always (for tests).
  *
  * Lifetime. A context holds a reference to its SA and counts in its SA's
  * and namespace's in-flight packets from allocation to free; the namespace
@@ -97,16 +100,33 @@ void nfesp_order_init(struct nfesp_order *q)
 	INIT_WORK(&q->work, order_work);
 }
 
-void nfesp_order_add_locked(struct nfesp_order *q, struct nfesp_crypt *c)
+static bool sa_spread(struct nfesp_sa *sa);
+
+/*
+ * Give @c its place: spread over the CPUs or not, and in its SA's order list
+ * if it is spread or packets are already waiting there. A packet done where
+ * it arrives, with none waiting, needs no place: it cannot overtake.
+ */
+void nfesp_crypt_order_locked(struct nfesp_crypt *c)
 {
+	struct nfesp_order *q = &c->sa->order;
+	int mode = READ_ONCE(parallel);
+
 	lockdep_assert_held(&q->lock);
-	list_add_tail(&c->node, &q->list);
+	c->home_cpu = smp_processor_id();
+	c->spread = mode && num_online_cpus() > 1 && (mode == 2 || sa_spread(c->sa));
+	if (c->spread || !list_empty(&q->list)) {
+		list_add_tail(&c->node, &q->list);
+		c->ordered = true;
+	}
 }
 
-void nfesp_order_add(struct nfesp_order *q, struct nfesp_crypt *c)
+void nfesp_crypt_order(struct nfesp_crypt *c)
 {
+	struct nfesp_order *q = &c->sa->order;
+
 	spin_lock_bh(&q->lock);
-	nfesp_order_add_locked(q, c);
+	nfesp_crypt_order_locked(c);
 	spin_unlock_bh(&q->lock);
 }
 
@@ -167,36 +187,41 @@ static void order_work(struct work_struct *work)
 }
 
 /*
- * Crypto for @c is over, with @err: finish it and every packet after it
- * that is done, once the packets before it are. Process or softirq context;
- * packets are finished with BHs off, as the stack expects of both.
+ * Crypto for @c is over, with @err: finish it, or, if it has a place in its
+ * SA's order list, it and every packet after it that is done, once the
+ * packets before it are. Process or softirq context; packets are finished
+ * with BHs off, as the stack expects of both.
  *
- * Spread outbound packets are sent from one CPU, the one they arrived on:
- * a veth or a loopback queues what is sent on the sending CPU's backlog,
- * and packets sent from two CPUs could overtake each other there. Inbound
- * ones go to nfesp0's NAPI context, which delivers them one at a time.
+ * Ordered packets are finished on the CPU they arrived on. Whatever is sent
+ * on a veth or handed to nfesp0 is queued on the current CPU's backlog or
+ * GRO cell, and packets queued on two CPUs could overtake each other there.
  */
 void nfesp_crypt_done(struct nfesp_crypt *c, int err)
 {
 	struct nfesp_sa *sa = c->sa;
 	struct nfesp_order *q = &sa->order;
-	int tx_cpu = c->spread && c->encrypt ? c->tx_cpu : -1;
+	int home = c->home_cpu;
 
-	c->err = err;
 	local_bh_disable();
+	if (!c->ordered) {
+		c->finish(c, err);
+		goto out;
+	}
+	c->err = err;
 	/* Hold the SA: once done, @c may be finished by another CPU. */
 	nfesp_sa_get(sa);
 	spin_lock(&q->lock);
 	c->done = true;
 	spin_unlock(&q->lock);
-	if (tx_cpu >= 0 && tx_cpu != smp_processor_id()) {
+	if (home != smp_processor_id()) {
 		/* The work puts the reference; it had one already if pending. */
-		if (!queue_work_on(tx_cpu, crypt_wq, &q->work))
+		if (!queue_work_on(home, crypt_wq, &q->work))
 			nfesp_sa_put(sa);
 	} else {
 		order_flush(sa);
 		nfesp_sa_put(sa);
 	}
+out:
 	local_bh_enable();
 }
 
@@ -226,19 +251,30 @@ static void crypt_worker(struct work_struct *work)
 	}
 }
 
-/* Whether @sa is under load: more than NFESP_BURST packets this jiffy. */
-static bool sa_busy(struct nfesp_sa *sa)
+/*
+ * Whether spreading @sa's packets would help: more than NFESP_BURST of them
+ * this jiffy, all from this CPU. Packets that already arrive on several
+ * CPUs are done where they arrive, as XFRM does; a worker busy with its own
+ * CPU's traffic would only hold the rest of the SA's packets back.
+ */
+static bool sa_spread(struct nfesp_sa *sa)
 {
 	unsigned long now = jiffies;
+	int cpu = smp_processor_id();
+	unsigned int n;
 
+	/* Racy on purpose: this is a hint, not an account. */
 	if (READ_ONCE(sa->burst_stamp) != now) {
 		WRITE_ONCE(sa->burst_stamp, now);
 		WRITE_ONCE(sa->burst_count, 1);
+		WRITE_ONCE(sa->burst_cpu, cpu);
 		return false;
 	}
-	/* Racy on purpose: this is a hint, not an account. */
-	WRITE_ONCE(sa->burst_count, READ_ONCE(sa->burst_count) + 1);
-	return READ_ONCE(sa->burst_count) > NFESP_BURST;
+	if (READ_ONCE(sa->burst_cpu) != cpu)
+		WRITE_ONCE(sa->burst_cpu, -1);
+	n = READ_ONCE(sa->burst_count) + 1;
+	WRITE_ONCE(sa->burst_count, n);
+	return n > NFESP_BURST && READ_ONCE(sa->burst_cpu) == cpu;
 }
 
 /* The CPU whose turn it is for @sa's next packet. */
@@ -253,24 +289,20 @@ static int sa_next_cpu(struct nfesp_sa *sa)
 }
 
 /*
- * Start crypto for @c, already in its SA's order list, here or on another
- * CPU. Softirq context (or BH disabled).
+ * Start crypto for @c, which has its place (nfesp_crypt_order()), here or
+ * on another CPU. Softirq context (or BHs off).
  */
 void nfesp_crypt_run(struct nfesp_crypt *c)
 {
-	struct nfesp_sa *sa = c->sa;
 	struct nfesp_worker *w;
-	int mode = READ_ONCE(parallel);
 	int cpu;
 
-	if (!mode || num_online_cpus() < 2 || (mode == 1 && !sa_busy(sa))) {
+	if (!c->spread) {
 		crypt_submit(c);
 		return;
 	}
-	c->spread = true;
-	c->tx_cpu = smp_processor_id();
-	cpu = sa_next_cpu(sa);
-	if (cpu == c->tx_cpu) {
+	cpu = sa_next_cpu(c->sa);
+	if (cpu == c->home_cpu) {
 		crypt_submit(c);
 		return;
 	}

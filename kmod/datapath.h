@@ -38,13 +38,14 @@ struct nfesp_crypt {
 	struct aead_request *req;
 	/* Called in order once crypto is over; frees this. */
 	void (*finish)(struct nfesp_crypt *c, int err);
-	struct list_head node;		/* in sa->order */
+	struct list_head node;		/* in sa->order, if ordered */
 	struct llist_node work_node;	/* queued to a worker */
 	int err;
 	bool done;			/* under sa->order.lock */
 	bool encrypt;
 	bool spread;			/* crypto may be on another CPU */
-	int tx_cpu;			/* spread outbound: sent from here */
+	bool ordered;			/* in sa->order */
+	int home_cpu;			/* arrived here; ordered: finished here */
 	u64 seq;
 	unsigned int esp_off;		/* offset of the ESP header */
 	unsigned int ip_end;		/* inbound: end of the IP header(s) */
@@ -70,8 +71,8 @@ void nfesp_crypt_free(struct nfesp_crypt *c);
 void nfesp_crypt_run(struct nfesp_crypt *c);
 void nfesp_crypt_done(struct nfesp_crypt *c, int err);
 void nfesp_order_init(struct nfesp_order *q);
-void nfesp_order_add(struct nfesp_order *q, struct nfesp_crypt *c);
-void nfesp_order_add_locked(struct nfesp_order *q, struct nfesp_crypt *c);
+void nfesp_crypt_order(struct nfesp_crypt *c);
+void nfesp_crypt_order_locked(struct nfesp_crypt *c);
 
 struct nfesp_sa_okey;
 void nfesp_policy_okey(const struct nfesp_policy *pol, const struct nfesp_flow *fl,

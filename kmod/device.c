@@ -14,56 +14,27 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <net/dst.h>
+#include <net/gro_cells.h>
 #include "compat.h"
 #include "datapath.h"
 #include "netns.h"
 
 #define NFESP_DEV_NAME "nfesp0"
-/* Decrypted packets waiting for the NAPI context; more are dropped. */
-#define NFESP_RXQ_MAX 4096
-
 /*
- * Decrypted packets are queued in the order their SAs finish them and
- * delivered by one NAPI context, which runs on one CPU at a time and hands
- * them to the stack before it returns: so they reach it in that order,
- * whichever CPU decrypted them, and TCP segments are merged by GRO.
+ * Decrypted packets enter through one GRO cell (a NAPI context) per CPU: a
+ * CPU's packets reach the stack in the order that CPU hands them over, and
+ * TCP segments are merged. crypt.c hands each SA's spread packets over on
+ * the CPU they arrived on, in order.
  */
 struct nfesp_dev {
-	struct napi_struct napi;
-	struct sk_buff_head rxq;
+	struct gro_cells cells;
 };
 
-static int dev_poll(struct napi_struct *napi, int budget)
-{
-	struct nfesp_dev *nd = container_of(napi, struct nfesp_dev, napi);
-	struct sk_buff *skb;
-	int done = 0;
-
-	while (done < budget && (skb = skb_dequeue(&nd->rxq))) {
-		napi_gro_receive(napi, skb);
-		done++;
-	}
-	/* A packet queued meanwhile has marked the NAPI missed: it runs again. */
-	if (done < budget)
-		napi_complete_done(napi, done);
-	return done;
-}
-
-static int nfesp_dev_open(struct net_device *dev)
+static void dev_destruct(struct net_device *dev)
 {
 	struct nfesp_dev *nd = netdev_priv(dev);
 
-	napi_enable(&nd->napi);
-	return 0;
-}
-
-static int nfesp_dev_stop(struct net_device *dev)
-{
-	struct nfesp_dev *nd = netdev_priv(dev);
-
-	napi_disable(&nd->napi);
-	skb_queue_purge(&nd->rxq);
-	return 0;
+	gro_cells_destroy(&nd->cells);
 }
 
 static netdev_tx_t dev_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -74,8 +45,6 @@ static netdev_tx_t dev_xmit(struct sk_buff *skb, struct net_device *dev)
 }
 
 static const struct net_device_ops nfesp_netdev_ops = {
-	.ndo_open = nfesp_dev_open,
-	.ndo_stop = nfesp_dev_stop,
 	.ndo_start_xmit = dev_xmit,
 };
 
@@ -106,16 +75,22 @@ int nfesp_device_create(struct nfesp_net *nn)
 		return -ENOMEM;
 	dev_net_set(dev, nn->net);
 	nd = netdev_priv(dev);
-	skb_queue_head_init(&nd->rxq);
-	netif_napi_add(dev, &nd->napi, dev_poll);
+	err = gro_cells_init(&nd->cells, dev);
+	if (err) {
+		free_netdev(dev);
+		return err;
+	}
 
 	rtnl_lock();
 	err = register_netdevice(dev);
 	if (err) {
 		rtnl_unlock();
+		gro_cells_destroy(&nd->cells);
 		free_netdev(dev);
 		return err;
 	}
+	/* From now on, unregistering frees the cells and the device. */
+	dev->priv_destructor = dev_destruct;
 	err = dev_change_flags(dev, dev->flags | IFF_UP, NULL);
 	if (err) {
 		unregister_netdevice(dev);
@@ -142,6 +117,7 @@ void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb)
 {
 	struct net_device *dev = READ_ONCE(nn->dev);
 	struct nfesp_dev *nd;
+	unsigned int len;
 
 	if (unlikely(!dev)) {
 		kfree_skb(skb);
@@ -156,15 +132,13 @@ void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb)
 	nf_reset_ct(skb);
 	memset(skb->cb, 0, sizeof(skb->cb));
 	nd = netdev_priv(dev);
-	if (unlikely(!netif_running(dev) || skb_queue_len_lockless(&nd->rxq) >= NFESP_RXQ_MAX)) {
+	len = skb->len;
+	if (unlikely(gro_cells_receive(&nd->cells, skb) != NET_RX_SUCCESS)) {
 		DEV_STATS_INC(dev, rx_dropped);
-		kfree_skb(skb);
 		return;
 	}
 	DEV_STATS_INC(dev, rx_packets);
-	DEV_STATS_ADD(dev, rx_bytes, skb->len);
-	skb_queue_tail(&nd->rxq, skb);
-	napi_schedule(&nd->napi);
+	DEV_STATS_ADD(dev, rx_bytes, len);
 }
 
 /* Outbound cleartext, for packet sockets on nfesp0 only; costs nothing else. */

@@ -290,9 +290,9 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 	aead_request_set_crypt(c->req, sg, sg, clen + icv, c->iv);
 	aead_request_set_ad(c->req, (esn ? 12 : 8) + ivlen);
 
-	/* The context holds its own reference; packets leave in arrival order. */
+	/* The context holds its own reference; it keeps its place in arrival order. */
 	nfesp_sa_put(sa);
-	nfesp_order_add(&sa->order, c);
+	nfesp_crypt_order(c);
 	nfesp_crypt_run(c);
 	return;
 

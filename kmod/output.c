@@ -388,7 +388,7 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa,
 	seq = atomic64_inc_return(&sa->seq_out);
 	wrapped = !esn && seq > U32_MAX;
 	if (likely(!wrapped))
-		nfesp_order_add_locked(&sa->order, c);
+		nfesp_crypt_order_locked(c);
 	spin_unlock_bh(&sa->order.lock);
 	if (unlikely(wrapped)) {
 		/* Never wrap (RFC 4303 3.3.3): the SA is done. */

@@ -405,8 +405,10 @@ void nfesp_sa_flush(struct nfesp_net *nn)
 
 	lockdep_assert_held(&nn->lock);
 
-	xa_for_each(&nn->sa_by_index, index, sa)
+	xa_for_each(&nn->sa_by_index, index, sa) {
 		nfesp_sa_unlink(nn, sa);
+		cond_resched();
+	}
 }
 
 int nfesp_sad_init(struct nfesp_net *nn)

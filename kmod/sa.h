@@ -108,6 +108,7 @@ struct nfesp_sa {
 	struct nfesp_order order;
 	unsigned long burst_stamp;	/* jiffy of burst_count */
 	unsigned int burst_count;	/* packets in that jiffy */
+	int burst_cpu;			/* where they came from; -1: several */
 	int last_cpu;			/* round robin over the CPUs */
 
 	/* Lifetimes: use so far, and the work that reports and enforces them. */

@@ -66,6 +66,13 @@ for r in $vms; do
 	rc=$?
 	grep -E '^\s*(not )?ok |vm-run' "$log/vm-$r.log" | grep -vE '^\s*ok ' || true
 	count_ktap "$log/vm-$r.log" $rc "selftests on $r"
+	# The benchmark harness itself, in one short run: every variant
+	# passes traffic through the stack and driver it claims.
+	echo "# make bench --smoke in a VM on $r"
+	tools/bench/run --smoke -k "$r" >"$log/bench-$r.log" 2>&1
+	rc=$?
+	grep -E '^\s*(not )?ok |vm-run' "$log/bench-$r.log" | grep -vE '^\s*ok ' || true
+	count_ktap "$log/bench-$r.log" $rc "bench --smoke on $r"
 done
 
 echo "$passed passed, $failed failed"

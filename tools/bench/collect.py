@@ -1,0 +1,666 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Turn the raw outputs of one run of tools/bench/guest.sh into JSON.
+
+Usage: tools/bench/collect.py --kernel KVER [--vm-exit RC] [--console LOG]
+                              -o OUT.json RAWDIR
+
+The guest writes one tab-separated line of key=value fields per measurement
+to RAWDIR/records.tsv, next to the raw outputs it names (iperf3 JSON, ping
+output, /proc/crypto differences, counter snapshots, the kernel log of
+tcrypt). This parses them, decides the checks (did each variant pass
+traffic, through the stack and the crypto driver it claims) and writes:
+
+  figures   {figure: {series: [value per repetition, null if it failed]}}
+  summary   {figure: {series: {median, min, max, n}}}
+  variants  {variant: {impl, alg, claim, reps: [{drivers, path, ...}]}}
+  tcrypt    {algorithm: {driver, block, enc_mbps, dec_mbps, sizes}}
+  checks    [{name, ok, detail}], what tools/bench/report.py --ktap prints
+  errors    [text], one per failed measurement
+
+It runs on the host, where python starts quickly; the guest parses nothing.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+
+# What each variant claims to be: its stack and its algorithm.
+VARIANTS = {
+    "plaintext": ("plaintext", None),
+    "xfrm-gcm": ("xfrm", "gcm"),
+    "nfesp-gcm": ("nfesp", "gcm"),
+    "xfrm-chacha": ("xfrm", "chacha"),
+    "nfesp-chacha": ("nfesp", "chacha"),
+    "wireguard": ("wireguard", None),
+    "xfrm-null": ("xfrm", "null"),
+    "nfesp-null": ("nfesp", "null"),
+}
+
+# The crypto API algorithm of each, and the driver it must resolve to:
+# the accelerated one, never a *-generic fallback. A transform whose name
+# contains the algorithm (seqiv(...), __rfc4106(...), cryptd(...) inside
+# the SIMD wrapper) counts; every one of them must match.
+ALGS = {
+    "gcm": {
+        "name": "rfc4106(gcm(aes))",
+        "driver": r"rfc4106-gcm-(aesni|vaes)",
+        "claim": "rfc4106-gcm-aesni*",
+        "tcrypt_mode": 211,
+    },
+    "chacha": {
+        "name": "rfc7539esp(chacha20,poly1305)",
+        "driver": r"rfc7539esp\(chacha20-simd,poly1305-simd\)",
+        "claim": "rfc7539esp(chacha20-simd,poly1305-simd)",
+        "tcrypt_mode": 213,
+    },
+    "null": {
+        "name": "authenc(hmac(sha256),ecb(cipher_null))",
+        "driver": r"authenc\(hmac\(sha256-(?!generic)[^)]+\),ecb.cipher_null\)",
+        "claim": "authenc(hmac(sha256-<not generic>),ecb-cipher_null)",
+        "tcrypt_mode": None,
+    },
+}
+
+TCRYPT_BLOCK = 1420     # an ESP payload of a full-sized packet
+SPI_OUT = 0x1001        # gwA's outbound SA, gwB's inbound one
+# A variant whose outbound tunnel counted fewer packets than this share of
+# what the server received let traffic past it. (More is normal: packets
+# can be dropped after decryption, on the way to the server.)
+MIN_SHARE = 0.9
+
+WORKLOADS = ["tcp1", "tcp2", "udp64", "udp512", "udp1400", "ping"]
+FIGURE_OF = {
+    "tcp1": ["tcp1_mbps"],
+    "tcp2": ["tcp2_mbps"],
+    "udp64": ["udp64_pps"],
+    "udp512": ["udp512_pps"],
+    "udp1400": ["udp1400_pps"],
+    "ping": ["ping_p50_ms", "ping_p90_ms", "ping_p99_ms"],
+}
+
+
+def read_records(raw):
+    recs = []
+    with open(os.path.join(raw, "records.tsv")) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            rec = {}
+            for field in line.split("\t"):
+                k, _, v = field.partition("=")
+                rec[k] = v
+            recs.append(rec)
+    return recs
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def read_json(path):
+    text = read_text(path)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def num(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def percentile(values, p):
+    """Nearest-rank percentile of a non-empty list."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(-(-p * len(s) // 100)) - 1))
+    return s[k]
+
+
+def summarize(values):
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return {"median": None, "min": None, "max": None, "n": 0}
+    return {"median": statistics.median(vals), "min": min(vals),
+            "max": max(vals), "n": len(vals)}
+
+
+class Run:
+    def __init__(self, raw, kernel):
+        self.raw = raw
+        self.kernel = kernel
+        self.figures = {}
+        self.errors = []
+        self.checks = []
+        self.variants = {}
+        self.info = {}
+        self.params = {}
+        # nfesp's counters are per namespace and the gateways stay: each
+        # snapshot is compared with the one before it.
+        self.last_nfesp_stats = {}
+
+    def put(self, fig, series, rep, value):
+        """Store value as repetition rep (from 1) of series in fig."""
+        lst = self.figures.setdefault(fig, {}).setdefault(series, [])
+        while len(lst) < rep:
+            lst.append(None)
+        lst[rep - 1] = value
+
+    def error(self, what, why):
+        self.errors.append("%s: %s" % (what, why))
+
+    def check(self, name, ok, detail=""):
+        self.checks.append({"name": "%s: %s" % (self.kernel, name),
+                            "ok": bool(ok), "detail": detail})
+
+    # ------------------------------------------------------ measurements
+
+    def iperf_error(self, path):
+        err = (read_text(path + ".err") or "").strip()
+        data = read_json(path)
+        if data and data.get("error"):
+            err = data["error"]
+        return err.splitlines()[-1] if err else "no output"
+
+    def tcp(self, rec, what):
+        rcs = rec.get("rc", "").split(",")
+        files = rec.get("file", "").split(",") if rec.get("file") else []
+        total = 0.0
+        for rc, path in zip(rcs, files):
+            data = read_json(path)
+            try:
+                bps = data["end"]["sum_received"]["bits_per_second"]
+            except (TypeError, KeyError):
+                bps = None
+            if rc != "0" or bps is None:
+                self.error(what, "iperf3 exit %s: %s" % (rc, self.iperf_error(path)))
+                return None
+            total += bps
+        if not files:
+            self.error(what, "not run (%s)" % rec.get("rc"))
+            return None
+        return total / 1e6
+
+    def udp(self, rec, what):
+        path = rec.get("file")
+        rc = rec.get("rc")
+        if not path:
+            self.error(what, "not run (%s)" % rc)
+            return None
+        if rc != "0":
+            self.error(what, "iperf3 exit %s: %s" % (rc, self.iperf_error(path)))
+            return None
+        data = read_json(path)
+        seconds = None
+        try:
+            seconds = data["end"]["sum"]["seconds"]
+        except (TypeError, KeyError):
+            pass
+        if not seconds:
+            seconds = num(rec.get("nominal"))
+        packets = num(rec.get("packets"))
+        if packets is None or not seconds:
+            self.error(what, "no counters")
+            return None
+        return packets / seconds
+
+    def ping(self, rec, what):
+        text = read_text(rec.get("file", "")) or ""
+        rtts = [float(m) for m in re.findall(r"time=([0-9.]+) ms", text)]
+        if not rtts:
+            self.error(what, "no replies (ping exit %s)" % rec.get("rc"))
+            return None
+        sent = self.params.get("pings")
+        if isinstance(sent, int) and len(rtts) < sent:
+            self.error(what, "%d of %d echo requests unanswered" % (sent - len(rtts), sent))
+        return {p: percentile(rtts, p) for p in (50, 90, 99)}
+
+    def measure(self, rec):
+        v, rep, metric = rec["variant"], int(rec["rep"]), rec["metric"]
+        what = "%s rep %d %s" % (v, rep, metric)
+        if v.startswith("policy-"):
+            self.put("policy_udp64_pps", v[len("policy-"):], rep, self.udp(rec, what))
+            return
+        if metric.startswith("tcp"):
+            self.put(metric + "_mbps", v, rep, self.tcp(rec, what))
+        elif metric.startswith("udp"):
+            self.put(metric + "_pps", v, rep, self.udp(rec, what))
+        elif metric == "ping":
+            pct = self.ping(rec, what)
+            for p in (50, 90, 99):
+                self.put("ping_p%d_ms" % p, v, rep, pct and pct[p])
+
+    # ------------------------------------------------------ variant checks
+
+    def drivers(self, path):
+        out = []
+        for line in (read_text(path) or "").splitlines():
+            f = line.split("\t")
+            if len(f) == 4:
+                out.append({"name": f[0], "driver": f[1],
+                            "refs_before": int(f[2]), "refs_after": int(f[3])})
+        return out
+
+    def snapshot(self, path):
+        """Sections of a snapshot file, parsed: per gateway the XFRM
+        states, nfesp's counters and SAs, WireGuard's transfer, /proc/net/dev."""
+        snap = {}
+        text = read_text(path) or ""
+        for part in re.split(r"^## ", text, flags=re.M)[1:]:
+            head, _, body = part.partition("\n")
+            gw, _, kind = head.partition(" ")
+            g = snap.setdefault(gw, {})
+            if kind == "xfrm":
+                g["xfrm"] = parse_xfrm_states(body)
+            elif kind == "nfesp-stats":
+                g["nfesp_stats"] = (loads(body) or {}).get("stats")
+            elif kind == "nfesp-sas":
+                sas = loads(body)
+                g["nfesp_sas"] = sas.get("sas") if isinstance(sas, dict) else sas
+            elif kind == "wg":
+                g["wg"] = [l.split("\t") for l in body.splitlines() if "\t" in l]
+            elif kind == "dev":
+                g["dev"] = parse_net_dev(body)
+        return snap
+
+    def path_check(self, v, snap, server_rx):
+        """Did variant v's traffic go through the stack it claims? Returns
+        (ok, detail, the packets gwA's outbound tunnel counted)."""
+        impl = VARIANTS[v][0]
+        problems = []
+        out = None
+        stacks = {}
+        for gw in ("gwA", "gwB"):
+            g = snap.get(gw)
+            if not g:
+                return False, "no counters from %s" % gw, None
+            stacks[gw] = {
+                "xfrm": len(g.get("xfrm") or []),
+                "nfesp": (g.get("nfesp_stats") or {}).get("sa-count", 0),
+                "wireguard": len(g.get("wg") or []),
+            }
+            for other, count in stacks[gw].items():
+                if other != impl and count:
+                    problems.append("%s has %s configured too" % (gw, other))
+        a, b = snap["gwA"], snap["gwB"]
+        if impl == "xfrm":
+            out = xfrm_packets(a.get("xfrm"), SPI_OUT)
+            inb = xfrm_packets(b.get("xfrm"), SPI_OUT)
+            what = "XFRM state 0x%x" % SPI_OUT
+        elif impl == "nfesp":
+            out = nfesp_counter(a.get("nfesp_sas"), SPI_OUT, "tx_packets")
+            inb = nfesp_counter(b.get("nfesp_sas"), SPI_OUT, "rx_packets")
+            what = "nfesp SA 0x%x" % SPI_OUT
+        elif impl == "wireguard":
+            out = (a.get("dev") or {}).get("wg0", {}).get("tx_packets")
+            inb = (b.get("dev") or {}).get("wg0", {}).get("rx_packets")
+            what = "wg0"
+        else:
+            if server_rx <= 0:
+                problems.append("the server received nothing")
+            return not problems, "; ".join(problems) or "no tunnel configured", None
+        if not out:
+            problems.append("%s on gwA sent %s packets" % (what, out))
+        if not inb:
+            problems.append("%s on gwB received %s packets" % (what, inb))
+        share = out / server_rx if out and server_rx > 0 else 0
+        if out and share < MIN_SHARE:
+            problems.append("%s on gwA sent %d packets for %d received by the server"
+                            % (what, out, server_rx))
+        detail = "; ".join(problems) or ("%s: %d packets out of gwA, %d into gwB, "
+                                         "%.2f per packet the server received"
+                                         % (what, out, inb, share))
+        return not problems, detail, out
+
+    def driver_check(self, v, drivers):
+        alg = ALGS[VARIANTS[v][1]]
+        used = [d for d in drivers if alg["name"] in d["name"]]
+        if not used:
+            return False, "no transform of %s was taken" % alg["name"]
+        bad = [d["driver"] for d in used if not re.search(alg["driver"], d["driver"])]
+        names = sorted({d["driver"] for d in used})
+        if bad:
+            return False, "%s instead of %s" % (", ".join(sorted(set(bad))), alg["claim"])
+        return True, ", ".join(names)
+
+    def variant(self, rec):
+        v, rep = rec["variant"], int(rec["rep"])
+        impl, alg = VARIANTS.get(v, ("?", None))
+        var = self.variants.setdefault(v, {
+            "impl": impl, "alg": ALGS[alg]["name"] if alg else None,
+            "claim": ALGS[alg]["claim"] if alg else impl, "reps": []})
+        r = {"rep": rep, "setup": rec.get("setup"), "reachable": rec.get("reach") == "ok",
+             "seconds": num(rec.get("seconds"))}
+        var["reps"].append(r)
+        if rec.get("setup") != "ok":
+            log = (read_text(rec.get("log", "")) or "").strip()
+            r["setup_log"] = log[-2000:]
+            self.error("%s rep %d" % (v, rep), "setup failed: %s" % (log.splitlines() or ["?"])[-1])
+            return
+        if not r["reachable"]:
+            self.error("%s rep %d" % (v, rep), "client cannot reach the server")
+        drivers = self.drivers(rec.get("drivers", ""))
+        snap = self.snapshot(rec.get("snapshot", ""))
+        server_rx = int(rec.get("server_rx") or 0)
+        r["drivers"] = drivers
+        r["server_rx_packets"] = server_rx
+        r["path_ok"], r["path"], r["tunnel_packets"] = self.path_check(v, snap, server_rx)
+        if alg:
+            r["driver_ok"], r["driver"] = self.driver_check(v, drivers)
+        delta = self.nfesp_delta(snap)
+        if delta:
+            r["nfesp_counters"] = delta
+
+    def nfesp_delta(self, snap):
+        """nfesp's namespace counters that moved since the last snapshot."""
+        delta = {}
+        for gw in ("gwA", "gwB"):
+            now = (snap.get(gw) or {}).get("nfesp_stats") or {}
+            last = self.last_nfesp_stats.get(gw, {})
+            for k, val in now.items():
+                if k not in ("sa-count", "policy-count") and val != last.get(k, 0):
+                    delta["%s %s" % (gw, k)] = val - last.get(k, 0)
+            if now:
+                self.last_nfesp_stats[gw] = now
+        return delta
+
+    def variant_checks(self):
+        for v, var in self.variants.items():
+            reps = var["reps"]
+            bad = []
+            for r in reps:
+                for w in WORKLOADS:
+                    for fig in FIGURE_OF[w]:
+                        vals = self.figures.get(fig, {}).get(v, [])
+                        val = vals[r["rep"] - 1] if len(vals) >= r["rep"] else None
+                        if val is None or val <= 0:
+                            bad.append("rep %d %s" % (r["rep"], fig))
+            self.check("%s passes traffic in every workload" % v, not bad,
+                       "failed: " + ", ".join(bad) if bad else "")
+            paths = [r.get("path_ok") for r in reps]
+            self.check("%s traffic goes through %s" % (v, var["impl"]),
+                       reps and all(paths),
+                       " | ".join("rep %d: %s" % (r["rep"], r.get("path", r.get("setup")))
+                                  for r in reps if not r.get("path_ok")) or
+                       (reps[-1].get("path", "") if reps else "not run"))
+            if var["alg"]:
+                oks = [r.get("driver_ok") for r in reps]
+                self.check("%s uses %s" % (v, var["claim"]), reps and all(oks),
+                           " | ".join("rep %d: %s" % (r["rep"], r.get("driver", "not set up"))
+                                      for r in reps if not r.get("driver_ok")) or
+                           (reps[-1].get("driver", "") if reps else ""))
+            var["ok"] = all(c["ok"] for c in self.checks
+                            if c["name"].startswith("%s: %s " % (self.kernel, v)))
+
+    # ------------------------------------------------------ SAs, policies
+
+    def sa(self, rec, sa_runs):
+        impl, n, rep = rec["impl"], int(rec["n"]), int(rec["rep"])
+        secs = num(rec.get("seconds"))
+        count = int(rec["count"]) if rec.get("count", "").isdigit() else None
+        ok = rec.get("rc") == "0" and count == n
+        sa_runs.setdefault((impl, n), []).append(ok)
+        if not ok:
+            self.error("SA install %s %d rep %d" % (impl, n, rep),
+                       "exit %s, %s SAs installed" % (rec.get("rc"), count))
+        self.put("sa_rate_%d" % n, impl, rep, n / secs if ok and secs else None)
+        self.put("sa_flush_s_%d" % n, impl, rep, num(rec.get("flush_seconds")) if ok else None)
+        if n == max(self.params.get("sa_counts", [n])):
+            m0, m1 = num(rec.get("mem_before_kb")), num(rec.get("mem_after_kb"))
+            self.put("sa_bytes_%d" % n, impl, rep,
+                     (m1 - m0) * 1024 / n if ok and m0 is not None and m1 is not None else None)
+
+    def policy_setup(self, rec, pol_runs):
+        rep = int(rec["rep"])
+        snap = self.snapshot(rec.get("snapshot", ""))
+        extra = int(rec.get("count") or 0)
+        problems = []
+        if rec.get("rc") != "0":
+            problems.append("install exit %s" % rec.get("rc"))
+        for gw in ("gwA", "gwB"):
+            pc = ((snap.get(gw) or {}).get("nfesp_stats") or {}).get("policy-count")
+            if pc != extra + 2:
+                problems.append("%s has %s policies, not %d" % (gw, pc, extra + 2))
+        out = nfesp_counter((snap.get("gwA") or {}).get("nfesp_sas"), SPI_OUT, "tx_packets")
+        if not out:
+            problems.append("nfesp SA 0x%x on gwA sent %s packets" % (SPI_OUT, out))
+        pol_runs.append(problems)
+        self.nfesp_delta(snap)
+        self.put("policy_install_s", "nfesp", rep, num(rec.get("install_seconds")))
+        self.put("policy_flush_s", "nfesp", rep, num(rec.get("flush_seconds")))
+
+    # ------------------------------------------------------ tcrypt
+
+    def tcrypt(self, rec):
+        text = read_text(rec.get("file", "")) or ""
+        mode = int(rec["mode"])
+        marker = "nfesp-bench: tcrypt mode=%d start" % mode
+        text = text[text.rfind(marker):] if marker in text else ""
+        return mode, parse_tcrypt(text)
+
+    # ------------------------------------------------------ all
+
+    def collect(self):
+        recs = read_records(self.raw)
+        for rec in recs:
+            if rec.get("kind") == "info":
+                self.info[rec["key"]] = rec.get("value", "")
+        self.params = parse_params(self.info.get("params", ""))
+        sa_runs, pol_runs, tcrypt = {}, [], {}
+        for rec in recs:
+            kind = rec.get("kind")
+            try:
+                if kind == "measure":
+                    self.measure(rec)
+                elif kind == "variant":
+                    self.variant(rec)
+                elif kind == "sa":
+                    self.sa(rec, sa_runs)
+                elif kind == "policy_setup":
+                    self.policy_setup(rec, pol_runs)
+                elif kind == "tcrypt":
+                    mode, res = self.tcrypt(rec)
+                    tcrypt.update(res)
+                    if not res:
+                        self.error("tcrypt mode %d" % mode, "no result in the kernel log")
+            except (KeyError, ValueError) as e:
+                self.error("record %r" % rec, "cannot parse: %s" % e)
+        self.variant_checks()
+        for (impl, n), oks in sorted(sa_runs.items()):
+            self.check("%s installs %d SAs in one batch" % (impl, n), all(oks),
+                       "%d of %d repetitions failed" % (oks.count(False), len(oks))
+                       if not all(oks) else "")
+        if pol_runs or "policy_udp64_pps" in self.figures:
+            extra = self.params.get("extra_policies")
+            vals = self.figures.get("policy_udp64_pps", {}).get("extra", [])
+            problems = [p for run in pol_runs for p in run]
+            if not vals or any(x is None or x <= 0 for x in vals):
+                problems.append("no 64-byte UDP through it")
+            self.check("nfesp-gcm passes traffic with %s more policies" % extra,
+                       not problems, "; ".join(problems))
+        for mode in self.params.get("tcrypt_modes", []):
+            alg = [a for a in ALGS.values() if a["tcrypt_mode"] == mode]
+            res = tcrypt.get(alg[0]["name"]) if alg else None
+            self.check("tcrypt mode %d gives the %s ceiling" % (mode, alg[0]["name"] if alg else "?"),
+                       res and res.get("enc_mbps"),
+                       "%s at %d bytes: %.0f Mbit/s" % (res["driver"], res["block"], res["enc_mbps"])
+                       if res and res.get("enc_mbps") else "not found in the kernel log")
+        return tcrypt
+
+
+def loads(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def parse_params(text):
+    p = {}
+    for field in text.split():
+        k, _, v = field.partition("=")
+        if k in ("sa_counts", "variants", "tcrypt_modes"):
+            p[k] = [int(x) if x.isdigit() else x for x in v.split(",") if x]
+        else:
+            p[k] = int(v) if v.isdigit() else v
+    return p
+
+
+def parse_xfrm_states(text):
+    """ip -s xfrm state: [{src, dst, spi, packets}]."""
+    states, cur, take = [], None, False
+    for line in text.splitlines():
+        m = re.match(r"src (\S+) dst (\S+)", line)
+        if m:
+            cur = {"src": m.group(1), "dst": m.group(2), "spi": None, "packets": None}
+            states.append(cur)
+            continue
+        if cur is None:
+            continue
+        m = re.search(r"proto esp spi 0x([0-9a-f]+)", line)
+        if m:
+            cur["spi"] = int(m.group(1), 16)
+        if "lifetime current:" in line:
+            take = True
+            continue
+        if take:
+            m = re.search(r"(\d+)\(packets\)", line)
+            if m:
+                cur["packets"] = int(m.group(1))
+            take = False
+    return states
+
+
+def xfrm_packets(states, spi):
+    for s in states or []:
+        if s["spi"] == spi:
+            return s["packets"]
+    return None
+
+
+def nfesp_counter(sas, spi, counter):
+    for sa in sas or []:
+        try:
+            if int(sa["spi"], 16) == spi:
+                return sa["stats"][counter]
+        except (KeyError, ValueError, TypeError):
+            continue
+    return None
+
+
+def parse_net_dev(text):
+    devs = {}
+    for line in text.splitlines():
+        if ":" not in line or "|" in line:
+            continue
+        name, _, rest = line.partition(":")
+        f = rest.split()
+        if len(f) >= 10:
+            devs[name.strip()] = {"rx_packets": int(f[1]), "tx_packets": int(f[9])}
+    return devs
+
+
+def parse_tcrypt(text):
+    """tcrypt's AEAD speed lines, for the ESP algorithms only and their
+    first key size: {alg: {driver, key_bits, block, enc_*, dec_*, sizes}}.
+    The result of a test may be on the line of its title or on the next
+    one: tcrypt prints it with a separate printk."""
+    out = {}
+    names = {a["name"] for a in ALGS.values()}
+    cur = None
+    pending = None
+    for line in text.splitlines():
+        line = re.sub(r"^\s*\[[ 0-9.]+\]\s*", "", line)
+        line = re.sub(r"^tcrypt:\s*", "", line)
+        m = re.search(r"testing speed of (\S+) \((\S+)\) (encryption|decryption)", line)
+        if m:
+            cur = None
+            if m.group(1) in names:
+                e = out.setdefault(m.group(1), {"driver": m.group(2), "sizes": {}})
+                cur = (e, m.group(3)[:3])
+            pending = None
+            continue
+        m = re.search(r"test\s*\d+ \((\d+) bit key, (\d+) byte blocks\):", line)
+        if m:
+            pending = (int(m.group(1)), int(m.group(2)))
+        m2 = re.search(r"(\d+) operations in (\d+) seconds \((\d+) bytes\)", line)
+        if m2 and pending and cur:
+            e, d = cur
+            key, block = pending
+            e.setdefault("key_bits", key)
+            if key == e["key_bits"] and int(m2.group(2)):
+                e["sizes"].setdefault(d, {})[block] = int(m2.group(3)) / int(m2.group(2))
+            pending = None
+    for e in out.values():
+        enc = e["sizes"].get("enc", {})
+        if not enc:
+            continue
+        block = min(enc, key=lambda b: (abs(b - TCRYPT_BLOCK), b))
+        e["block"] = block
+        for d in ("enc", "dec"):
+            bps = e["sizes"].get(d, {}).get(block)
+            e[d + "_bytes_per_s"] = bps
+            e[d + "_mbps"] = bps * 8 / 1e6 if bps else None
+        e["sizes"] = {d: {str(b): v for b, v in s.items()} for d, s in e["sizes"].items()}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--vm-exit", type=int)
+    ap.add_argument("--console")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("raw")
+    args = ap.parse_args()
+    if not os.path.exists(os.path.join(args.raw, "records.tsv")):
+        print("collect: no records in %s" % args.raw, file=sys.stderr)
+        return 1
+    run = Run(args.raw, args.kernel)
+    tcrypt = run.collect()
+    if args.vm_exit is not None:
+        run.checks.insert(0, {
+            "name": "%s: the VM ran to the end without a kernel splat" % args.kernel,
+            "ok": args.vm_exit == 0 and "finished" in run.info,
+            "detail": "exit %d, console %s" % (args.vm_exit, args.console)})
+    doc = {
+        "schema": "nfesp-bench/1",
+        "kernel": args.kernel,
+        "mode": "smoke" if run.params.get("smoke") == 1 else "full",
+        "started": run.info.get("started"),
+        "finished": run.info.get("finished"),
+        "params": run.params,
+        "env": {k: v for k, v in run.info.items()
+                if k not in ("params", "started", "finished")},
+        "vm": {"exit": args.vm_exit, "console": args.console, "raw": args.raw},
+        "figures": run.figures,
+        "summary": {f: {s: summarize(v) for s, v in ser.items()}
+                    for f, ser in run.figures.items()},
+        "variants": run.variants,
+        "tcrypt": tcrypt,
+        "checks": run.checks,
+        "errors": run.errors,
+    }
+    tmp = args.output + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=False)
+        f.write("\n")
+    os.replace(tmp, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

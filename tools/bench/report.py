@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Print the results of tools/bench/run as a table.
+
+Usage: tools/bench/report.py [--markdown | --ktap] FILE...
+
+FILE is a build/bench/KVER-*.json (or latest-KVER.json) that
+tools/bench/collect.py wrote. For every figure and variant the table gives
+the median over the repetitions and their spread (min-max); each nfesp
+figure as a ratio to XFRM with the same algorithm and to WireGuard; and
+for TCP the share of the crypto driver's raw AEAD throughput (tcrypt,
+encryption of 1420-byte blocks) that the tunnel reached. A ratio above 1
+means nfesp's figure is larger: better for throughput and install rate,
+worse for latency and memory.
+
+--markdown prints the same as Markdown tables, for the README.
+--ktap prints the run's checks as KTAP (did every variant pass traffic,
+through the stack and driver it claims) and exits 1 if one failed.
+"""
+
+import argparse
+import datetime
+import json
+import signal
+import sys
+
+VARIANT_ORDER = ["plaintext", "xfrm-gcm", "nfesp-gcm", "xfrm-chacha", "nfesp-chacha",
+                 "wireguard", "xfrm-null", "nfesp-null"]
+
+# figure: (label, series order or None for VARIANT_ORDER)
+FIGURES = [
+    ("tcp1_mbps", "TCP, 1 stream (Mbit/s)", None),
+    ("tcp2_mbps", "TCP, 2 streams (Mbit/s)", None),
+    ("udp64_pps", "UDP, 64 B payload (packets/s received)", None),
+    ("udp512_pps", "UDP, 512 B payload (packets/s received)", None),
+    ("udp1400_pps", "UDP, 1400 B payload (packets/s received)", None),
+    ("ping_p50_ms", "ping p50 (ms, lower is better)", None),
+    ("ping_p90_ms", "ping p90 (ms, lower is better)", None),
+    ("ping_p99_ms", "ping p99 (ms, lower is better)", None),
+]
+# The AEAD ceiling a variant's TCP figure is compared with.
+CEILING = {
+    "xfrm-gcm": "rfc4106(gcm(aes))", "nfesp-gcm": "rfc4106(gcm(aes))",
+    "xfrm-chacha": "rfc7539esp(chacha20,poly1305)",
+    "nfesp-chacha": "rfc7539esp(chacha20,poly1305)",
+    # WireGuard calls the ChaCha20-Poly1305 library, not the AEAD; the
+    # same primitives, so the same ceiling, roughly.
+    "wireguard": "rfc7539esp(chacha20,poly1305)",
+}
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if a >= 1e4:
+        return "%.1fk" % (v / 1e3)
+    if a >= 100:
+        return "%.0f" % v
+    if a >= 10:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+def stats(values):
+    vals = sorted(v for v in (values or []) if v is not None)
+    if not vals:
+        return None
+    n = len(vals)
+    med = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+    return {"median": med, "min": vals[0], "max": vals[-1], "n": n, "of": len(values)}
+
+
+def ratio(a, b):
+    if not a or not b or not b["median"]:
+        return None
+    return a["median"] / b["median"]
+
+
+def rows_for(doc):
+    """(section, rows): each row is a dict of the table's columns."""
+    figs = doc.get("figures", {})
+    tcrypt = doc.get("tcrypt", {})
+    variants = doc.get("variants", {})
+    sections = []
+    for key, label, _ in FIGURES:
+        series = figs.get(key)
+        if not series:
+            continue
+        rows = []
+        order = [v for v in VARIANT_ORDER if v in series] + \
+                sorted(v for v in series if v not in VARIANT_ORDER)
+        for v in order:
+            st = stats(series[v])
+            row = {"name": v, "st": st}
+            if not variants.get(v, {}).get("ok", True):
+                row["name"] += " (!)"
+            if v.startswith("nfesp-"):
+                row["xfrm"] = ratio(st, stats(series.get("xfrm-" + v[6:])))
+                row["wg"] = ratio(st, stats(series.get("wireguard")))
+            if key.startswith("tcp") and v in CEILING and st:
+                c = tcrypt.get(CEILING[v], {}).get("enc_mbps")
+                row["aead"] = st["median"] / c if c else None
+            rows.append(row)
+        sections.append((label, rows))
+    pol = figs.get("policy_udp64_pps")
+    if pol:
+        extra = doc.get("params", {}).get("extra_policies")
+        base = stats(pol.get("base"))
+        more = stats(pol.get("extra"))
+        sections.append(("UDP, 64 B through nfesp-gcm, by SPD size (packets/s)", [
+            {"name": "2 policies", "st": base},
+            {"name": "+%s policies" % extra, "st": more, "base": ratio(more, base)},
+        ]))
+    counts = sorted(int(k.rsplit("_", 1)[1]) for k in figs if k.startswith("sa_rate_"))
+    for n in counts:
+        s = figs["sa_rate_%d" % n]
+        nf, xf = stats(s.get("nfesp")), stats(s.get("xfrm"))
+        sections.append(("SA install, %d in one batch (SAs/s)" % n, [
+            {"name": "nfesp (ipsecctl -f)", "st": nf, "xfrm": ratio(nf, xf)},
+            {"name": "XFRM (ip -batch)", "st": xf},
+        ]))
+    for k in sorted(k for k in figs if k.startswith("sa_bytes_")):
+        s = figs[k]
+        nf, xf = stats(s.get("nfesp")), stats(s.get("xfrm"))
+        sections.append(("Memory per SA, Slab+Percpu over %s SAs (bytes, lower is better)"
+                         % k.rsplit("_", 1)[1], [
+                             {"name": "nfesp", "st": nf, "xfrm": ratio(nf, xf)},
+                             {"name": "XFRM", "st": xf},
+                         ]))
+    for alg in sorted(tcrypt):
+        t = tcrypt[alg]
+        rows = []
+        for d, name in (("enc", "encryption"), ("dec", "decryption")):
+            v = t.get(d + "_mbps")
+            rows.append({"name": name,
+                         "st": {"median": v, "min": v, "max": v, "n": 1, "of": 1} if v else None})
+        sections.append(("AEAD ceiling: tcrypt %s, %s-byte blocks (Mbit/s)"
+                         % (t.get("driver"), t.get("block")), rows))
+    return sections
+
+
+def cells(row):
+    st = row["st"]
+    if st:
+        med = fmt(st["median"])
+        spread = "%s-%s" % (fmt(st["min"]), fmt(st["max"])) if st["of"] > 1 else ""
+        if st["n"] < st["of"]:
+            spread += " (%d/%d)" % (st["n"], st["of"])
+    else:
+        med, spread = "-", "failed"
+    r = lambda k: "%.2f" % row[k] if row.get(k) is not None else ""
+    aead = "%.0f%%" % (100 * row["aead"]) if row.get("aead") is not None else ""
+    if row.get("base") is not None:
+        return [row["name"], med, spread, "x%.2f vs 2" % row["base"], "", ""]
+    return [row["name"], med, spread, r("xfrm"), r("wg"), aead]
+
+
+HEAD = ["", "median", "min-max", "nfesp/XFRM", "nfesp/WG", "of AEAD"]
+
+
+def title(doc):
+    p = doc.get("params", {})
+    when = doc.get("started") or "?"
+    dur = ""
+    try:
+        t0 = datetime.datetime.fromisoformat(doc["started"].replace("Z", "+00:00"))
+        t1 = datetime.datetime.fromisoformat(doc["finished"].replace("Z", "+00:00"))
+        dur = ", %.1f min" % ((t1 - t0).total_seconds() / 60)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    return "%s, %s run: %s x %s s, %s%s (%s)" % (
+        doc.get("kernel"), doc.get("mode"), p.get("reps"), p.get("time"), when, dur,
+        doc.get("env", {}).get("cpu", "?"))
+
+
+def problems(doc):
+    out = ["check failed: %s: %s" % (c["name"], c["detail"])
+           for c in doc.get("checks", []) if not c["ok"]]
+    errs = doc.get("errors", [])
+    out += ["error: %s" % e for e in errs[:10]]
+    if len(errs) > 10:
+        out.append("... and %d more errors" % (len(errs) - 10))
+    return out
+
+
+def text_table(doc):
+    print(title(doc))
+    sections = rows_for(doc)
+    first = max([len(r["name"]) + 4 for _, rows in sections for r in rows] + [26])
+    widths = [first, 9, 17, 11, 9, 8]
+    line = lambda c: "".join(
+        (x.ljust(w) if i == 0 else x.rjust(w)) for i, (x, w) in enumerate(zip(c, widths)))
+    print(line(HEAD))
+    for label, rows in sections:
+        print(label)
+        for row in rows:
+            c = cells(row)
+            c[0] = "  " + c[0]
+            print(line(c).rstrip())
+    for p in problems(doc):
+        print("! " + p)
+    print()
+
+
+def md_table(doc):
+    print("#### %s\n" % title(doc))
+    print("| Figure | Variant | Median | Min–max | nfesp/XFRM | nfesp/WG | Of AEAD |")
+    print("|---|---|--:|--:|--:|--:|--:|")
+    for label, rows in rows_for(doc):
+        first = True
+        for row in rows:
+            c = cells(row)
+            c[2] = c[2].replace("-", "–", 1) if c[2] != "failed" else c[2]
+            print("| %s | %s |" % (label if first else "", " | ".join(c)))
+            first = False
+    for p in problems(doc):
+        print("\n- %s" % p, end="")
+    print("\n")
+
+
+def ktap(docs):
+    checks = []
+    for name, doc in docs:
+        if doc is None:
+            checks.append({"name": "%s: results readable" % name, "ok": False,
+                           "detail": "no JSON (see the .log next to it)"})
+        else:
+            checks += doc.get("checks", [])
+    print("KTAP version 1")
+    print("1..%d" % len(checks))
+    for i, c in enumerate(checks, 1):
+        if not c["ok"]:
+            for line in (c.get("detail") or "").split(" | "):
+                print("# " + line)
+        print("%sok %d - %s" % ("" if c["ok"] else "not ", i, c["name"]))
+    failed = sum(not c["ok"] for c in checks)
+    print("# %d passed, %d failed" % (len(checks) - failed, failed))
+    return 1 if failed else 0
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--markdown", action="store_true")
+    g.add_argument("--ktap", action="store_true")
+    ap.add_argument("files", nargs="+", metavar="FILE")
+    args = ap.parse_args()
+    docs = [(f, load(f)) for f in args.files]
+    if args.ktap:
+        return ktap(docs)
+    rc = 0
+    for name, doc in docs:
+        if doc is None:
+            print("report: cannot read %s" % name, file=sys.stderr)
+            rc = 1
+            continue
+        (md_table if args.markdown else text_table)(doc)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
