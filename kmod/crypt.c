@@ -100,7 +100,40 @@ void nfesp_order_init(struct nfesp_order *q)
 	INIT_WORK(&q->work, order_work);
 }
 
-static bool sa_spread(struct nfesp_sa *sa);
+/*
+ * Whether spreading @sa's packets would help: more than NFESP_BURST of them
+ * this jiffy, all from this CPU. Packets that already arrive on several
+ * CPUs are done where they arrive, as XFRM does; a worker busy with its own
+ * CPU's traffic would only hold the rest of the SA's packets back. Under
+ * the SA's order lock.
+ */
+static bool sa_spread(struct nfesp_sa *sa)
+{
+	unsigned long now = jiffies;
+	int cpu = smp_processor_id();
+
+	lockdep_assert_held(&sa->order.lock);
+	if (sa->burst_stamp != now) {
+		sa->burst_stamp = now;
+		sa->burst_count = 1;
+		sa->burst_cpu = cpu;
+		return false;
+	}
+	if (sa->burst_cpu != cpu)
+		sa->burst_cpu = -1;
+	return ++sa->burst_count > NFESP_BURST && sa->burst_cpu == cpu;
+}
+
+/* The CPU whose turn it is for @sa's next packet. */
+static int sa_next_cpu(struct nfesp_sa *sa)
+{
+	int cpu = cpumask_next(READ_ONCE(sa->last_cpu), cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	WRITE_ONCE(sa->last_cpu, cpu);
+	return cpu;
+}
 
 /*
  * Give @c its place: spread over the CPUs or not, and in its SA's order list
@@ -249,43 +282,6 @@ static void crypt_worker(struct work_struct *work)
 		local_bh_enable();
 		cond_resched();
 	}
-}
-
-/*
- * Whether spreading @sa's packets would help: more than NFESP_BURST of them
- * this jiffy, all from this CPU. Packets that already arrive on several
- * CPUs are done where they arrive, as XFRM does; a worker busy with its own
- * CPU's traffic would only hold the rest of the SA's packets back.
- */
-static bool sa_spread(struct nfesp_sa *sa)
-{
-	unsigned long now = jiffies;
-	int cpu = smp_processor_id();
-	unsigned int n;
-
-	/* Racy on purpose: this is a hint, not an account. */
-	if (READ_ONCE(sa->burst_stamp) != now) {
-		WRITE_ONCE(sa->burst_stamp, now);
-		WRITE_ONCE(sa->burst_count, 1);
-		WRITE_ONCE(sa->burst_cpu, cpu);
-		return false;
-	}
-	if (READ_ONCE(sa->burst_cpu) != cpu)
-		WRITE_ONCE(sa->burst_cpu, -1);
-	n = READ_ONCE(sa->burst_count) + 1;
-	WRITE_ONCE(sa->burst_count, n);
-	return n > NFESP_BURST && READ_ONCE(sa->burst_cpu) == cpu;
-}
-
-/* The CPU whose turn it is for @sa's next packet. */
-static int sa_next_cpu(struct nfesp_sa *sa)
-{
-	int cpu = cpumask_next(READ_ONCE(sa->last_cpu), cpu_online_mask);
-
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	WRITE_ONCE(sa->last_cpu, cpu);
-	return cpu;
 }
 
 /*

@@ -106,7 +106,7 @@ struct nfesp_sa {
 	struct dst_cache dst_cache;	/* tunnel mode: route to the peer */
 	atomic_t inflight;		/* packets in crypto */
 	struct nfesp_order order;
-	unsigned long burst_stamp;	/* jiffy of burst_count */
+	unsigned long burst_stamp;	/* jiffy of burst_count; under order.lock */
 	unsigned int burst_count;	/* packets in that jiffy */
 	int burst_cpu;			/* where they came from; -1: several */
 	int last_cpu;			/* round robin over the CPUs */
