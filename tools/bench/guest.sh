@@ -167,6 +167,19 @@ hold() {
 	HOLD[$1]=$!
 }
 
+# gateway NS LAN_ADDR WAN_ADDR PEER_NET PEER_WAN: a gateway's addresses and
+# its route to the other side.
+gateway() {
+	ip -n "$1" -batch - <<-EOF
+	link set lo up
+	address add $2/24 dev lan
+	address add $3/24 dev wan
+	link set lan up
+	link set wan up
+	route add $4 via $5 dev wan
+	EOF
+}
+
 topology_up() {
 	local ns
 
@@ -198,22 +211,8 @@ topology_up() {
 	link set eth0 up
 	route add default via 10.1.0.1
 	EOF
-	ip -n gwA -batch - <<-EOF || return 1
-	link set lo up
-	address add 10.1.0.1/24 dev lan
-	address add $GW_A/24 dev wan
-	link set lan up
-	link set wan up
-	route add $NET_B via $GW_B dev wan
-	EOF
-	ip -n gwB -batch - <<-EOF || return 1
-	link set lo up
-	address add 10.2.0.1/24 dev lan
-	address add $GW_B/24 dev wan
-	link set lan up
-	link set wan up
-	route add $NET_A via $GW_A dev wan
-	EOF
+	gateway gwA 10.1.0.1 $GW_A $NET_B $GW_B || return 1
+	gateway gwB 10.2.0.1 $GW_B $NET_A $GW_A || return 1
 	ip -n server -batch - <<-EOF || return 1
 	link set lo up
 	address add $SRV/24 dev eth0
