@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <netinet/in.h>
 
 #define KEY_MAX 64
@@ -117,6 +118,14 @@ const char *addr_str(const struct addr *a, char *buf, size_t len);
 const char *proto_str(int proto, char *buf, size_t len);
 int split_words(char *line, char **argv, int max);
 
+/* keyfile.c */
+ssize_t read_key_file(const char *path, char *buf, size_t size);
+
+/* commands.c: the command table; lines of a file, one command each. */
+int run_command(int argc, char **argv);
+int run_stream(FILE *f, const char *name);
+int run_file(const char *path);
+
 /* algs.c */
 const struct enc_alg *enc_alg_by_name(const char *name);
 const struct enc_alg *enc_alg_by_id(uint16_t id, size_t key_len);
@@ -127,11 +136,22 @@ void list_algs(FILE *f);
 /* nl.c */
 struct nl_msg;
 struct nlattr;
+struct nl_cb;
 typedef int (*reply_fn)(struct nl_msg *msg, void *arg);
+/* What a request's replies came to; nfesp_reply_cb() fills it in. */
+struct transaction {
+	reply_fn fn;
+	void *arg;
+	int err;
+	bool done;
+	bool dump_intr;
+};
 int nfesp_connect(void);
 void nfesp_disconnect(void);
 struct nl_msg *nfesp_request(uint8_t cmd, int flags);
 int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg);
+struct nl_cb *nfesp_reply_cb(struct transaction *t);
+void nfesp_discard(struct nl_msg *msg);
 int nfesp_put_addr(struct nl_msg *msg, int type, const struct addr *a);
 void nfesp_get_addr(const struct nlattr *attr, struct addr *a);
 int nfesp_monitor(reply_fn fn, void *arg);
@@ -155,6 +175,13 @@ int cmd_policy(struct args *a);
 int cmd_show(struct args *a);
 int cmd_stats(struct args *a);
 int cmd_monitor(struct args *a);
+/* Replies and events to text or JSON: reply_fns, also for the fuzzer. */
+int sa_print_reply(struct nl_msg *msg, void *arg);
+int spi_print_reply(struct nl_msg *msg, void *arg);
+int policy_print_reply(struct nl_msg *msg, void *arg);
+int policy_id_reply(struct nl_msg *msg, void *arg);
+int stats_print_reply(struct nl_msg *msg, void *arg);
+int monitor_print_event(struct nl_msg *msg, void *arg);
 int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval);
 void sa_print(const struct sa *sa, bool larval);
 int policy_from_nl(struct nl_msg *msg, struct policy *pol);

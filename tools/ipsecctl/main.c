@@ -1,32 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ipsecctl: configure nfesp, the IPsec module. One verb per file; this file
- * reads the options and runs commands from the argument list or, with -f,
- * one command per line from a file.
+ * reads the options and hands the command, or with -f the file, to
+ * commands.c.
  */
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ipsecctl.h"
 
 #define IPSECCTL_VERSION "0.1"
-
-bool opt_json, opt_dry_run, opt_numeric;
-const char *prog = "ipsecctl";
-
-static const struct {
-	const char *name;
-	int (*fn)(struct args *a);
-} commands[] = {
-	{ "sa", cmd_sa },
-	{ "spi", cmd_spi },
-	{ "policy", cmd_policy },
-	{ "show", cmd_show },
-	{ "stats", cmd_stats },
-	{ "monitor", cmd_monitor },
-};
 
 static void usage(FILE *f)
 {
@@ -63,50 +47,6 @@ static void usage(FILE *f)
 "include the 4-byte salt, as with ip xfrm. Algorithms:\n", prog, prog);
 	list_algs(f);
 	fprintf(f, "See ipsecctl(8).\n");
-}
-
-static int run(int argc, char **argv)
-{
-	struct args a = { .argc = argc, .argv = argv, .i = 1 };
-	unsigned int i;
-
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[0], commands[i].name))
-			return commands[i].fn(&a);
-	return error("unknown command \"%s\"; try %s --help", argv[0], prog);
-}
-
-/* Each line a command; stops at the first failure, naming the line. */
-static int run_file(const char *path)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *line = NULL, *argv[128], ctx[512];
-	size_t cap = 0;
-	int lineno = 0, argc, err = 0;
-
-	if (!f)
-		return error("cannot open \"%s\": %s", path, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		argc = split_words(line, argv, 128);
-		snprintf(ctx, sizeof(ctx), "%s:%d", path, lineno);
-		set_error_context(ctx);
-		if (argc < 0) {
-			err = error("too many words");
-			break;
-		}
-		if (argc == 0)
-			continue;
-		argv[argc] = NULL;
-		err = run(argc, argv);
-		if (err)
-			break;
-	}
-	set_error_context(NULL);
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	return err;
 }
 
 int main(int argc, char **argv)
@@ -156,7 +96,7 @@ int main(int argc, char **argv)
 	}
 	if (!opt_dry_run && nfesp_connect())
 		return 1;
-	err = file ? run_file(file) : run(argc, argv);
+	err = file ? run_file(file) : run_command(argc, argv);
 	nfesp_disconnect();
 	return err ? 1 : 0;
 }

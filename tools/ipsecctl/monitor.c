@@ -51,7 +51,7 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 	putchar('\n');
 }
 
-static int print_event(struct nl_msg *msg, void *arg)
+int monitor_print_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	struct nlattr *top[NFESP_A_MAX + 1];
@@ -125,5 +125,5 @@ int cmd_monitor(struct args *a)
 	if (opt_dry_run)
 		return 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return nfesp_monitor(print_event, NULL);
+	return nfesp_monitor(monitor_print_event, NULL);
 }

@@ -22,14 +22,6 @@ static struct nl_sock *sock;
 static int family_id;
 static char extack_msg[256];
 
-struct transaction {
-	reply_fn fn;
-	void *arg;
-	int err;
-	bool done;
-	bool dump_intr;
-};
-
 const char *nfesp_extack(void)
 {
 	return extack_msg;
@@ -151,19 +143,29 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int run(struct nl_msg *msg, struct transaction *t)
+/* The callbacks that read the replies to a request into @t. */
+struct nl_cb *nfesp_reply_cb(struct transaction *t)
 {
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	int err;
 
 	if (!cb)
-		return -ENOMEM;
+		return NULL;
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, t);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, t);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, t);
 	/* libnl refuses a dump with NLM_F_DUMP_INTR; we retry instead. */
 	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_valid, t);
+	return cb;
+}
+
+static int run(struct nl_msg *msg, struct transaction *t)
+{
+	struct nl_cb *cb = nfesp_reply_cb(t);
+	int err;
+
+	if (!cb)
+		return -ENOMEM;
 	err = nl_send_auto(sock, msg);
 	while (err >= 0 && !t->done)
 		err = nl_recvmsgs(sock, cb);
@@ -190,10 +192,17 @@ int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg)
 		if (!t.dump_intr || err)
 			break;
 	}
-	/* Requests may carry keys: wipe before handing the memory back. */
+	nfesp_discard(msg);
+	return err;
+}
+
+/* Requests may carry keys: wipe before handing the memory back. */
+void nfesp_discard(struct nl_msg *msg)
+{
+	if (!msg)
+		return;
 	OPENSSL_cleanse(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
 	nlmsg_free(msg);
-	return err;
 }
 
 int kernel_error(const char *what, int err)

@@ -4,12 +4,10 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <openssl/crypto.h>
 #include <linux/nfesp.h>
 #include "ipsecctl.h"
@@ -272,18 +270,14 @@ int parse_key(const char *s, const char *what, uint8_t *key, size_t *len)
 {
 	char buf[4 * KEY_MAX + 64];
 	ssize_t n;
-	int fd, err;
+	int err;
 
 	if (!strcmp(s, "(hidden)"))
 		return error("%s is hidden in show output; give the key as HEX or @FILE", what);
 	if (s[0] != '@')
 		return decode_hex(s, what, "on the command line", key, len);
 
-	fd = open(s + 1, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error("cannot read %s file \"%s\": %s", what, s + 1, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = read_key_file(s + 1, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return error("cannot read %s file \"%s\": %s", what, s + 1, strerror(errno));
 	if (n == sizeof(buf) - 1) {

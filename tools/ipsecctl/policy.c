@@ -345,7 +345,7 @@ void policy_print(const struct policy *p, const char *verb)
 	       p->priority, p->id, p->packets, p->bytes);
 }
 
-static int print_reply(struct nl_msg *msg, void *arg)
+int policy_print_reply(struct nl_msg *msg, void *arg)
 {
 	struct policy p;
 
@@ -361,13 +361,14 @@ int policy_dump(void)
 
 	if (opt_json)
 		json_begin_array("policies");
-	err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_GET, NLM_F_DUMP), print_reply, NULL);
+	err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_GET, NLM_F_DUMP),
+			     policy_print_reply, NULL);
 	if (opt_json)
 		json_end_array();
 	return err ? kernel_error("policy show", err) : 0;
 }
 
-static int print_id(struct nl_msg *msg, void *arg)
+int policy_id_reply(struct nl_msg *msg, void *arg)
 {
 	struct policy p;
 
@@ -380,16 +381,23 @@ static int print_id(struct nl_msg *msg, void *arg)
 static int policy_change(struct args *a, uint8_t cmd, const char *what)
 {
 	bool for_add = cmd == NFESP_CMD_POLICY_NEW;
+	struct nl_msg *msg;
 	struct policy p;
 	uint32_t id = 0;
 	int err;
 
 	if (policy_parse(a, &p, for_add))
 		return -1;
-	if (opt_dry_run)
+	msg = policy_msg(cmd, &p, for_add);
+	if (!msg)
+		return error("out of memory");
+	/* A dry run goes as far as the request, and does not send it. */
+	if (opt_dry_run) {
+		nfesp_discard(msg);
 		return 0;
-	err = nfesp_transact(policy_msg(cmd, &p, for_add),
-			  cmd == NFESP_CMD_POLICY_GET ? print_reply : print_id,
+	}
+	err = nfesp_transact(msg,
+			  cmd == NFESP_CMD_POLICY_GET ? policy_print_reply : policy_id_reply,
 			  cmd == NFESP_CMD_POLICY_GET ? NULL : &id);
 	if (err)
 		return kernel_error(what, err);

@@ -439,7 +439,7 @@ void sa_print(const struct sa *sa, bool larval)
 	       sa->stats.auth_fail, sa->stats.errors);
 }
 
-static int print_reply(struct nl_msg *msg, void *arg)
+int sa_print_reply(struct nl_msg *msg, void *arg)
 {
 	bool larval;
 	struct sa sa;
@@ -457,7 +457,7 @@ int sa_dump(void)
 
 	if (opt_json)
 		json_begin_array("sas");
-	err = nfesp_transact(msg, print_reply, NULL);
+	err = nfesp_transact(msg, sa_print_reply, NULL);
 	if (opt_json)
 		json_end_array();
 	return err ? kernel_error("sa show", err) : 0;
@@ -476,7 +476,7 @@ static int sa_change(struct args *a, uint8_t cmd, bool full, const char *what)
 	int err;
 
 	err = sa_parse(a, &sa, full);
-	if (err || opt_dry_run) {
+	if (err) {
 		wipe(&sa);
 		return err;
 	}
@@ -484,7 +484,12 @@ static int sa_change(struct args *a, uint8_t cmd, bool full, const char *what)
 	wipe(&sa);
 	if (!msg)
 		return error("out of memory");
-	err = nfesp_transact(msg, cmd == NFESP_CMD_SA_GET ? print_reply : NULL, NULL);
+	/* A dry run goes as far as the request, and does not send it. */
+	if (opt_dry_run) {
+		nfesp_discard(msg);
+		return 0;
+	}
+	err = nfesp_transact(msg, cmd == NFESP_CMD_SA_GET ? sa_print_reply : NULL, NULL);
 	/* libnl copied the keys into the message; nfesp_transact wiped it. */
 	return err ? kernel_error(what, err) : 0;
 }
@@ -517,7 +522,7 @@ int cmd_sa(struct args *a)
 }
 
 /* spi alloc dst ADDR [src ADDR] [range MIN-MAX]: prints the reserved SPI. */
-static int print_spi(struct nl_msg *msg, void *arg)
+int spi_print_reply(struct nl_msg *msg, void *arg)
 {
 	bool larval;
 	struct sa sa;
@@ -538,12 +543,31 @@ static int print_spi(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
+static struct nl_msg *spi_msg(const struct addr *dst, const struct addr *src,
+			      uint32_t min, uint32_t max)
+{
+	struct nl_msg *msg = nfesp_request(NFESP_CMD_SPI_ALLOC, 0);
+	struct nlattr *nest;
+
+	if (!msg)
+		return NULL;
+	nest = nla_nest_start(msg, NFESP_A_SA);
+	nfesp_put_addr(msg, NFESP_SA_A_DST, dst);
+	if (src->family)
+		nfesp_put_addr(msg, NFESP_SA_A_SRC, src);
+	if (max) {
+		nla_put_u32(msg, NFESP_SA_A_SPI_MIN, min);
+		nla_put_u32(msg, NFESP_SA_A_SPI_MAX, max);
+	}
+	nla_nest_end(msg, nest);
+	return msg;
+}
+
 int cmd_spi(struct args *a)
 {
 	struct addr dst = { 0 }, src = { 0 };
 	uint32_t min = 0, max = 0;
 	struct nl_msg *msg;
-	struct nlattr *nest;
 	const char *w, *v;
 	int err;
 
@@ -581,18 +605,13 @@ int cmd_spi(struct args *a)
 		return error("missing dst");
 	if (src.family && src.family != dst.family)
 		return error("src and dst must both be IPv4 or both IPv6");
-	if (opt_dry_run)
+	msg = spi_msg(&dst, &src, min, max);
+	if (!msg)
+		return error("out of memory");
+	if (opt_dry_run) {
+		nfesp_discard(msg);
 		return 0;
-	msg = nfesp_request(NFESP_CMD_SPI_ALLOC, 0);
-	nest = nla_nest_start(msg, NFESP_A_SA);
-	nfesp_put_addr(msg, NFESP_SA_A_DST, &dst);
-	if (src.family)
-		nfesp_put_addr(msg, NFESP_SA_A_SRC, &src);
-	if (max) {
-		nla_put_u32(msg, NFESP_SA_A_SPI_MIN, min);
-		nla_put_u32(msg, NFESP_SA_A_SPI_MAX, max);
 	}
-	nla_nest_end(msg, nest);
-	err = nfesp_transact(msg, print_spi, NULL);
+	err = nfesp_transact(msg, spi_print_reply, NULL);
 	return err ? kernel_error("spi alloc", err) : 0;
 }

@@ -33,7 +33,7 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_CRYPTO_QUEUED] = "crypto-queued",
 };
 
-static int print_stats(struct nl_msg *msg, void *arg)
+int stats_print_reply(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *top[NFESP_A_MAX + 1], *tb[NFESP_STATS_A_MAX + 1];
 	int i;
@@ -60,7 +60,7 @@ static int print_stats(struct nl_msg *msg, void *arg)
 
 int stats_dump(void)
 {
-	int err = nfesp_transact(nfesp_request(NFESP_CMD_STATS_GET, 0), print_stats, NULL);
+	int err = nfesp_transact(nfesp_request(NFESP_CMD_STATS_GET, 0), stats_print_reply, NULL);
 
 	return err ? kernel_error("stats", err) : 0;
 }
