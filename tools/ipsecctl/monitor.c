@@ -60,6 +60,8 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 	struct sa sa;
 	char a[INET6_ADDRSTRLEN];
 
+	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0))
+		return 0;
 	switch (gh->cmd) {
 	case NFESP_CMD_SA_NEW:
 	case NFESP_CMD_SA_GET:
