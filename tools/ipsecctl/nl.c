@@ -85,27 +85,35 @@ void nfesp_get_addr(const struct nlattr *attr, struct addr *a)
 	memcpy(a->bytes, nla_data(attr), nla_len(attr) == 4 ? 4 : 16);
 }
 
-/* The extended ack: TLVs after the (capped) struct nlmsgerr. */
+/*
+ * The extended ack: TLVs after the struct nlmsgerr and, unless capped, the
+ * rest of our request. libnl checked that the struct nlmsgerr is there;
+ * the lengths inside it are checked here.
+ */
 static void read_extack(struct nlmsgerr *e)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
-	int len;
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1], *m;
+	size_t off = sizeof(*e), len = nlh->nlmsg_len - NLMSG_HDRLEN;
 
 	extack_msg[0] = '\0';
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN ||
+		    e->msg.nlmsg_len - NLMSG_HDRLEN > len - off)
+			return;
 		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
-	if (len <= 0)
+	}
+	if (len <= off)
 		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off), len, NULL))
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
+		      len - off, NULL))
 		return;
-	if (tb[NLMSGERR_ATTR_MSG])
-		snprintf(extack_msg, sizeof(extack_msg), "%s",
-			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	m = tb[NLMSGERR_ATTR_MSG];
+	if (m)	/* the kernel ends it with a NUL; do not count on it */
+		snprintf(extack_msg, sizeof(extack_msg), "%.*s", nla_len(m),
+			 (char *)nla_data(m));
 }
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
@@ -240,6 +248,10 @@ int nfesp_monitor(reply_fn fn, void *arg)
 	do {
 		err = nl_recvmsgs(sock, cb);
 		fflush(stdout);
+		/* ENOBUFS: the socket's queue overflowed and events were lost. */
+		if (err == -NLE_NOMEM)
+			fprintf(stderr, "%s: monitor: events were lost (the receive queue was full); "
+				"the kernel counts lost ACQUIREs as acquire-lost\n", prog);
 	} while (err >= 0 || err == -NLE_NOMEM);
 	nl_cb_put(cb);
 	return error("lost the event stream: %s", nl_geterror(err));
