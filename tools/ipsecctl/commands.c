@@ -44,7 +44,8 @@ int run_stream(FILE *f, const char *name)
 
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
-		argc = split_words(line, argv, 128);
+		/* Room for the NULL after the last word. */
+		argc = split_words(line, argv, sizeof(argv) / sizeof(argv[0]) - 1);
 		snprintf(ctx, sizeof(ctx), "%s:%d", name, lineno);
 		set_error_context(ctx);
 		if (argc < 0) {
