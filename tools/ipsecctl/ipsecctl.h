@@ -153,7 +153,7 @@ int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg);
 struct nl_cb *nfesp_reply_cb(struct transaction *t);
 void nfesp_discard(struct nl_msg *msg);
 int nfesp_put_addr(struct nl_msg *msg, int type, const struct addr *a);
-void nfesp_get_addr(const struct nlattr *attr, struct addr *a);
+int nfesp_get_addr(const struct nlattr *attr, struct addr *a);
 int nfesp_monitor(reply_fn fn, void *arg);
 const char *nfesp_extack(void);
 int kernel_error(const char *what, int err);

@@ -6,6 +6,15 @@
 #include <netlink/genl/genl.h>
 #include "ipsecctl.h"
 
+/* The packet's selector in an ACQUIRE, each attribute long enough. */
+static const struct nla_policy pkt_policy[NFESP_POL_A_MAX + 1] = {
+	[NFESP_POL_A_SRC] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_POL_A_DST] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_POL_A_PROTO] = { .type = NLA_U8 },
+	[NFESP_POL_A_SPORT_MIN] = { .type = NLA_U16 },
+	[NFESP_POL_A_DPORT_MIN] = { .type = NLA_U16 },
+};
+
 /* acquire policy N reqid R src A dst B proto P [sport S dport D] */
 static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 {
@@ -16,8 +25,9 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 	bool ports;
 
 	genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL);
+	/* On a bad attribute, what came before it is shown, "?" for the rest. */
 	if (top[NFESP_A_ACQUIRE])
-		nla_parse_nested(pkt, NFESP_POL_A_MAX, top[NFESP_A_ACQUIRE], NULL);
+		nla_parse_nested(pkt, NFESP_POL_A_MAX, top[NFESP_A_ACQUIRE], pkt_policy);
 	if (pkt[NFESP_POL_A_SRC])
 		nfesp_get_addr(pkt[NFESP_POL_A_SRC], &src);
 	if (pkt[NFESP_POL_A_DST])

@@ -78,11 +78,18 @@ int nfesp_put_addr(struct nl_msg *msg, int type, const struct addr *a)
 	return nla_put(msg, type, a->family == AF_INET ? 4 : 16, a->bytes);
 }
 
-void nfesp_get_addr(const struct nlattr *attr, struct addr *a)
+/* 4 bytes for IPv4, 16 for IPv6; any other length is refused with -1. */
+int nfesp_get_addr(const struct nlattr *attr, struct addr *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->family = nla_len(attr) == 4 ? AF_INET : AF_INET6;
-	memcpy(a->bytes, nla_data(attr), nla_len(attr) == 4 ? 4 : 16);
+	if (nla_len(attr) == 4)
+		a->family = AF_INET;
+	else if (nla_len(attr) == 16)
+		a->family = AF_INET6;
+	else
+		return -1;
+	memcpy(a->bytes, nla_data(attr), nla_len(attr));
+	return 0;
 }
 
 /*

@@ -199,6 +199,28 @@ static struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_a
 	return msg;
 }
 
+/* Each attribute from the kernel long enough for its type. */
+static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
+	[NFESP_POL_A_ID] = { .type = NLA_U32 },
+	[NFESP_POL_A_DIR] = { .type = NLA_U8 },
+	[NFESP_POL_A_ACTION] = { .type = NLA_U8 },
+	[NFESP_POL_A_PRIORITY] = { .type = NLA_U32 },
+	[NFESP_POL_A_SRC] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_POL_A_DST] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_POL_A_SRC_PREFIXLEN] = { .type = NLA_U8 },
+	[NFESP_POL_A_DST_PREFIXLEN] = { .type = NLA_U8 },
+	[NFESP_POL_A_PROTO] = { .type = NLA_U8 },
+	[NFESP_POL_A_SPORT_MIN] = { .type = NLA_U16 },
+	[NFESP_POL_A_SPORT_MAX] = { .type = NLA_U16 },
+	[NFESP_POL_A_DPORT_MIN] = { .type = NLA_U16 },
+	[NFESP_POL_A_DPORT_MAX] = { .type = NLA_U16 },
+	[NFESP_POL_A_MODE] = { .type = NLA_U8 },
+	[NFESP_POL_A_LOCAL] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_POL_A_PEER] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_POL_A_REQID] = { .type = NLA_U32 },
+	[NFESP_POL_A_STATS] = { .type = NLA_NESTED },
+};
+
 int policy_from_nl(struct nl_msg *msg, struct policy *p)
 {
 	struct nlattr *top[NFESP_A_MAX + 1], *tb[NFESP_POL_A_MAX + 1];
@@ -206,7 +228,7 @@ int policy_from_nl(struct nl_msg *msg, struct policy *p)
 	memset(p, 0, sizeof(*p));
 	p->sport_max = p->dport_max = 65535;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL) || !top[NFESP_A_POLICY] ||
-	    nla_parse_nested(tb, NFESP_POL_A_MAX, top[NFESP_A_POLICY], NULL))
+	    nla_parse_nested(tb, NFESP_POL_A_MAX, top[NFESP_A_POLICY], pol_policy))
 		return error("malformed policy from the kernel");
 	if (!tb[NFESP_POL_A_ID] || !tb[NFESP_POL_A_DIR] || !tb[NFESP_POL_A_ACTION] ||
 	    !tb[NFESP_POL_A_SRC] || !tb[NFESP_POL_A_DST])
@@ -218,8 +240,12 @@ int policy_from_nl(struct nl_msg *msg, struct policy *p)
 		return error("policy %u from the kernel has an unknown dir or action", p->id);
 	if (tb[NFESP_POL_A_PRIORITY])
 		p->priority = nla_get_u32(tb[NFESP_POL_A_PRIORITY]);
-	nfesp_get_addr(tb[NFESP_POL_A_SRC], &p->src);
-	nfesp_get_addr(tb[NFESP_POL_A_DST], &p->dst);
+	if (nfesp_get_addr(tb[NFESP_POL_A_SRC], &p->src) ||
+	    nfesp_get_addr(tb[NFESP_POL_A_DST], &p->dst) ||
+	    (tb[NFESP_POL_A_LOCAL] && nfesp_get_addr(tb[NFESP_POL_A_LOCAL], &p->local)) ||
+	    (tb[NFESP_POL_A_PEER] && nfesp_get_addr(tb[NFESP_POL_A_PEER], &p->peer)))
+		return error("policy %u from the kernel has an address of neither 4 nor 16 bytes",
+			     p->id);
 	p->src_plen = tb[NFESP_POL_A_SRC_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_SRC_PREFIXLEN]) : 0;
 	p->dst_plen = tb[NFESP_POL_A_DST_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_DST_PREFIXLEN]) : 0;
 	if (tb[NFESP_POL_A_PROTO])
@@ -236,10 +262,6 @@ int policy_from_nl(struct nl_msg *msg, struct policy *p)
 		p->mode = nla_get_u8(tb[NFESP_POL_A_MODE]);
 	if (tb[NFESP_POL_A_REQID])
 		p->reqid = nla_get_u32(tb[NFESP_POL_A_REQID]);
-	if (tb[NFESP_POL_A_LOCAL])
-		nfesp_get_addr(tb[NFESP_POL_A_LOCAL], &p->local);
-	if (tb[NFESP_POL_A_PEER])
-		nfesp_get_addr(tb[NFESP_POL_A_PEER], &p->peer);
 	if (tb[NFESP_POL_A_STATS]) {
 		struct nlattr *st[NFESP_POL_STATS_A_MAX + 1];
 

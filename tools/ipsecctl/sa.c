@@ -237,10 +237,41 @@ static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, bool full)
 	return msg;
 }
 
+/*
+ * What the kernel sends is checked as it checks what we send: each
+ * attribute long enough for its type, strings ending in a NUL.
+ */
+static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
+	[NFESP_SA_A_SPI] = { .type = NLA_U32 },
+	[NFESP_SA_A_SRC] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_SA_A_DST] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_SA_A_PROTO] = { .type = NLA_U8 },
+	[NFESP_SA_A_MODE] = { .type = NLA_U8 },
+	[NFESP_SA_A_REQID] = { .type = NLA_U32 },
+	[NFESP_SA_A_ENC_ALG] = { .type = NLA_U16 },
+	[NFESP_SA_A_AUTH_ALG] = { .type = NLA_U16 },
+	[NFESP_SA_A_FLAGS] = { .type = NLA_U32 },
+	[NFESP_SA_A_REPLAY_WINDOW] = { .type = NLA_U32 },
+	[NFESP_SA_A_ENCAP] = { .type = NLA_NESTED },
+	[NFESP_SA_A_LIFETIME_SOFT] = { .type = NLA_NESTED },
+	[NFESP_SA_A_LIFETIME_HARD] = { .type = NLA_NESTED },
+	[NFESP_SA_A_CRYPTO_DRIVER] = { .type = NLA_STRING },
+	[NFESP_SA_A_INDEX] = { .type = NLA_U32 },
+	[NFESP_SA_A_ADD_TIME] = { .type = NLA_U64 },
+	[NFESP_SA_A_STATS] = { .type = NLA_NESTED },
+	[NFESP_SA_A_ENC_KEY_LEN] = { .type = NLA_U16 },
+};
+
+static const struct nla_policy encap_policy[NFESP_ENCAP_A_MAX + 1] = {
+	[NFESP_ENCAP_A_SPORT] = { .type = NLA_U16 },
+	[NFESP_ENCAP_A_DPORT] = { .type = NLA_U16 },
+};
+
 static void get_lifetime(struct nlattr *attr, struct lifetime *lt)
 {
 	struct nlattr *tb[NFESP_LT_A_MAX + 1];
 
+	/* nla_get_u64() reads 0 from a short attribute: no policy needed. */
 	if (!attr || nla_parse_nested(tb, NFESP_LT_A_MAX, attr, NULL))
 		return;
 	if (tb[NFESP_LT_A_BYTES])
@@ -279,13 +310,14 @@ int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval)
 
 	memset(sa, 0, sizeof(*sa));
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL) || !top[NFESP_A_SA] ||
-	    nla_parse_nested(tb, NFESP_SA_A_MAX, top[NFESP_A_SA], NULL))
+	    nla_parse_nested(tb, NFESP_SA_A_MAX, top[NFESP_A_SA], sa_policy))
 		return error("malformed SA from the kernel");
 	if (!tb[NFESP_SA_A_SPI] || !tb[NFESP_SA_A_DST] || !tb[NFESP_SA_A_SRC])
 		return error("SA from the kernel lacks its SPI or addresses");
 	sa->spi = ntohl(nla_get_u32(tb[NFESP_SA_A_SPI]));
-	nfesp_get_addr(tb[NFESP_SA_A_SRC], &sa->src);
-	nfesp_get_addr(tb[NFESP_SA_A_DST], &sa->dst);
+	if (nfesp_get_addr(tb[NFESP_SA_A_SRC], &sa->src) ||
+	    nfesp_get_addr(tb[NFESP_SA_A_DST], &sa->dst))
+		return error("SA from the kernel has an address of neither 4 nor 16 bytes");
 	if (tb[NFESP_SA_A_FLAGS])
 		sa->flags = nla_get_u32(tb[NFESP_SA_A_FLAGS]);
 	*larval = sa->flags & NFESP_SA_F_LARVAL;
@@ -308,7 +340,8 @@ int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval)
 	if (tb[NFESP_SA_A_ENCAP]) {
 		struct nlattr *e[NFESP_ENCAP_A_MAX + 1];
 
-		if (!nla_parse_nested(e, NFESP_ENCAP_A_MAX, tb[NFESP_SA_A_ENCAP], NULL) &&
+		if (!nla_parse_nested(e, NFESP_ENCAP_A_MAX, tb[NFESP_SA_A_ENCAP],
+				      encap_policy) &&
 		    e[NFESP_ENCAP_A_SPORT] && e[NFESP_ENCAP_A_DPORT]) {
 			sa->encap_sport = nla_get_u16(e[NFESP_ENCAP_A_SPORT]);
 			sa->encap_dport = nla_get_u16(e[NFESP_ENCAP_A_DPORT]);
