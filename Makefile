@@ -3,6 +3,8 @@
 # make               the tool and the module for the running kernel if its
 #                    headers are installed, else for every installed kernel
 # make KVER=R        the module for kernel release R only
+# make modules KVER=R KDIR=D   the module for release R, built against the
+#                    kernel build tree D (such as the debug kernel's)
 # make W=1 C=1       extra warnings and sparse, passed to Kbuild
 # make check         install what is missing, build, run every test
 # make demo          install what is missing, build, run the demo in a VM
@@ -40,11 +42,13 @@ $(BUILD)/ipsecctl: $(TOOL_SRCS) $(TOOL_HDRS)
 # objects for different kernels never mix and kmod/ stays clean.
 modules:
 	@test -n "$(KVERS)" || { echo "no kernel headers in /lib/modules/*/build; run tools/deps.sh" >&2; exit 1; }
+	@test -z "$(KDIR)" -o -n "$(KVER)" || { echo "KDIR needs KVER" >&2; exit 1; }
 	@set -e; for r in $(KVERS); do \
-		test -d /lib/modules/$$r/build || { echo "no headers for $$r" >&2; exit 1; }; \
+		kdir=$(if $(KDIR),$(KDIR),/lib/modules/$$r/build); \
+		test -d $$kdir || { echo "no headers for $$r" >&2; exit 1; }; \
 		mkdir -p $(BUILD)/$$r/src; \
 		cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(BUILD)/$$r/src/; \
-		$(MAKE) -C /lib/modules/$$r/build M=$(BUILD)/$$r/src W=$(W) C=$(C) modules; \
+		$(MAKE) -C $$kdir M=$(BUILD)/$$r/src W=$(W) C=$(C) modules; \
 		cp $(BUILD)/$$r/src/nfesp.ko $(BUILD)/$$r/nfesp.ko; \
 		echo "  MODULE  build/$$r/nfesp.ko"; \
 	done
