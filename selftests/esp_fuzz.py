@@ -469,7 +469,7 @@ class Wire:
             raise
         self.sent += 1
         self.unpaced += 1
-        if self.unpaced >= 200:
+        if self.unpaced >= 400:
             self.sync()
 
     def sync(self, exp=None):
@@ -1007,8 +1007,8 @@ def main():
         gen(ph, rnd, n)
         done += ph.finish()[0]
     rest = max(total - wire.sent, 100)
-    for name, par, share_of in (("random mix, crypto inline", 0, 0.5),
-                                ("random mix, crypto spread over the CPUs", 2, 0.5)):
+    for name, par, share_of in (("random mix, crypto inline", 0, 0.65),
+                                ("random mix, crypto spread over the CPUs", 2, 0.35)):
         set_parallel(par)
         ph = Phase(wire, name)
         ph.exp.spread = par != 0
