@@ -8,6 +8,9 @@
 # make W=1 C=1       extra warnings and sparse, passed to Kbuild
 # make check         install what is missing, build, run every test
 # make demo          install what is missing, build, run the demo in a VM
+# make bench         the performance comparison (tools/bench/run)
+# make fuzz          ipsecctl's libFuzzer harnesses, 10 minutes each
+#                    (tools/fuzz/run; make check runs them 30 s each)
 
 BUILD := $(CURDIR)/build
 HOSTREL := $(shell uname -r)
@@ -29,7 +32,7 @@ TOOL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null) -lcrypto
 TOOL_SRCS := $(wildcard tools/ipsecctl/*.c)
 TOOL_HDRS := $(wildcard tools/ipsecctl/*.h) uapi/linux/nfesp.h
 
-.PHONY: all modules tool check demo deps clean selftests bench
+.PHONY: all modules tool check demo deps clean selftests bench fuzz
 all: tool modules
 
 tool: $(BUILD)/ipsecctl
@@ -66,6 +69,9 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tools/bench/run
+
+fuzz: deps
+	@tools/fuzz/run
 
 clean:
 	rm -rf $(BUILD)

@@ -56,32 +56,41 @@ void nfesp_acquire_init_policy(struct nfesp_policy *pol)
 	timer_setup(&pol->acq_timer, acquire_timer, 0);
 }
 
-/* Packet path: hold @skb for @pol and ask for SAs if not asked already. */
+/*
+ * Packet path: hold @skb for @pol, or drop it if the queues are full, and
+ * ask for SAs if not asked already. The ACQUIRE goes out even for a packet
+ * that could not be held: IKE must start all the same.
+ */
 void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
 		   const struct nfesp_flow *fl, struct sk_buff *skb)
 {
-	bool ask = false;
+	bool ask = false, held = false;
 
 	spin_lock_bh(&pol->held.lock);
-	if (pol->dead || skb_queue_len(&pol->held) >= NFESP_MAX_HELD_POLICY ||
-	    atomic_read(&nn->held) >= NFESP_MAX_HELD || !skb_dst_force(skb)) {
-		spin_unlock_bh(&pol->held.lock);
-		nfesp_net_count(nn, NFESP_STATS_A_OUT_NO_SA);
-		kfree_skb(skb);
-		return;
+	if (!pol->dead) {
+		if (!pol->acq_pending) {
+			pol->acq_pending = true;
+			mod_timer(&pol->acq_timer, jiffies +
+				  min_t(unsigned long, acquire_timeout, 3600) * HZ);
+			ask = true;
+		}
+		if (skb_queue_len(&pol->held) < NFESP_MAX_HELD_POLICY &&
+		    atomic_read(&nn->held) < NFESP_MAX_HELD && skb_dst_force(skb)) {
+			atomic_inc(&nn->held);
+			__skb_queue_tail(&pol->held, skb);
+			held = true;
+		}
 	}
-	if (!pol->acq_pending) {
-		pol->acq_pending = true;
-		mod_timer(&pol->acq_timer,
-			  jiffies + min_t(unsigned long, acquire_timeout, 3600) * HZ);
-		ask = true;
-	}
-	atomic_inc(&nn->held);
-	__skb_queue_tail(&pol->held, skb);
 	spin_unlock_bh(&pol->held.lock);
 
-	if (ask)
+	if (ask) {
+		nfesp_net_count(nn, NFESP_STATS_A_ACQUIRES);
 		nfesp_event_acquire(nn, pol, fl);
+	}
+	if (!held) {
+		nfesp_net_count(nn, NFESP_STATS_A_OUT_NO_SA);
+		kfree_skb(skb);
+	}
 }
 
 /*

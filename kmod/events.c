@@ -93,10 +93,10 @@ void nfesp_event_acquire(struct nfesp_net *nn, const struct nfesp_policy *pol,
 	struct sk_buff *skb;
 
 	if (!listening(nn))
-		return;
+		goto err_lost;
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!skb)
-		goto err_count;
+		goto err_nomem;
 	if (nfesp_nl_fill_policy(skb, pol, 0, 0, 0, NFESP_CMD_ACQUIRE, NULL))
 		goto err_free;
 	nest = nla_nest_start(skb, NFESP_A_ACQUIRE);
@@ -110,14 +110,18 @@ void nfesp_event_acquire(struct nfesp_net *nn, const struct nfesp_policy *pol,
 		goto err_free;
 	nla_nest_end(skb, nest);
 	nlmsg_end(skb, nlmsg_hdr(skb));
-	genlmsg_multicast_netns(&nfesp_genl_family, nn->net, skb, 0,
-				NFESP_MCGRP_EVENTS_IDX, GFP_ATOMIC);
+	/* -ESRCH: nobody got it; -ENOBUFS: a listener's queue was full. */
+	if (genlmsg_multicast_netns(&nfesp_genl_family, nn->net, skb, 0,
+				    NFESP_MCGRP_EVENTS_IDX, GFP_ATOMIC))
+		goto err_lost;
 	return;
 
 err_free:
 	kfree_skb(skb);
-err_count:
+err_nomem:
 	nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
+err_lost:
+	nfesp_net_count(nn, NFESP_STATS_A_ACQUIRE_LOST);
 }
 
 /* EXPIRE: @sa reached a soft or a hard lifetime limit. */

@@ -996,6 +996,19 @@ static int nfesp_nl_policy_flush(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* A counter, or for the gauges their value now. */
+static u64 stat_value(struct nfesp_net *nn, enum nfesp_stats_attr t)
+{
+	switch (t) {
+	case NFESP_STATS_A_HELD:
+		return atomic_read(&nn->held);
+	case NFESP_STATS_A_INFLIGHT:
+		return atomic_read(&nn->inflight);
+	default:
+		return nfesp_net_stat(nn, t);
+	}
+}
+
 static int nfesp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfesp_net *nn = nfesp_net(genl_info_net(info));
@@ -1023,7 +1036,7 @@ static int nfesp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 		goto err_free_msg;
 	for (t = NFESP_STATS_A_POLICY_COUNT + 1; t <= NFESP_STATS_A_MAX; t++)
 		if (t != NFESP_STATS_A_PAD &&
-		    nla_put_u64_64bit(msg, t, nfesp_net_stat(nn, t), NFESP_STATS_A_PAD))
+		    nla_put_u64_64bit(msg, t, stat_value(nn, t), NFESP_STATS_A_PAD))
 			goto err_free_msg;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

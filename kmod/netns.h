@@ -11,9 +11,13 @@
 #include <net/net_namespace.h>
 #include <uapi/linux/nfesp.h>
 
-/* Bounds on what one namespace may hold, so memory stays bounded. */
+/*
+ * Bounds on what one namespace may hold, so memory stays bounded: the module
+ * parameters max_sas and max_policies, at most these.
+ */
 #define NFESP_MAX_SAS		(1U << 20)
 #define NFESP_MAX_POLICIES	(1U << 16)
+extern unsigned int nfesp_max_sas, nfesp_max_policies;
 
 struct nfesp_net_stats {
 	u64 cnt[NFESP_STATS_A_MAX + 1];
@@ -33,9 +37,8 @@ struct nfesp_net {
 	unsigned int sa_count;
 	/* Bumped on every change so that dumps can tell they were interrupted. */
 	unsigned int sad_gen;
-	/* Outbound candidates, by (reqid, family, mode, destination). */
-	struct rhltable sa_out;
-	u64 sa_gen;
+	/* Outbound candidates: groups by (reqid, family, mode, destination). */
+	struct rhashtable sa_out;
 	/* SPIs reserved by NFESP_CMD_SPI_ALLOC, oldest first. */
 	struct list_head larval_list;
 	struct delayed_work larval_work;

@@ -6,12 +6,17 @@
  * delete by selector without a walk, and kept by id in an xarray.
  */
 
+#include <linux/module.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
 #include "datapath.h"
 #include "netns.h"
 #include "policy.h"
+
+unsigned int nfesp_max_policies = NFESP_MAX_POLICIES;
+module_param_named(max_policies, nfesp_max_policies, uint, 0644);
+MODULE_PARM_DESC(max_policies, "policies per network namespace (default and at most 65536)");
 
 static const struct rhashtable_params spd_params = {
 	.head_offset = offsetof(struct nfesp_policy, hnode),
@@ -100,7 +105,8 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 
 	lockdep_assert_held(&nn->lock);
 
-	if (nn->policy_count >= NFESP_MAX_POLICIES) {
+	if (nn->policy_count >= min(READ_ONCE(nfesp_max_policies),
+				    NFESP_MAX_POLICIES)) {
 		NL_SET_ERR_MSG_MOD(extack, "SPD is full");
 		return ERR_PTR(-ENOSPC);
 	}

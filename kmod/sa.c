@@ -12,6 +12,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/jiffies.h>
+#include <linux/module.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -23,6 +24,10 @@
 static struct workqueue_struct *sa_free_wq;
 struct workqueue_struct *nfesp_life_wq;
 
+unsigned int nfesp_max_sas = NFESP_MAX_SAS;
+module_param_named(max_sas, nfesp_max_sas, uint, 0644);
+MODULE_PARM_DESC(max_sas, "SAs per network namespace (default and at most 1048576)");
+
 static const struct rhashtable_params sad_params = {
 	.head_offset = offsetof(struct nfesp_sa, node),
 	.key_offset = offsetof(struct nfesp_sa, key),
@@ -31,8 +36,8 @@ static const struct rhashtable_params sad_params = {
 };
 
 static const struct rhashtable_params sa_out_params = {
-	.head_offset = offsetof(struct nfesp_sa, out_node),
-	.key_offset = offsetof(struct nfesp_sa, okey),
+	.head_offset = offsetof(struct nfesp_sa_group, node),
+	.key_offset = offsetof(struct nfesp_sa_group, okey),
 	.key_len = sizeof(struct nfesp_sa_okey),
 	.automatic_shrinking = true,
 };
@@ -94,19 +99,61 @@ struct nfesp_sa *nfesp_sa_lookup(struct nfesp_net *nn,
 struct nfesp_sa *nfesp_sa_lookup_out(struct nfesp_net *nn,
 				     const struct nfesp_sa_okey *okey)
 {
-	struct nfesp_sa *sa, *best = NULL;
-	struct rhlist_head *list, *pos;
+	struct nfesp_sa_group *group;
+	struct nfesp_sa *sa;
 
 	rcu_read_lock();
-	list = rhltable_lookup(&nn->sa_out, okey, sa_out_params);
-	rhl_for_each_entry_rcu(sa, pos, list, out_node) {
-		if (nfesp_sa_usable(sa) && (!best || sa->gen > best->gen))
-			best = sa;
+	group = rhashtable_lookup(&nn->sa_out, okey, sa_out_params);
+	if (group) {
+		list_for_each_entry_rcu(sa, &group->sas, out_node) {
+			if (nfesp_sa_usable(sa) && kref_get_unless_zero(&sa->refcount))
+				goto out;
+		}
 	}
-	if (best && !kref_get_unless_zero(&best->refcount))
-		best = NULL;
+	sa = NULL;
+out:
 	rcu_read_unlock();
-	return best;
+	return sa;
+}
+
+/* Put @sa at the head of its okey's group, making the group if need be. */
+static int sa_out_link(struct nfesp_net *nn, struct nfesp_sa *sa)
+{
+	struct nfesp_sa_group *group;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	group = rhashtable_lookup_fast(&nn->sa_out, &sa->okey, sa_out_params);
+	if (!group) {
+		group = kzalloc(sizeof(*group), GFP_KERNEL_ACCOUNT);
+		if (!group)
+			return -ENOMEM;
+		group->okey = sa->okey;
+		INIT_LIST_HEAD(&group->sas);
+		err = rhashtable_insert_fast(&nn->sa_out, &group->node, sa_out_params);
+		if (err) {
+			kfree(group);
+			return err;
+		}
+	}
+	list_add_rcu(&sa->out_node, &group->sas);
+	sa->group = group;
+	return 0;
+}
+
+static void sa_out_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
+{
+	struct nfesp_sa_group *group = sa->group;
+
+	lockdep_assert_held(&nn->lock);
+
+	list_del_rcu(&sa->out_node);
+	sa->group = NULL;
+	if (list_empty(&group->sas)) {
+		rhashtable_remove_fast(&nn->sa_out, &group->node, sa_out_params);
+		kfree_rcu(group, rcu);
+	}
 }
 
 /* Packet path: the SA for ESP with @spi addressed to this packet. */
@@ -179,7 +226,7 @@ static int sa_link(struct nfesp_net *nn, struct nfesp_sa *sa,
 
 	lockdep_assert_held(&nn->lock);
 
-	if (nn->sa_count >= NFESP_MAX_SAS) {
+	if (nn->sa_count >= min(READ_ONCE(nfesp_max_sas), NFESP_MAX_SAS)) {
 		NL_SET_ERR_MSG_MOD(extack, "SAD is full");
 		return -ENOSPC;
 	}
@@ -200,14 +247,13 @@ static int sa_link(struct nfesp_net *nn, struct nfesp_sa *sa,
 		return err;
 	}
 	if (!nfesp_sa_is_larval(sa)) {
-		err = rhltable_insert(&nn->sa_out, &sa->out_node, sa_out_params);
+		err = sa_out_link(nn, sa);
 		if (err) {
 			rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
 			xa_erase(&nn->sa_by_index, sa->index);
 			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
 			return err;
 		}
-		sa->gen = ++nn->sa_gen;
 	}
 	sa->nn = nn;
 	nn->sa_count++;
@@ -223,7 +269,7 @@ void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
 	set_bit(NFESP_SA_S_DEAD, &sa->state);
 	rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
 	if (!nfesp_sa_is_larval(sa))
-		rhltable_remove(&nn->sa_out, &sa->out_node, sa_out_params);
+		sa_out_unlink(nn, sa);
 	xa_erase(&nn->sa_by_index, sa->index);
 	list_del_init(&sa->larval_node);
 	nn->sa_count--;
@@ -418,7 +464,7 @@ int nfesp_sad_init(struct nfesp_net *nn)
 	err = rhashtable_init(&nn->sad, &sad_params);
 	if (err)
 		return err;
-	err = rhltable_init(&nn->sa_out, &sa_out_params);
+	err = rhashtable_init(&nn->sa_out, &sa_out_params);
 	if (err) {
 		rhashtable_destroy(&nn->sad);
 		return err;
@@ -438,7 +484,7 @@ void nfesp_sad_destroy(struct nfesp_net *nn)
 	cancel_delayed_work_sync(&nn->larval_work);
 	/* Lifetime work queued before the flush finds its SA dead. */
 	flush_workqueue(nfesp_life_wq);
-	rhltable_destroy(&nn->sa_out);
+	rhashtable_destroy(&nn->sa_out);
 	rhashtable_destroy(&nn->sad);
 	xa_destroy(&nn->sa_by_index);
 }

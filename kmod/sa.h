@@ -32,6 +32,18 @@ struct nfesp_sa_okey {
 	union nfesp_addr dst;
 };
 
+/*
+ * The outbound SAs that share an okey, newest first: a rekey adds the new SA
+ * at the head, so the packet path takes the first usable one. Removing an SA
+ * is O(1) however many share its okey.
+ */
+struct nfesp_sa_group {
+	struct rhash_head node;		/* in nn->sa_out */
+	struct nfesp_sa_okey okey;
+	struct list_head sas;		/* RCU; changed under nn->lock */
+	struct rcu_head rcu;
+};
+
 /* sa->state bits */
 enum {
 	NFESP_SA_S_DEAD,	/* unlinked from the SAD */
@@ -96,9 +108,9 @@ struct nfesp_sa {
 
 	/* The packet path. */
 	struct nfesp_net *nn;
-	struct rhlist_head out_node;	/* in nn->sa_out, by okey */
+	struct list_head out_node;	/* in group->sas */
+	struct nfesp_sa_group *group;	/* under nn->lock */
 	struct nfesp_sa_okey okey;
-	u64 gen;			/* newer SAs are preferred */
 	unsigned long state;		/* NFESP_SA_S_* */
 	atomic64_t seq_out;		/* last sequence number sent */
 	u8 salt[8];			/* seqiv: IV = sequence ^ salt */

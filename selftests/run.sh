@@ -7,7 +7,8 @@
 
 cd "$(dirname "$0")" || exit 1
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(module.sh control.sh netns.sh perms.sh nl_malformed datapath.sh interop.sh)
+[ ${#tests[@]} -gt 0 ] || tests=(module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz
+	datapath.sh esp_fuzz.sh interop.sh stress.sh)
 export PATH=$PATH:/sbin:/usr/sbin
 
 echo "KTAP version 1"
@@ -19,7 +20,7 @@ for t in "${tests[@]}"; do
 	if [ -x "./$t" ]; then
 		cmd=("./$t")
 	elif [ -x "../build/selftests/$t" ]; then
-		cmd=(bash -c "modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6; grep -qw nfesp /proc/modules || insmod ../build/\$(uname -r)/nfesp.ko; ../build/selftests/$t; rc=\$?; rmmod nfesp; exit \$rc")
+		cmd=(bash -c "modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6; grep -qw nfesp /proc/modules || insmod \${NFESP_MODULE:-../build/\$(uname -r)/nfesp.ko}; ../build/selftests/$t; rc=\$?; rmmod nfesp; exit \$rc")
 	else
 		echo "not ok $n selftests: nfesp: $t # no such test"
 		failed=$((failed + 1))

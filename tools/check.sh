@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: build everything, run the host tests, then the selftests in a
-# VM on every bootable installed kernel. The last line is "N passed, N failed".
+# VM on every bootable installed kernel and on the debug kernel. The last
+# line is "N passed, N failed".
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -58,6 +59,10 @@ for t in tools/ipsecctl/tests/*.sh; do
 	count_ktap "$log/host-$(basename "$t").log" $? "$t"
 done
 
+echo "# fuzzing ipsecctl's parsers, briefly (make fuzz for long)"
+tools/fuzz/run --short >"$log/fuzz.log" 2>&1
+count_ktap "$log/fuzz.log" $? "tools/fuzz/run --short"
+
 vms=$(tools/vm/run --list)
 [ -n "$vms" ] || fail "no bootable kernel installed (run tools/deps.sh)"
 for r in $vms; do
@@ -74,6 +79,34 @@ for r in $vms; do
 	grep -E '^\s*(not )?ok |vm-run' "$log/bench-$r.log" | grep -vE '^\s*ok ' || true
 	count_ktap "$log/bench-$r.log" $rc "bench --smoke on $r"
 done
+
+# The same VM suite on the debug kernel (KASAN, UBSAN, lockdep, kmemleak,
+# debug objects; tools/vm/debug-kernel), built on first use and cached.
+# panic_on_warn turns any WARN into a failed run; guest-init scans for
+# leaks at the end.
+echo "# debug kernel"
+if dk=$(tools/vm/debug-kernel -q 2>"$log/debug-kernel.log"); then
+	dr=$(cat "$dk/release")
+	pass "debug kernel $dr built or found in the cache"
+	rm -rf "build/$dr/src"
+	if make -s modules KVER="$dr" KDIR="$dk/obj" W=1 C=1 >"$log/module-$dr.log" 2>&1 &&
+	   ! grep -qE 'warning|error' "$log/module-$dr.log"; then
+		pass "module builds for $dr, clean at W=1 and under sparse"
+		echo "# selftests in a VM on $dr"
+		NFESP_VM_KERNEL=$dk/bzImage NFESP_VM_MODULES=$dk/modules NFESP_VM_PVH=0 \
+		NFESP_VM_APPEND="panic_on_warn=1" \
+			tools/vm/run -k "$dr" -t 3000 -- selftests/run.sh >"$log/vm-$dr.log" 2>&1
+		rc=$?
+		grep -E '^\s*(not )?ok |vm-run' "$log/vm-$dr.log" | grep -vE '^\s*ok ' || true
+		count_ktap "$log/vm-$dr.log" $rc "selftests on $dr"
+	else
+		grep -E 'warning|error' "$log/module-$dr.log" | head -20
+		fail "module builds for $dr, clean at W=1 and under sparse"
+	fi
+else
+	cat "$log/debug-kernel.log"
+	fail "debug kernel builds"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

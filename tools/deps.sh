@@ -13,6 +13,8 @@ pkgs=(
 	python3 iproute2 iputils-ping nftables iperf3 tcpdump tshark wireguard-tools
 	strongswan-charon strongswan-swanctl charon-systemd
 	linux-image-amd64 linux-headers-amd64 linux-headers-cloud-amd64
+	clang libclang-rt-14-dev
+	linux-source-6.1 flex bison bc libelf-dev
 )
 # The 6.12 kernel comes from bookworm-backports; its exact name is resolved below.
 bpo_meta=(linux-image-amd64 linux-headers-amd64 linux-headers-cloud-amd64)

@@ -31,6 +31,10 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_CRYPTO_BUSY] = "crypto-busy",
 	[NFESP_STATS_A_OUT_TOO_BIG] = "out-too-big",
 	[NFESP_STATS_A_CRYPTO_QUEUED] = "crypto-queued",
+	[NFESP_STATS_A_HELD] = "held",
+	[NFESP_STATS_A_INFLIGHT] = "inflight",
+	[NFESP_STATS_A_ACQUIRES] = "acquires",
+	[NFESP_STATS_A_ACQUIRE_LOST] = "acquire-lost",
 };
 
 int stats_print_reply(struct nl_msg *msg, void *arg)

@@ -364,6 +364,10 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_CRYPTO_BUSY,	/* too many packets in crypto already */
 	NFESP_STATS_A_OUT_TOO_BIG,	/* would exceed 64 KiB once wrapped */
 	NFESP_STATS_A_CRYPTO_QUEUED,	/* not a drop: crypto done on another CPU */
+	NFESP_STATS_A_HELD,		/* gauge: packets held for acquires now */
+	NFESP_STATS_A_INFLIGHT,		/* gauge: packets in crypto now */
+	NFESP_STATS_A_ACQUIRES,		/* ACQUIRE events raised */
+	NFESP_STATS_A_ACQUIRE_LOST,	/* ...that no listener received */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)

@@ -1,0 +1,451 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Stress: SA and policy churn under traffic, module unload and namespace
+# deletion with asynchronous crypto in flight, and filling every table to
+# its limit. Meant for the debug kernel as much as for the Debian ones:
+# tools/vm/run fails the run on any splat, and guest-init scans for leaks.
+#
+#   +---------------- ns sta -------+          +---- ns stb --------------+
+#   | nfesp                         |          | nfesp                    |
+#   | lo 10.1.0.1                   |          | lo 10.2.0.1              |
+#   | va 192.0.2.1/24 --------------+-- veth --+ vb 192.0.2.2/24          |
+#   +-------------------------------+          +--------------------------+
+#
+# Sizes, from the environment: STRESS_TIME (seconds of traffic per churn
+# test, default 10), FILL_SAS (100000), FILL_POLICIES (10000).
+
+. "$(dirname "$0")/lib.sh"
+
+STRESS_TIME=${STRESS_TIME:-10}
+FILL_SAS=${FILL_SAS:-100000}
+FILL_POLICIES=${FILL_POLICIES:-10000}
+W=$TOP/build/selftest-stress
+K_AB=0x0102030405060708090a0b0c0d0e0f1011121314
+K_BA=0x1112131415161718191a1b1c1d1e1f2021222324
+PARAMS=/sys/module/nfesp/parameters
+pids=()
+
+ktap_plan 48
+load_module
+
+cleanup() {
+	local p
+
+	for p in "${pids[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	for p in sta stb stc std; do
+		ip netns del $p 2>/dev/null
+	done
+	rm -rf "${F:-}"
+}
+trap cleanup EXIT
+
+A="ip netns exec sta"
+B="ip netns exec stb"
+ipa() { $A "$IPSECCTL" "$@"; }
+ipb() { $B "$IPSECCTL" "$@"; }
+# stat NS NAME: one counter of NS's ipsecctl stats
+stat() { ip netns exec "$1" "$IPSECCTL" stats | awk -v k="$2" '$1 == k { print $2 }'; }
+# drops NS: the counters that moved, but for the ones in $2 (a regex)
+drops() {
+	ip netns exec "$1" "$IPSECCTL" stats |
+		awk -v ok="^(sa-count|policy-count|crypto-queued|held|inflight|acquires|acquire-lost${2:+|$2})\$" \
+			'$1 !~ ok && $2 != 0 { print $1, $2 }'
+}
+# kernel_kib: slab and per-CPU memory, in KiB
+kernel_kib() { awk '/^(Slab|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
+
+# The async AEAD the tests force: cryptd() before 6.3 fails the crypto
+# self-tests with a WARN (see datapath.sh), pcrypt() is async there too.
+kv=$(uname -r | awk -F. '{ print $1 * 100 + $2 }')
+if [ "$kv" -ge 603 ]; then
+	ASYNC="cryptd(rfc4106(gcm_base(ctr(aes-generic),ghash-generic)))"
+else
+	ASYNC="pcrypt(rfc4106-gcm-aesni)"
+fi
+
+# pair A B: namespaces A and B joined by a veth, with the inner addresses
+# on lo and routes through the peer (10.3/16 too, for the acquire tests)
+pair() {
+	ip netns add "$1" && ip netns add "$2" &&
+	ip link add va netns "$1" type veth peer name vb netns "$2" &&
+	ip -n "$1" -batch - <<-EOF &&
+	link set lo up
+	address add 192.0.2.1/24 dev va
+	address add 10.1.0.1/32 dev lo
+	link set va up
+	route add 10.2.0.0/16 via 192.0.2.2
+	route add 10.3.0.0/16 via 192.0.2.2
+	EOF
+	ip -n "$2" -batch - <<-EOF &&
+	link set lo up
+	address add 192.0.2.2/24 dev vb
+	address add 10.2.0.1/32 dev lo
+	link set vb up
+	route add 10.1.0.0/16 via 192.0.2.1
+	EOF
+	# nfesp0 takes decrypted packets in: no reverse-path filter on it.
+	for n in "$1" "$2"; do
+		ip netns exec "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 || return 1
+	done
+}
+
+# tunnel NS SPI_OUT SPI_IN [EXTRA...]: NS's side of the tunnel, a at .1
+tunnel_cmds() {
+	local l=192.0.2.1 p=192.0.2.2 kout=$K_AB kin=$K_BA n=10.1.0.0/16 m=10.2.0.0/16
+
+	if [ "$1" = b ]; then
+		l=192.0.2.2 p=192.0.2.1 kout=$K_BA kin=$K_AB n=10.2.0.0/16 m=10.1.0.0/16
+	fi
+	shift
+	local out=$1 in=$2
+	shift 2
+	echo "sa add spi $in src $p dst $l reqid 1 enc aes-gcm-128 key $kin replay-window 1024 $*"
+	echo "sa add spi $out src $l dst $p reqid 1 enc aes-gcm-128 key $kout replay-window 1024 $*"
+	echo "policy add dir out from $n to $m action protect local $l peer $p reqid 1"
+	echo "policy add dir in from $m to $n action protect local $l peer $p reqid 1"
+}
+
+ping_ab() { $A ping -c 2 -i 0.2 -W 3 -I 10.1.0.1 10.2.0.1; }
+
+# iperf_start SECONDS [ARGS...]: TCP from sta to stb in the background; the
+# client's log is $W/iperf.log and its PID $IPERF
+iperf_start() {
+	local t=$1
+
+	shift
+	$B iperf3 -s -1 -D -B 10.2.0.1 >/dev/null
+	wait_for 10 sh -c "$B ss -Hltn sport = :5201 | grep -q ." || return 1
+	$A timeout $((t + 60)) iperf3 -c 10.2.0.1 -B 10.1.0.1 -t "$t" -i 1 -f m --forceflush "$@" \
+		>"$W/iperf.log" 2>&1 &
+	IPERF=$!
+	pids+=("$IPERF")
+	wait_for 30 grep -q ' sec ' "$W/iperf.log"
+}
+# iperf_mbytes: the MBytes the server received, from the client's summary
+iperf_mbytes() {
+	awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "MBytes") print int($(i - 1)) }' \
+		"$W/iperf.log" | tail -n1
+}
+# sa_tx_gt NS SPI DST N: the SA has sent more than N packets
+sa_tx_gt() {
+	local n
+
+	n=$(ip netns exec "$1" "$IPSECCTL" -j sa get spi "$2" dst "$3" | tr -d ' \n' |
+		sed -n 's/.*"tx_packets":\([0-9]*\).*/\1/p')
+	test "${n:-0}" -gt "$4"
+}
+
+rm -rf "$W"
+mkdir -p "$W"
+modprobe -q aesni_intel
+check "two namespaces, nfesp on both" pair sta stb
+tunnel_up() {
+	tunnel_cmds a 0x10000 0x20000 | ipa -f - &&
+	tunnel_cmds b 0x20000 0x10000 | ipb -f - &&
+	test "$(stat sta sa-count) $(stat sta policy-count)" = "2 2"
+}
+check "a tunnel between them" tunnel_up
+check "ping through it" ping_ab
+# Thousands of SAs come and go: no lifecycle debug lines for them, they
+# would overflow the kernel log (section 3 loads the module afresh).
+dyndbg() {
+	local f
+
+	for f in /proc/dynamic_debug/control /sys/kernel/debug/dynamic_debug/control; do
+		[ -w "$f" ] && echo "module nfesp $1" >"$f" && return 0
+	done
+}
+dyndbg -p
+
+# --- 1. SA churn under traffic -------------------------------------------
+# Each round replaces both directions' SAs with new SPIs, make before
+# break: the new inbound SAs, then the new outbound ones (the newest wins at
+# once), then the old ones go. Each side reads its commands from a FIFO into
+# one long-lived ipsecctl -f -, which stops at the first failure. The two
+# sides are not in lockstep, so packets can meet a deleted SPI: dropped as
+# in-no-sa, and never for another reason.
+sa_round() { # ROUND
+	local k=$1 o=$(($1 - 1))
+	local ab=$((0x10000 + k)) ba=$((0x20000 + k)) oab=$((0x10000 + o)) oba=$((0x20000 + o))
+	local sa="reqid 1 enc aes-gcm-128 replay-window 1024"
+
+	echo "sa add spi $ba src 192.0.2.2 dst 192.0.2.1 $sa key $K_BA" >&7
+	echo "sa add spi $ab src 192.0.2.1 dst 192.0.2.2 $sa key $K_AB" >&8
+	echo "sa add spi $ab src 192.0.2.1 dst 192.0.2.2 $sa key $K_AB" >&7
+	echo "sa add spi $ba src 192.0.2.2 dst 192.0.2.1 $sa key $K_BA" >&8
+	echo "sa del spi $oab dst 192.0.2.2" >&7
+	echo "sa del spi $oba dst 192.0.2.1" >&8
+	echo "sa del spi $oba dst 192.0.2.1" >&7
+	echo "sa del spi $oab dst 192.0.2.2" >&8
+}
+# FIFOs cannot live on the 9p build directory: they go in the VM's /tmp.
+F=$(mktemp -d)
+mkfifo "$F/a" "$F/b" "$F/tick"
+$A "$IPSECCTL" -f - <"$F/a" >"$W/churn-a.log" 2>&1 &
+CA=$!
+$B "$IPSECCTL" -f - <"$F/b" >"$W/churn-b.log" 2>&1 &
+CB=$!
+pids+=("$CA" "$CB")
+exec 7>"$F/a" 8>"$F/b" 9<>"$F/tick"
+# Not through check, which would run it in a subshell.
+iperf_start "$STRESS_TIME"
+eq "iperf3 starts" 0 $?
+rounds=0
+# A churner that stopped (a command failed) must not kill this script.
+trap '' PIPE
+while kill -0 "$IPERF" 2>/dev/null; do
+	for _ in 1 2 3 4; do
+		rounds=$((rounds + 1))
+		sa_round $rounds
+	done
+	# 20 ms between four rounds, without starting a process: the sides
+	# stay close to each other, and the last SAs carry traffic a while
+	read -r -t 0.02 -u 9 _
+done
+exec 7>&- 8>&- 9<&-
+trap - PIPE
+wait "$IPERF"
+rc_iperf=$?
+wait "$CA"; rc_a=$?
+wait "$CB"; rc_b=$?
+diag "$rounds rounds, $((rounds * 8)) SA changes in each namespace, $(iperf_mbytes) MBytes through"
+eq "iperf3 ran to its end through the churn" 0 "$rc_iperf"
+check "more than 200 rounds of rekeying ran under traffic" test "$rounds" -gt 200
+eq "every SA add and del in sta succeeded" "0" "$rc_a$(cat "$W/churn-a.log")"
+eq "every SA add and del in stb succeeded" "0" "$rc_b$(cat "$W/churn-b.log")"
+check "data got through the churn" test "$(iperf_mbytes)" -ge 1
+eq "in sta, packets were dropped only for want of an SA" "" "$(drops sta in-no-sa)"
+eq "in stb, packets were dropped only for want of an SA" "" "$(drops stb in-no-sa)"
+eq "each side is left with the last round's two SAs" "2 2" "$(stat sta sa-count) $(stat stb sa-count)"
+check "and the tunnel works" ping_ab
+
+# --- 2. policy churn under traffic ---------------------------------------
+# Thousands of policy adds and deletes around the protect policies, with
+# higher and lower priorities: the SPD and its lookup classes change under
+# the packets, which must never leave in clear.
+policy_cmds() { # N: add N policies, then delete them in another order
+	local i j n=$1 act sel=()
+
+	for ((i = 0; i < n; i++)); do
+		sel[i]="dir out from 10.9.$((i / 250)).$((i % 250))/32 to 10.$((i % 7 + 4)).0.0/$((16 + i % 17)) port $((i % 60000 + 1)) proto udp"
+		act=bypass
+		[ $((i % 2)) = 0 ] || act=discard
+		echo "policy add ${sel[i]} action $act priority $((i % 3 == 0 ? 1 : 1000))"
+	done
+	# 7919 is prime: i * 7919 mod n visits every i once
+	for ((i = 0; i < n; i++)); do
+		j=$((i * 7919 % n))
+		echo "policy del ${sel[j]}"
+	done
+}
+policy_cmds 500 >"$W/policies-churn"
+$A tcpdump -U --immediate-mode -n -i va -w "$W/clear.pcap" -s 96 'tcp or icmp' \
+	2>"$W/clear.err" &
+TD=$!
+pids+=("$TD")
+wait_for 10 grep -q "listening on" "$W/clear.err"
+iperf_start "$STRESS_TIME"
+eq "iperf3 starts again" 0 $?
+batches=0
+while kill -0 "$IPERF" 2>/dev/null; do
+	batches=$((batches + 1))
+	ipa -f "$W/policies-churn" >"$W/pchurn.log" 2>&1 || break
+done
+wait "$IPERF"
+rc_iperf=$?
+sleep 1
+kill "$TD"
+wait "$TD" 2>/dev/null
+diag "$batches batches of 1000 policy changes, $(iperf_mbytes) MBytes through"
+check "thousands of policy changes under traffic, every one accepted" \
+	sh -c "test $batches -ge 2 && ! test -s $W/pchurn.log"
+eq "iperf3 ran to its end through the policy churn" 0 "$rc_iperf"
+check "data got through the policy churn" test "$(iperf_mbytes)" -ge 1
+eq "no TCP or ICMP left sta in clear" 0 \
+	"$(tcpdump -nr "$W/clear.pcap" 'src 10.1.0.1' 2>/dev/null | wc -l)"
+eq "no packet was dropped in sta" "" "$(drops sta in-no-sa)"
+eq "sta is left with its two policies" 2 "$(stat sta policy-count)"
+eq "nothing is in crypto any more" "0 0" "$(stat sta inflight) $(stat stb inflight)"
+
+# --- 3. module unload with asynchronous crypto in flight -----------------
+# Replace the SAs with ones on an async driver, flood both ways, and unload
+# the module in the middle of it, three times.
+async_up() {
+	tunnel_cmds a 0x11000 0x21000 driver "$ASYNC" | ipa -f - &&
+	tunnel_cmds b 0x21000 0x11000 driver "$ASYNC" | ipb -f -
+}
+unload_under_load() {
+	local i rc=0 flood
+
+	for i in 1 2 3; do
+		if [ "$i" -gt 1 ]; then
+			load_module_quiet && async_up || return 1
+		fi
+		ping_ab >/dev/null || { echo "round $i: no tunnel"; return 1; }
+		$A ping -f -s 1000 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1 &
+		flood=$!
+		$B ping -f -s 1000 -I 10.2.0.1 10.1.0.1 >/dev/null 2>&1 &
+		pids+=("$flood" "$!")
+		wait_for 20 sa_tx_gt sta 0x11000 192.0.2.2 200
+		echo "round $i: $(stat sta inflight) packets in crypto in sta just before rmmod"
+		rmmod nfesp || rc=1
+		kill "$flood" "$!" 2>/dev/null
+		wait "$flood" 2>/dev/null
+		! grep -qw nfesp /proc/modules || rc=1
+	done
+	return $rc
+}
+load_module_quiet() { insmod "$MODULE" dyndbg=+p 2>/dev/null || insmod "$MODULE"; }
+rmmod nfesp
+load_module
+check "a tunnel on the async driver $ASYNC" async_up
+check "the async driver is asynchronous" \
+	sh -c "grep -A10 -F 'driver       : $ASYNC' /proc/crypto | grep -q 'async *: yes'"
+check "rmmod under a flood both ways, three times, succeeds" unload_under_load
+check "every SA and policy created was destroyed" lifecycle_balanced
+ip netns del sta
+ip netns del stb
+
+# --- 4. namespace deletion with crypto in flight --------------------------
+# stb floods stc through the tunnel; stc, with no process left in it, is
+# deleted in the middle of it and goes away while packets are in crypto.
+netns_del_under_load() {
+	local i flood
+
+	for i in 1 2 3; do
+		pair stc std || return 1
+		{ tunnel_cmds a 0x12000 0x22000 driver "$ASYNC" | ip netns exec stc "$IPSECCTL" -f - &&
+		  tunnel_cmds b 0x22000 0x12000 driver "$ASYNC" | ip netns exec std "$IPSECCTL" -f - ; } ||
+			return 1
+		ip netns exec std ping -c 2 -W 3 -I 10.2.0.1 10.1.0.1 >/dev/null ||
+			{ echo "round $i: no tunnel"; return 1; }
+		ip netns exec std ping -f -s 1000 -I 10.2.0.1 10.1.0.1 >/dev/null 2>&1 &
+		flood=$!
+		pids+=("$flood")
+		wait_for 20 sa_tx_gt std 0x22000 192.0.2.1 200
+		ip netns del stc
+		# vb goes when stc's cleanup has run.
+		wait_for 60 sh -c "! ip -n std link show vb" || { echo "round $i: stc lingers"; return 1; }
+		kill "$flood"
+		wait "$flood" 2>/dev/null
+		ip netns del std
+	done
+}
+load_module
+check "deleting a namespace under a flood, three times" netns_del_under_load
+check "the module unloads afterwards" rmmod nfesp
+check "every SA and policy created was destroyed" lifecycle_balanced
+
+# --- 5. every table to its limit ----------------------------------------
+# Without dyndbg: 2 lines for each of so many SAs would flood the log.
+insmod "$MODULE"
+# Long enough for a flood to end before the first held packets time out.
+echo 20 >"$PARAMS/acquire_timeout"
+check "two namespaces again" pair sta stb
+# FILL_SAS inbound SAs from as many peers, all with reqid 0 to one local
+# address: they share one outbound key, the worst case for the SAD.
+fill_sas() {
+	local i
+
+	for ((i = 0; i < FILL_SAS; i++)); do
+		printf 'sa add spi %d src 198.51.%d.%d dst 192.0.2.1 enc aes-gcm-128 key %s\n' \
+			$((0x100000 + i)) $((i / 250 % 256)) $((i % 250 + 1)) $K_AB
+	done
+}
+fill_sas >"$W/sas"
+kib0=$(kernel_kib)
+check "$FILL_SAS SAs are installed" timeout 600 $A "$IPSECCTL" -f "$W/sas"
+kib1=$(kernel_kib)
+per_sa=$(((kib1 - kib0) * 1024 / FILL_SAS))
+diag "kernel memory (Slab + Percpu) grew by $((kib1 - kib0)) KiB: $per_sa bytes per SA"
+eq "and counted" "$FILL_SAS" "$(stat sta sa-count)"
+check "memory per SA is bounded: under 16 KiB even on a debug kernel" test "$per_sa" -lt 16384
+echo "$FILL_SAS" >"$PARAMS/max_sas"
+check_fails "at max_sas, one more is refused" "SAD is full" \
+	ipa sa add spi 0x1 src 192.0.2.2 dst 192.0.2.1 enc aes-gcm-128 key $K_AB
+echo 1048576 >"$PARAMS/max_sas"
+check "flushing them all takes no quadratic time" timeout 300 $A "$IPSECCTL" sa flush
+# SAs are freed after an RCU grace period, from a workqueue.
+# Slabs stay partly used, and KASAN quarantines what is freed: not all of
+# it comes back at once, but a leak would keep it all.
+freed() { test $(($(kernel_kib) - kib0)) -lt $(((kib1 - kib0) / 2)); }
+check "and frees them: kernel memory back within half of what they took" wait_for 120 freed
+diag "kernel memory after the flush: $(($(kernel_kib) - kib0)) KiB above the start"
+
+# FILL_POLICIES protect policies, one per destination in 10.3/16, with SAs
+# for none of them: each first packet asks for SAs.
+fill_policies() {
+	local i
+
+	for ((i = 0; i < FILL_POLICIES; i++)); do
+		echo "policy add dir out from 10.1.0.0/16 to 10.3.$((i / 250)).$((i % 250 + 1))/32 action protect local 192.0.2.1 peer 192.0.2.2 reqid $((i + 100))"
+	done
+}
+fill_policies >"$W/policies"
+check "$FILL_POLICIES policies are installed" timeout 600 $A "$IPSECCTL" -f "$W/policies"
+echo "$FILL_POLICIES" >"$PARAMS/max_policies"
+check_fails "at max_policies, one more is refused" "SPD is full" \
+	ipa policy add dir out from 10.1.0.0/16 to 10.4.0.0/16 action bypass
+echo 65536 >"$PARAMS/max_policies"
+# send_all: one UDP packet from sta to every policy's destination
+send_all() {
+	$A python3 - "$FILL_POLICIES" <<-'EOF'
+	import socket, sys
+	n = int(sys.argv[1])
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind(("10.1.0.1", 0))
+	# Held packets still count against the sender's buffer: make it
+	# big enough for all (SO_SNDBUFFORCE), or sendto would block.
+	s.setsockopt(socket.SOL_SOCKET, 32, 1 << 27)
+	for i in range(n):
+	    s.sendto(b"x" * 32, ("10.3.%d.%d" % (i // 250, i % 250 + 1), 9))
+	EOF
+}
+acq0=$(stat sta acquires) nosa0=$(stat sta out-no-sa)
+send_all
+held=$(stat sta held)
+eq "an ACQUIRE flood with no listener: one per policy, each lost" \
+	"$((acq0 + FILL_POLICIES)) $((acq0 + FILL_POLICIES))" \
+	"$(stat sta acquires) $(stat sta acquire-lost)"
+eq "the held packets stop at the namespace's limit of 1024" 1024 "$held"
+eq "the rest are dropped and counted" "$((nosa0 + FILL_POLICIES - 1024))" "$(stat sta out-no-sa)"
+send_all
+eq "a second flood asks nothing more while the acquires are pending" \
+	"$((acq0 + FILL_POLICIES)) 1024" "$(stat sta acquires) $(stat sta held)"
+check "the held packets time out after acquire_timeout" \
+	wait_for 60 sh -c "test \"\$($A $IPSECCTL stats | awk '\$1 == \"held\" { print \$2 }')\" = 0"
+eq "and are counted" 1024 "$(stat sta out-acquire-timeout)"
+# A listener that does not read: its socket queue fills, and what does not
+# fit is lost and counted; what it did get adds up with that to the total.
+$A "$IPSECCTL" monitor >"$W/monitor.out" 2>"$W/monitor.err" &
+MON=$!
+pids+=("$MON")
+# It listens once it reports an SA event.
+wait_for 20 eval "ipa sa add spi 0x7 src 192.0.2.2 dst 192.0.2.1 enc null auth hmac-sha256 \
+	authkey 0x$(printf '%064d' 7) 2>/dev/null; ipa sa del spi 0x7 dst 192.0.2.1; grep -q . $W/monitor.out"
+kill -STOP "$MON"
+lost0=$(stat sta acquire-lost) acq0=$(stat sta acquires)
+send_all
+lost=$(($(stat sta acquire-lost) - lost0)) asked=$(($(stat sta acquires) - acq0))
+kill -CONT "$MON"
+wait_for 30 sh -c "test \$(grep -c '^acquire ' $W/monitor.out) -ge $((asked - lost))"
+kill "$MON"
+got=$(grep -c '^acquire ' "$W/monitor.out")
+diag "a stopped listener: $asked ACQUIREs, $got received, $lost lost"
+eq "a full listener queue: every ACQUIRE was received or counted as lost" \
+	"$FILL_POLICIES $FILL_POLICIES" "$asked $((got + lost))"
+check "some were lost, and the listener said so" \
+	sh -c "test $lost -gt 0 && grep -q 'events were lost' $W/monitor.err"
+check "all the policies go" ipa policy flush
+eq "nothing is held or in crypto" "0 0" "$(stat sta held) $(stat sta inflight)"
+ip netns del sta
+ip netns del stb
+echo 30 >"$PARAMS/acquire_timeout"
+check "the module unloads" rmmod nfesp
+
+ktap_finish
