@@ -11,9 +11,12 @@
  *
  * Classes are created under nn->lock and read under RCU. An emptied class
  * leaves the lookup list but is kept, and revived if its lengths come back,
- * until the namespace goes: readers never see one freed.
+ * until the namespace goes: readers never see one freed. It is revived only
+ * after a grace period since it left: a reader still standing on it would
+ * otherwise follow it to its new place and skip the classes in between.
  */
 
+#include <linux/rcupdate.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
@@ -29,6 +32,7 @@ struct nfesp_class {
 	u8 src_plen;
 	u8 dst_plen;
 	unsigned int count;
+	unsigned long gp;		/* RCU state when it left the list */
 	struct rhltable tbl;
 };
 
@@ -92,6 +96,13 @@ struct nfesp_policy *nfesp_spd_lookup(struct nfesp_net *nn, u8 dir,
 	return best;
 }
 
+/* An emptied class leaves the lookup list; see class_get() for its return. */
+static void class_unlink(struct nfesp_class *cls)
+{
+	list_del_rcu(&cls->node);
+	cls->gp = get_state_synchronize_rcu();
+}
+
 static struct nfesp_class *class_get(struct nfesp_net *nn, const struct nfesp_selector *sel)
 {
 	struct nfesp_class *cls;
@@ -102,8 +113,10 @@ static struct nfesp_class *class_get(struct nfesp_net *nn, const struct nfesp_se
 		if (cls->dir != sel->dir || cls->family != sel->family ||
 		    cls->src_plen != sel->src_plen || cls->dst_plen != sel->dst_plen)
 			continue;
-		if (!cls->count)
+		if (!cls->count) {
+			cond_synchronize_rcu(cls->gp);
 			list_add_tail_rcu(&cls->node, class_list(nn, sel->dir, sel->family));
+		}
 		return cls;
 	}
 	cls = kzalloc(sizeof(*cls), GFP_KERNEL_ACCOUNT);
@@ -135,7 +148,7 @@ int nfesp_classify_insert(struct nfesp_net *nn, struct nfesp_policy *pol)
 	err = rhltable_insert(&cls->tbl, &pol->cnode, class_params);
 	if (err) {
 		if (!cls->count)
-			list_del_rcu(&cls->node);
+			class_unlink(cls);
 		return err;
 	}
 	cls->count++;
@@ -151,7 +164,7 @@ void nfesp_classify_remove(struct nfesp_net *nn, struct nfesp_policy *pol)
 
 	rhltable_remove(&cls->tbl, &pol->cnode, class_params);
 	if (!--cls->count)
-		list_del_rcu(&cls->node);
+		class_unlink(cls);
 }
 
 void nfesp_classify_init(struct nfesp_net *nn)
