@@ -285,8 +285,9 @@ static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int 
 /*
  * ESP in UDP (RFC 3948): a UDP packet whose first four bytes are an SPI
  * (not the zero non-ESP marker of IKE, not a NAT keepalive) of an SA that
- * expects ESP in UDP on this port. Everything else goes to its socket.
- * Returns the SA, referenced, or NULL.
+ * expects ESP in UDP on this port, in a datagram whose UDP length fits the
+ * packet; bytes past that length are trimmed. Everything else goes to its
+ * socket. Returns the SA, referenced, or NULL.
  */
 static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 				     u8 family, unsigned int udp_off)
@@ -296,15 +297,25 @@ static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 		__be32 spi;
 	} hdr;
 	struct nfesp_sa *sa;
+	unsigned int ulen;
 
 	if (skb_copy_bits(skb, udp_off, &hdr, sizeof(hdr)) || !hdr.spi)
 		return NULL;
+	/* A length the UDP layer would refuse: leave the datagram to it. */
+	ulen = ntohs(hdr.uh.len);
+	if (ulen < sizeof(hdr) || ulen > skb->len - udp_off)
+		return NULL;
 	sa = nfesp_sa_lookup_in(nn, skb, family, hdr.spi);
-	if (sa && (!sa->encap_dport || htons(sa->encap_dport) != hdr.uh.dest)) {
-		nfesp_sa_put(sa);
-		sa = NULL;
-	}
+	if (sa && (!sa->encap_dport || htons(sa->encap_dport) != hdr.uh.dest))
+		goto err_put_sa;
+	/* Bytes after the datagram, within the IP packet, are not ESP. */
+	if (sa && skb->len > udp_off + ulen && pskb_trim_rcsum(skb, udp_off + ulen))
+		goto err_put_sa;
 	return sa;
+
+err_put_sa:
+	nfesp_sa_put(sa);
+	return NULL;
 }
 
 /*

@@ -303,9 +303,10 @@ def model_udp(exp, v6, src, dst, u):
     """ESP in UDP or not (udp_encap_sa()), then the UDP layer for the rest."""
     if len(u) >= 12:
         spi = struct.unpack("!I", u[8:12])[0]
-        sa = SAD.get((spi, v6)) if spi else None
+        ulen = struct.unpack("!H", u[4:6])[0]
+        sa = SAD.get((spi, v6)) if spi and 12 <= ulen <= len(u) else None
         if sa and sa.encap and struct.unpack("!H", u[2:4])[0] == NATT_PORT:
-            return model_esp(exp, v6, u[8:], sa)
+            return model_esp(exp, v6, u[8:ulen], sa)
     exp.passed += 1
     u = udp_trim(u)
     if u is None:
