@@ -225,8 +225,13 @@ in_order() { # PCAP SPI: the SPI's ESP sequence numbers only go up
 		awk 'NR > 1 && $1 <= prev { bad++ } { prev = $1; n++ }
 		     END { if (bad || n < 50) { print n " packets, " bad+0 " out of order"; exit 1 } }'
 }
+behind_on_wire() { # PCAP SPI WINDOW: packets of SPI that came WINDOW or more
+	# behind the highest sequence number before them
+	tshark -r "$1" -Y "esp.spi == $2" -T fields -e esp.sequence |
+		awk -v w="$3" '$1 + w <= max { n++ } $1 > max { max = $1 } END { print n + 0 }'
+}
 par_case() { # NAME SPI_OUT
-	local queued0 bad0
+	local queued0 bad0 behind
 
 	echo 2 >"$PAR"
 	queued0=$(stat crypto-queued)
@@ -248,8 +253,12 @@ par_case() { # NAME SPI_OUT
 		test "$(stat crypto-queued)" -gt "$((queued0 + 100))"
 	check "$1: ESP sequence numbers leave in order" in_order "$W/par-${1// /-}.pcap" "$2"
 	check "$1: ping, alone, is not held back" ping_a 3
-	eq "$1: no replay, crypto or auth error" "$bad0" \
-		"$(stat in-replay) $(stat crypto-error) $(stat in-auth-fail)"
+	# Under load b's XFRM can itself send packets more than the window
+	# out of order (see REPLAY_WINDOW in netlib.sh): those are replay drops
+	# on the wire already. nfesp must add none of its own.
+	behind=$(behind_on_wire "$W/par-${1// /-}.pcap" $(($2 + 0x1000)) 64)
+	eq "$1: no crypto or auth error, no replay drop but for the $behind packets b sent behind the window" \
+		"$bad0" "$(($(stat in-replay) - behind)) $(stat crypto-error) $(stat in-auth-fail)"
 	echo 1 >"$PAR"
 }
 par_case "default driver" 0x1001
