@@ -132,15 +132,6 @@ fi
 check "a ping through the tunnel before the fuzzing" ping_ok
 
 # Memory that packets could leak: sk_buff heads, and all unreclaimable slab.
-# Shrinking the caches also empties KASAN's quarantine of them: on a debug
-# kernel, freed objects wait there and still count as in use.
-shrink_slabs() {
-	local f
-
-	for f in /sys/kernel/slab/*/shrink; do
-		echo 1 >"$f" 2>/dev/null
-	done
-}
 skb_heads() {
 	shrink_slabs
 	awk '/^skbuff_(head|fclone)_cache / { n += $2 } END { print n + 0 }' /proc/slabinfo

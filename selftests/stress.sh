@@ -60,11 +60,7 @@ drops() {
 # that also empties KASAN's quarantine of them (on a debug kernel, freed
 # objects wait there and still count as in use)
 kernel_kib() {
-	local f
-
-	for f in /sys/kernel/slab/*/shrink; do
-		echo 1 >"$f" 2>/dev/null
-	done
+	shrink_slabs
 	awk '/^(Slab|Percpu):/ { s += $2 } END { print s }' /proc/meminfo
 }
 
