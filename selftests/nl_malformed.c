@@ -32,6 +32,7 @@
 #include <linux/netlink.h>
 #include <linux/nfesp.h>
 #include "ktap.h"
+#include "nlattr.h"
 
 #define MSG_MAX		4096
 #define RECV_MAX	65536
@@ -273,61 +274,7 @@ static void nest_end(struct msg *m)
 	attr_ptr(m, off)->nla_len = m->nlh.nlmsg_len - off;
 }
 
-/* Reading replies */
-
-/* The attribute at @p if a whole one lies before @end, else NULL. */
-static const struct nlattr *attr_at(const void *p, const void *end)
-{
-	const struct nlattr *a = p;
-	ptrdiff_t rem = (const char *)end - (const char *)p;
-
-	if (rem < NLA_HDRLEN || a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-		return NULL;
-	return a;
-}
-
-#define attr_for_each(a, start, end)					\
-	for (a = attr_at(start, end); a;				\
-	     a = attr_at((const char *)a + NLA_ALIGN(a->nla_len), end))
-
-static const void *attr_data(const struct nlattr *a)
-{
-	return (const char *)a + NLA_HDRLEN;
-}
-
-static unsigned int attr_len(const struct nlattr *a)
-{
-	return a->nla_len - NLA_HDRLEN;
-}
-
-static const void *attr_end(const struct nlattr *a)
-{
-	return (const char *)a + a->nla_len;
-}
-
-static const struct nlattr *attr_find(const void *start, const void *end,
-				      uint16_t type)
-{
-	const struct nlattr *a;
-
-	attr_for_each(a, start, end)
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return a;
-	return NULL;
-}
-
-static const struct nlattr *nested_find(const struct nlattr *nest, uint16_t type)
-{
-	return nest ? attr_find(attr_data(nest), attr_end(nest), type) : NULL;
-}
-
-static const struct nlattr *genl_find(const struct nlmsghdr *nlh, uint16_t type)
-{
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
-		return NULL;
-	return attr_find((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-			 (const char *)nlh + nlh->nlmsg_len, type);
-}
+/* Reading replies: see nlattr.h */
 
 static bool attr_u32(const struct nlattr *a, uint32_t *v)
 {
