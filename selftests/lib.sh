@@ -1,8 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Helpers for nfesp's shell selftests: KTAP output and small assertions.
-# Each test file sources this, declares its plan with ktap_plan N, and ends
-# with ktap_finish, which exits 0 (all passed), 1 (a failure) or 4 (skip).
+# Each test file sources this, calls load_module (if it needs the module)
+# before it declares its plan with ktap_plan N, and ends with ktap_finish,
+# which exits 0 (all passed), 1 (a failure) or 4 (skip). A skip is a
+# failure in make check unless its reason is in selftests/skips.allow.
+#
+# NFESP_SCALE sets how much work a test does: small (the debug kernel and
+# the Debian 6.1 subset of make check), normal (make check's full suite)
+# or long (make check-long). Tests size their loops with scaled.
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,6 +18,21 @@ IPSECCTL=${IPSECCTL:-$TOP/build/ipsecctl}
 ktap_n=0
 ktap_failed=0
 ktap_planned=0
+
+SCALE=${NFESP_SCALE:-normal}
+case $SCALE in
+small|normal|long) ;;
+*) echo "NFESP_SCALE must be small, normal or long, not '$SCALE'" >&2; exit 2 ;;
+esac
+
+# scaled SMALL NORMAL LONG: the value for this run's NFESP_SCALE
+scaled() {
+	case $SCALE in
+	small) echo "$1" ;;
+	long) echo "$3" ;;
+	*) echo "$2" ;;
+	esac
+}
 
 ktap_plan() {
 	ktap_planned=$1
@@ -34,6 +55,15 @@ ktap_skip_all() {
 	echo "KTAP version 1"
 	echo "1..0 # SKIP $*"
 	exit 4
+}
+
+# ktap_bail REASON: the test cannot start (no module, not root): a failure,
+# never a skip. Called before ktap_plan, so it prints the only header.
+ktap_bail() {
+	echo "KTAP version 1"
+	echo "1..1"
+	echo "not ok 1 - $*"
+	exit 1
 }
 
 diag() {
@@ -85,11 +115,41 @@ eq() {
 }
 
 # wait_for SECONDS CMD...: poll until CMD succeeds, never a bare sleep.
+# CMD is run again each time: to wait for a value, use wait_eq or wait_ge,
+# never `wait_for N test "$(...)" = X`, whose $(...) is expanded only once
+# (make check refuses that pattern).
 wait_for() {
 	local deadline=$((SECONDS + $1))
 	shift
 	until "$@" >/dev/null 2>&1; do
 		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+# wait_eq SECONDS EXPECTED CMD...: poll until CMD prints EXPECTED. On a
+# time-out, says what CMD printed last and fails.
+wait_eq() {
+	local deadline=$((SECONDS + $1)) want=$2 got
+	shift 2
+	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
+		if [ $SECONDS -ge $deadline ]; then
+			echo "# waited for '$want' from '$*', got '$got'"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# wait_ge SECONDS MIN CMD...: poll until CMD prints a number >= MIN.
+wait_ge() {
+	local deadline=$((SECONDS + $1)) min=$2 got
+	shift 2
+	while got=$("$@" 2>/dev/null); ! [[ $got =~ ^[0-9]+$ ]] || [ "$got" -lt "$min" ]; do
+		if [ $SECONDS -ge $deadline ]; then
+			echo "# waited for at least $min from '$*', got '$got'"
+			return 1
+		fi
 		sleep 0.1
 	done
 }
@@ -104,29 +164,39 @@ ktap_finish() {
 }
 
 # Load the module with its debug messages on, so that lifecycle lines
-# ("SA N created/destroyed") can be counted at the end.
+# ("SA N created/destroyed") can be counted at the end. A module that does
+# not load is a failure of the test, never a skip; so is one that cannot be
+# unloaded first. Call it before ktap_plan.
 load_module() {
-	[ -e "$MODULE" ] || ktap_skip_all "no module at $MODULE (run make)"
-	[ "$(id -u)" = 0 ] || ktap_skip_all "must run as root, in a VM"
-	grep -qw nfesp /proc/modules && rmmod nfesp
+	local out
+
+	[ "$(id -u)" = 0 ] || ktap_bail "must run as root, in a VM"
+	[ -e "$MODULE" ] || ktap_bail "no module at $MODULE (run make)"
+	if grep -qw nfesp /proc/modules; then
+		out=$(rmmod nfesp 2>&1) || ktap_bail "on $KREL, the loaded nfesp cannot be unloaded: $out"
+	fi
 	dmesg -C
 	# What nfesp.ko links against, as modprobe would load it.
 	modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6
-	insmod "$MODULE" dyndbg=+p || ktap_skip_all "insmod $MODULE failed"
+	out=$(insmod "$MODULE" dyndbg=+p 2>&1) ||
+		ktap_bail "on $KREL, insmod $MODULE failed: $out $(dmesg | grep -E 'nfesp' | tail -n 3 | tr '\n' ' ')"
 }
 
-# Every SA and policy created was destroyed (after rmmod or netns exit).
+# lifecycle_balanced [MIN_SAS [MIN_POLICIES]]: every SA and policy created
+# was destroyed (after rmmod or netns exit), and at least MIN_SAS SAs and
+# MIN_POLICIES policies were created (default 1 SA, 0 policies), so that a
+# log without lifecycle lines cannot pass.
 lifecycle_balanced() {
-	local log c d
+	local log c d what min
+	local -A mins=([SA]=${1:-1} [policy]=${2:-0})
+
 	log=$(dmesg)
 	for what in SA policy; do
 		c=$(grep -c "nfesp: $what [0-9]* .*created" <<<"$log")
 		d=$(grep -c "nfesp: $what [0-9]* .*destroyed" <<<"$log")
-		if [ "$c" != "$d" ]; then
-			echo "$what: $c created, $d destroyed"
-			return 1
-		fi
-		echo "$what: $c created, $d destroyed"
+		min=${mins[$what]}
+		echo "$what: $c created (at least $min expected), $d destroyed"
+		[ "$c" = "$d" ] && [ "$c" -ge "$min" ] || return 1
 	done
 }
 
