@@ -8,6 +8,9 @@
  *	ktap_skip("why");		ok N # SKIP why
  *	ktap_diag("x = %d", x);		# x = 0
  *	ktap_skip_all("why");		1..0 # SKIP why, exit 4
+ *	ktap_bail("why");		the program cannot start (no module,
+ *					not root): not ok, exit 1, never a skip
+ *	ktap_fail_rest("why");		after the plan: the tests left fail
  *	return ktap_finish();		the exit status
  *
  * The exit status is 0 if every planned test passed, 1 if one failed or if
@@ -139,5 +142,37 @@ void ktap_skip_all(const char *fmt, ...)
 		ktap_skip("not run");
 	exit(ktap_finish());
 }
+
+/*
+ * The program cannot start: its family is missing, it is not root. That is
+ * a failure, never a skip: make check loads the module and runs as root.
+ * Before the plan, the only header: 1..1 and one failing result, as
+ * lib.sh's ktap_bail prints. After it, ktap_fail_rest.
+ */
+static inline __attribute__((format(printf, 1, 2), noreturn))
+void ktap_bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ktap.planned) {
+		ktap_header();
+		printf("1..1\nnot ok 1 - ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		putchar('\n');
+		exit(KTAP_EXIT_FAIL);
+	}
+	va_start(ap, fmt);
+	ktap_vdiag(fmt, ap);
+	va_end(ap);
+	while (ktap.run < ktap.plan)
+		ktap_result(false, "not run");
+	ktap_finish();
+	exit(KTAP_EXIT_FAIL);
+}
+
+/* After the plan: the tests left cannot run, each one fails. */
+#define ktap_fail_rest ktap_bail
 
 #endif /* _NFESP_KTAP_H */

@@ -30,8 +30,12 @@
  *
  * Usage: nl_fuzz [-s SEED] [-n MESSAGES] [-t SECONDS]
  * Environment: NFESP_FUZZ_SEED, NFESP_FUZZ_ITERS (messages in the root
- * phase; the non-root phase sends a quarter), NFESP_FUZZ_SECONDS (a time
- * budget per phase; the phase stops early, with a note, when it runs out).
+ * phase; the non-root phase sends a quarter; by default 10,000, 40,000 or
+ * 200,000 as NFESP_SCALE is small, normal or long), NFESP_FUZZ_SECONDS (a
+ * time budget per phase; the phase stops early, with a note, when it runs
+ * out, but it fails unless it sent at least a quarter of its messages, or
+ * MIN_SENT, and each command, the event-only and unknown ones included,
+ * at least one in COVER_SHARE of them).
  * NFESP_FUZZ_BREAK=leak|state|eperm makes the checks fail on purpose, to
  * show that they can: a key sent back in an error ack, a success counted as
  * a rejection, the unprivileged phase run with privileges.
@@ -68,7 +72,11 @@
 #include "nlattr.h"
 
 #define DEFAULT_SEED	0x6e666573u	/* "nfes" */
-#define DEFAULT_ITERS	40000
+#define ITERS_SMALL	10000	/* NFESP_SCALE=small: the debug kernel, 6.1 */
+#define ITERS_NORMAL	40000
+#define ITERS_LONG	200000
+#define MIN_SENT	2000	/* a phase that ran out of time: at least this */
+#define COVER_SHARE	200	/* each command: one message in 200 at least */
 #define DEFAULT_SECONDS	300
 #define BATCH		16
 #define MSG_MAX		(48 * 1024)
@@ -1945,21 +1953,69 @@ static unsigned long env_ulong(const char *name, unsigned long def)
 
 static void bail_out(const char *why)
 {
-	ktap_header();
-	printf("Bail out! %s\n", why);
+	ktap_bail("%s", why);
+}
+
+/* The messages of NFESP_SCALE. */
+static unsigned long scale_iters(void)
+{
+	const char *s = getenv("NFESP_SCALE");
+
+	if (!s || !*s || !strcmp(s, "normal"))
+		return ITERS_NORMAL;
+	if (!strcmp(s, "small"))
+		return ITERS_SMALL;
+	if (!strcmp(s, "long"))
+		return ITERS_LONG;
+	fprintf(stderr, "NFESP_SCALE must be small, normal or long, not '%s'\n", s);
 	exit(KTAP_EXIT_FAIL);
+}
+
+/*
+ * The messages a phase of @iters must have sent: all of them, or if its
+ * time budget ran out, a quarter of them and at least MIN_SENT (or all, if
+ * fewer were asked for). One message is not a fuzzing run.
+ */
+static unsigned long sent_floor(unsigned long iters)
+{
+	unsigned long floor = iters / 4;
+
+	if (!st.time_out)
+		return iters;
+	if (floor < MIN_SENT)
+		floor = iters < MIN_SENT ? iters : MIN_SENT;
+	return floor;
+}
+
+/*
+ * Every command, NFESP_CMD_UNSPEC and the event-only ones included, was
+ * sent at least once in COVER_SHARE messages (and at least once): @fewest
+ * is the command sent least, its count in @n.
+ */
+static bool covered(unsigned int *fewest, unsigned long *n, unsigned long *min)
+{
+	unsigned int c;
+
+	*min = st.sent / COVER_SHARE ? st.sent / COVER_SHARE : 1;
+	*fewest = 0;
+	for (c = 1; c <= NFESP_CMD_MAX; c++)
+		if (st.by_cmd[c] < st.by_cmd[*fewest])
+			*fewest = c;
+	*n = st.by_cmd[*fewest];
+	return *n >= *min;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long seed = env_ulong("NFESP_FUZZ_SEED", DEFAULT_SEED);
-	unsigned long iters = env_ulong("NFESP_FUZZ_ITERS", DEFAULT_ITERS);
+	unsigned long iters = env_ulong("NFESP_FUZZ_ITERS", scale_iters());
 	double budget = env_ulong("NFESP_FUZZ_SECONDS", DEFAULT_SECONDS), t0;
 	struct family_info fi;
 	struct snap before, after;
 	struct args a;
-	unsigned int i;
-	bool ok;
+	unsigned long n, min;
+	unsigned int i, fewest;
+	bool ok, cover;
 	int opt, one = 1;
 
 	while ((opt = getopt(argc, argv, "s:n:t:")) != -1) {
@@ -1982,16 +2038,16 @@ int main(int argc, char **argv)
 	if (getenv("NFESP_FUZZ_BREAK"))
 		break_check = getenv("NFESP_FUZZ_BREAK");
 	if (geteuid())
-		ktap_skip_all("must run as root, in a VM");
+		ktap_bail("must run as root, in a VM");
 	ctl_fd = open_socket(true);
 	if (ctl_fd < 0)
 		bail_out(strerror(errno));
 	if (resolve_family(&fi) == -ENOENT || !fi.id)
-		ktap_skip_all("generic netlink family " NFESP_GENL_NAME
-			      " not registered (module not loaded)");
+		ktap_bail("generic netlink family " NFESP_GENL_NAME
+			  " not registered (module not loaded)");
 	family_id = fi.id;
 
-	ktap_plan(10);
+	ktap_plan(12);
 	ktap_diag("seed 0x%lx, %lu messages as root, %lu without privileges "
 		  "(replay: NFESP_FUZZ_SEED=0x%lx NFESP_FUZZ_ITERS=%lu)",
 		  seed, iters, iters / 4, seed, iters);
@@ -2016,7 +2072,7 @@ int main(int argc, char **argv)
 		    "known keys and %zu policies", family_id, fi.mcgrp, N_BASE_SA,
 		    N_BASE_POL);
 	if (!ok)
-		ktap_skip_all("setup failed");
+		ktap_fail_rest("setup failed");
 
 	/* (a) root */
 	a.iters = iters;
@@ -2024,9 +2080,13 @@ int main(int argc, char **argv)
 	t0 = now();
 	ok = run_child("root fuzzer", root_child, &a);
 	print_stats("root", now() - t0);
-	ktap_result(ok && !st.setup_fail && st.sent >= (st.time_out ? 1 : iters),
-		    "root: %lu fuzzed messages sent, every one answered, process alive",
-		    st.sent);
+	ktap_result(ok && !st.setup_fail && st.sent >= sent_floor(iters),
+		    "root: %lu fuzzed messages sent (at least %lu), every one answered, "
+		    "process alive", st.sent, sent_floor(iters));
+	cover = covered(&fewest, &n, &min);
+	ktap_result(ok && cover,
+		    "root: every command, 0 to %u, sent at least %lu times (the fewest: "
+		    "command %u, %lu times)", NFESP_CMD_MAX, min, fewest, n);
 	ktap_result(ok && !st.state_fail && st.verified >= st.sent / 5,
 		    "root: rejected messages changed nothing (%lu verified in %lu batches)",
 		    st.verified, st.clean_batches);
@@ -2050,9 +2110,14 @@ int main(int argc, char **argv)
 	ok = ok && a.root_fd >= 0 && run_child("unprivileged fuzzer", eperm_child, &a);
 	print_stats("unprivileged", now() - t0);
 	ktap_result(ok && !st.setup_fail && !st.eperm_bad && !st.eperm_data &&
-		    st.sent >= (st.time_out ? 1 : a.iters),
-		    "uid 65534 without capabilities: all %lu messages refused, no data "
-		    "(%lu bad answers)", st.sent, st.eperm_bad + st.eperm_data);
+		    st.sent >= sent_floor(a.iters),
+		    "uid 65534 without capabilities: all %lu messages (at least %lu) "
+		    "refused, no data (%lu bad answers)", st.sent, sent_floor(a.iters),
+		    st.eperm_bad + st.eperm_data);
+	cover = covered(&fewest, &n, &min);
+	ktap_result(ok && cover,
+		    "uid 65534: every command, 0 to %u, sent at least %lu times (the "
+		    "fewest: command %u, %lu times)", NFESP_CMD_MAX, min, fewest, n);
 	ktap_result(ok && st.mcast_refused, "uid 65534: joining the events group: %s",
 		    st.mcast_errno ? strerror(st.mcast_errno) : "allowed");
 	drain_events();

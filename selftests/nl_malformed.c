@@ -1395,9 +1395,7 @@ static int resolve_family(void)
 
 static void bail_out(const char *why)
 {
-	ktap_header();
-	printf("Bail out! %s\n", why);
-	exit(KTAP_EXIT_FAIL);
+	ktap_bail("%s", why);
 }
 
 int main(int argc, char **argv)
@@ -1417,8 +1415,8 @@ int main(int argc, char **argv)
 	if (id < 0)
 		bail_out("cannot resolve the " NFESP_GENL_NAME " family");
 	if (!id)
-		ktap_skip_all("generic netlink family " NFESP_GENL_NAME
-			      " not registered (module not loaded)");
+		ktap_bail("generic netlink family " NFESP_GENL_NAME
+			  " not registered (module not loaded)");
 	family_id = id;
 	if (eperm)
 		return run_eperm();
