@@ -6,7 +6,11 @@
 # make modules KVER=R KDIR=D   the module for release R, built against the
 #                    kernel build tree D (such as the debug kernel's)
 # make W=1 C=1       extra warnings and sparse, passed to Kbuild
-# make check         install what is missing, build, run every test
+# make check         install what is missing, build, run the tests: every
+#                    test on 6.12, a subset on 6.1 and on the debug kernel
+#                    (tools/check.sh says which); about 45 minutes
+# make check-long    every test at full size on every kernel, the fuzzers
+#                    for 10 minutes each: before every release, hours
 # make demo          install what is missing, build, run the demo in a VM
 # make bench         the performance comparison (tools/bench/run)
 # make fuzz          ipsecctl's libFuzzer harnesses, 10 minutes each
@@ -32,7 +36,7 @@ TOOL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null) -lcrypto
 TOOL_SRCS := $(wildcard tools/ipsecctl/*.c)
 TOOL_HDRS := $(wildcard tools/ipsecctl/*.h) uapi/linux/nfesp.h
 
-.PHONY: all modules tool check demo deps clean selftests bench fuzz
+.PHONY: all modules tool check check-long demo deps clean selftests bench fuzz
 all: tool modules
 
 tool: $(BUILD)/ipsecctl
@@ -59,8 +63,13 @@ modules:
 deps:
 	@tools/deps.sh
 
-check: deps
+# check.sh installs what is missing itself, so that a failure there still
+# ends in its summary line.
+check:
 	@tools/check.sh
+
+check-long:
+	@tools/check.sh --long
 
 demo: deps
 	@$(MAKE) -s --no-print-directory all

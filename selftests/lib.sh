@@ -163,6 +163,11 @@ ktap_finish() {
 	exit 1
 }
 
+# module_log: the kernel's last words about nfesp, on one line
+module_log() {
+	dmesg | sed 's/^\[[^]]*\] //' | grep -E '^(module )?nfesp: ' | tail -n 3 | tr '\n' ' '
+}
+
 # Load the module with its debug messages on, so that lifecycle lines
 # ("SA N created/destroyed") can be counted at the end. A module that does
 # not load is a failure of the test, never a skip; so is one that cannot be
@@ -170,8 +175,8 @@ ktap_finish() {
 load_module() {
 	local out
 
-	[ "$(id -u)" = 0 ] || ktap_bail "must run as root, in a VM"
-	[ -e "$MODULE" ] || ktap_bail "no module at $MODULE (run make)"
+	[ "$(id -u)" = 0 ] || ktap_bail "on $KREL, not root: the tests run as root, in a VM"
+	[ -e "$MODULE" ] || ktap_bail "on $KREL, no module at $MODULE (run make)"
 	if grep -qw nfesp /proc/modules; then
 		out=$(rmmod nfesp 2>&1) || ktap_bail "on $KREL, the loaded nfesp cannot be unloaded: $out"
 	fi
@@ -179,7 +184,7 @@ load_module() {
 	# What nfesp.ko links against, as modprobe would load it.
 	modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6
 	out=$(insmod "$MODULE" dyndbg=+p 2>&1) ||
-		ktap_bail "on $KREL, insmod $MODULE failed: $out $(dmesg | grep -E 'nfesp' | tail -n 3 | tr '\n' ' ')"
+		ktap_bail "on $KREL, insmod $MODULE failed: $out; $(module_log)"
 }
 
 # lifecycle_balanced [MIN_SAS [MIN_POLICIES]]: every SA and policy created

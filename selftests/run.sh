@@ -1,17 +1,56 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Run every nfesp selftest, in the kselftest manner: each test's KTAP is
-# nested under one top-level result. Meant to run as root inside a VM.
-# Usage: run.sh [TEST...]
+# Run nfesp selftests, in the kselftest manner: each test's KTAP is nested
+# under one top-level result. Meant to run as root inside a VM.
+#
+# Usage: run.sh [TEST...]   the tests named, or every test in order
+#        run.sh --list      the names of every test, in the order run
+#
+# Environment: NFESP_SCALE (small, normal or long; see lib.sh),
+# NFESP_TEST_TIMEOUT (seconds one test may take, default 900).
+#
+# A test that exits 4 skipped: its top-level line is "ok N ... # SKIP
+# REASON", which make check accepts only for reasons in skips.allow. After
+# each test the module must unload; if it cannot, that test failed. Each
+# test's wall time follows its result as "# time: TEST S s".
+
+ALL=(module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz
+	datapath.sh esp_fuzz.sh interop.sh stress.sh)
+if [ "$1" = --list ]; then
+	printf '%s\n' "${ALL[@]}"
+	exit 0
+fi
 
 cd "$(dirname "$0")" || exit 1
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz
-	datapath.sh esp_fuzz.sh interop.sh stress.sh)
+[ ${#tests[@]} -gt 0 ] || tests=("${ALL[@]}")
 export PATH=$PATH:/sbin:/usr/sbin
+export NFESP_SCALE=${NFESP_SCALE:-normal}
+limit=${NFESP_TEST_TIMEOUT:-900}
+krel=$(uname -r)
 
+# A C test needs the module loaded; it fails, naming the kernel, if the
+# module does not load.
+c_test() {
+	local out
+
+	modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6
+	if ! grep -qw nfesp /proc/modules &&
+	   ! out=$(insmod "${NFESP_MODULE:-../build/$krel/nfesp.ko}" 2>&1); then
+		echo "KTAP version 1"
+		echo "1..1"
+		echo "not ok 1 - on $krel, insmod failed: $out; $(dmesg | sed 's/^\[[^]]*\] //' |
+			grep -E '^(module )?nfesp: ' | tail -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	"../build/selftests/$1"
+}
+
+export -f c_test
+export krel
 echo "KTAP version 1"
+echo "# nfesp selftests on $krel, scale $NFESP_SCALE"
 echo "1..${#tests[@]}"
 n=0
 failed=0
@@ -20,20 +59,34 @@ for t in "${tests[@]}"; do
 	if [ -x "./$t" ]; then
 		cmd=("./$t")
 	elif [ -x "../build/selftests/$t" ]; then
-		cmd=(bash -c "modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6; grep -qw nfesp /proc/modules || insmod \${NFESP_MODULE:-../build/\$(uname -r)/nfesp.ko}; ../build/selftests/$t; rc=\$?; rmmod nfesp; exit \$rc")
+		cmd=(bash -c 'c_test "$1"' c_test "$t")
 	else
 		echo "not ok $n selftests: nfesp: $t # no such test"
 		failed=$((failed + 1))
 		continue
 	fi
 	echo "# selftests: nfesp: $t"
-	timeout 900 "${cmd[@]}" 2>&1 | sed 's/^/  /'
+	start=$SECONDS
+	out=$(mktemp)
+	timeout "$limit" "${cmd[@]}" 2>&1 | tee "$out" | sed 's/^/  /'
 	rc=${PIPESTATUS[0]}
+	unload=
+	if grep -qw nfesp /proc/modules && ! unload=$(rmmod nfesp 2>&1); then
+		unload="nfesp cannot be unloaded after it: ${unload:-rmmod failed}"
+	fi
+	if [ -n "$unload" ] && [ "$rc" -eq 0 -o "$rc" -eq 4 ]; then
+		rc=1
+	fi
 	case $rc in
 	0) echo "ok $n selftests: nfesp: $t" ;;
-	4) echo "ok $n selftests: nfesp: $t # SKIP" ;;
-	*) echo "not ok $n selftests: nfesp: $t # exit=$rc"; failed=$((failed + 1)) ;;
+	4)
+		why=$(sed -n 's/^1\.\.0 # SKIP //p' "$out" | head -n1)
+		echo "ok $n selftests: nfesp: $t # SKIP ${why:-no reason given}"
+		;;
+	124) echo "not ok $n selftests: nfesp: $t # timed out after $limit s on $krel"; failed=$((failed + 1)) ;;
+	*) echo "not ok $n selftests: nfesp: $t # exit=$rc on $krel${unload:+; $unload}"; failed=$((failed + 1)) ;;
 	esac
-	grep -qw nfesp /proc/modules && rmmod nfesp 2>/dev/null
+	echo "# time: $t $((SECONDS - start)) s"
+	rm -f "$out"
 done
 [ $failed -eq 0 ]
