@@ -12,24 +12,26 @@
 #   | va 192.0.2.1/24 --------------+-- veth --+ vb 192.0.2.2/24          |
 #   +-------------------------------+          +--------------------------+
 #
-# Sizes, from the environment: SA_ROUNDS (rounds of SA churn, default 300),
-# POLICY_ROUNDS (batches of 1000 policy changes, 3), FILL_SAS (100000),
-# FILL_POLICIES (10000).
+# Sizes, by NFESP_SCALE (small, normal, long) unless set in the
+# environment: SA_ROUNDS (rounds of SA churn: 50, 300, 1200), POLICY_ROUNDS
+# (batches of 1000 policy changes: 1, 3, 10), FILL_SAS (20000, 100000,
+# 100000), FILL_POLICIES (policies to fill the SPD with, each asked for
+# with one packet in the ACQUIRE floods: 5000, 10000, 10000).
 
 . "$(dirname "$0")/lib.sh"
 
-SA_ROUNDS=${SA_ROUNDS:-300}
-POLICY_ROUNDS=${POLICY_ROUNDS:-3}
-FILL_SAS=${FILL_SAS:-100000}
-FILL_POLICIES=${FILL_POLICIES:-10000}
+SA_ROUNDS=${SA_ROUNDS:-$(scaled 50 300 1200)}
+POLICY_ROUNDS=${POLICY_ROUNDS:-$(scaled 1 3 10)}
+FILL_SAS=${FILL_SAS:-$(scaled 20000 100000 100000)}
+FILL_POLICIES=${FILL_POLICIES:-$(scaled 5000 10000 10000)}
 W=$TOP/build/selftest-stress
 K_AB=0x0102030405060708090a0b0c0d0e0f1011121314
 K_BA=0x1112131415161718191a1b1c1d1e1f2021222324
 PARAMS=/sys/module/nfesp/parameters
 pids=()
 
-ktap_plan 44
 load_module
+ktap_plan 48
 
 cleanup() {
 	local p
@@ -152,6 +154,28 @@ sa_tx() {
 	echo "${n:-0}"
 }
 sa_tx_gt() { test "$(sa_tx "$1" "$2" "$3")" -gt "$4"; }
+# in_flight NS: up to 50 samples of NS's inflight gauge, one right after
+# the other; succeeds at the first that is not 0, and returns at once, so
+# that what follows happens with packets in crypto (or just after)
+in_flight() {
+	local i n
+
+	for ((i = 0; i < 50; i++)); do
+		n=$(stat "$1" inflight)
+		[ "${n:-0}" -gt 0 ] && { echo "$n packets in crypto in $1"; return 0; }
+	done
+	echo "no packet in crypto in $1 in 50 samples"
+	return 1
+}
+# reload: the module afresh, with its debug messages (lifecycle lines) on
+# and the kernel log cleared, for a section's lifecycle_balanced
+reload() {
+	if grep -qw nfesp /proc/modules; then
+		rmmod nfesp || return 1
+	fi
+	dmesg -C
+	insmod "$MODULE" dyndbg=+p
+}
 
 rm -rf "$W"
 mkdir -p "$W"
@@ -219,7 +243,7 @@ sa_churn() {
 }
 iperf_start
 eq "a TCP stream starts" 0 $?
-check "$SA_ROUNDS rounds of rekeying, $((SA_ROUNDS * 8)) SA changes in each namespace, every one accepted" \
+check "$SA_ROUNDS rounds of rekeying, $((SA_ROUNDS * 4)) SA changes in each namespace (2 adds and 2 deletes a round), every one accepted" \
 	sa_churn
 last_ab=$((0x10000 + SA_ROUNDS))
 check "the TCP stream lived through the churn, and flows on the last SAs" \
@@ -235,19 +259,17 @@ check "and the tunnel works" ping_ab
 # higher and lower priorities: the SPD and its lookup classes change under
 # the packets, which must never leave in clear.
 policy_cmds() { # N: add N policies, then delete them in another order
-	local i j n=$1 act sel=()
-
-	for ((i = 0; i < n; i++)); do
-		sel[i]="dir out from 10.9.$((i / 250)).$((i % 250))/32 to 10.$((i % 7 + 4)).0.0/$((16 + i % 17)) port $((i % 60000 + 1)) proto udp"
-		act=bypass
-		[ $((i % 2)) = 0 ] || act=discard
-		echo "policy add ${sel[i]} action $act priority $((i % 3 == 0 ? 1 : 1000))"
-	done
-	# 7919 is prime: i * 7919 mod n visits every i once
-	for ((i = 0; i < n; i++)); do
-		j=$((i * 7919 % n))
-		echo "policy del ${sel[j]}"
-	done
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			sel[i] = sprintf("dir out from 10.9.%d.%d/32 to 10.%d.0.0/%d port %d proto udp",
+				int(i / 250), i % 250, i % 7 + 4, 16 + i % 17, i % 60000 + 1)
+			printf "policy add %s action %s priority %d\n", sel[i],
+				i % 2 ? "discard" : "bypass", i % 3 ? 1000 : 1
+		}
+		# 7919 is prime: i * 7919 mod n visits every i once
+		for (i = 0; i < n; i++)
+			print "policy del " sel[i * 7919 % n]
+	}'
 }
 policy_cmds 500 >"$W/policies-churn"
 policy_churn() {
@@ -257,11 +279,14 @@ policy_churn() {
 		ipa -f "$W/policies-churn" || return 1
 	done
 }
-$A tcpdump -U --immediate-mode -n -i va -w "$W/clear.pcap" -s 96 'tcp or icmp' \
-	2>"$W/clear.err" &
+# The capture: every TCP and ICMP packet, and one ESP packet in 16 (by
+# sequence number) as the positive control that it sees the stream; a
+# capture that dropped packets cannot tell that none left in clear.
+$A tcpdump -U --immediate-mode -n -i va -w "$W/clear.pcap" -s 96 -B 32768 \
+	'tcp or icmp or (ip proto 50 and ip[27] & 15 = 0)' 2>"$W/clear.err" &
 TD=$!
 pids+=("$TD")
-wait_for 10 grep -q "listening on" "$W/clear.err"
+check "tcpdump listens on sta's side of the wire" wait_for 10 grep -q "listening on" "$W/clear.err"
 iperf_start
 eq "a TCP stream starts again" 0 $?
 check "$((POLICY_ROUNDS * 1000)) policy changes under traffic, every one accepted" policy_churn
@@ -270,8 +295,20 @@ iperf_stop
 sleep 1
 kill "$TD"
 wait "$TD" 2>/dev/null
-eq "no TCP or ICMP left sta in clear" 0 \
-	"$(tcpdump -nr "$W/clear.pcap" 'src 10.1.0.1' 2>/dev/null | wc -l)"
+diag "$(cat "$W/clear.err")"
+# clear_pcap: the capture is read whole and dropped nothing, and has
+# sta's ESP and not one TCP or ICMP packet from sta
+clear_pcap() {
+	local esp clear
+
+	grep -q '^0 packets dropped by kernel' "$W/clear.err" || return 1
+	esp=$(tcpdump -nr "$W/clear.pcap" 'ip proto 50 and src 192.0.2.1' | wc -l) &&
+	clear=$(tcpdump -nr "$W/clear.pcap" 'src 10.1.0.1 and (tcp or icmp)' | wc -l) || return 1
+	echo "$esp ESP packets sampled, $clear TCP or ICMP packets in clear" >"$W/clear.counts"
+	[ "$esp" -gt 0 ] && [ "$clear" = 0 ]
+}
+check "no TCP or ICMP left sta in clear, in a capture that saw its ESP and dropped nothing" clear_pcap
+diag "$(cat "$W/clear.counts" 2>/dev/null)"
 eq "no packet was dropped in sta" "" "$(drops sta in-no-sa)"
 eq "sta is left with its two policies" 2 "$(stat sta policy-count)"
 eq "nothing is in crypto any more" "0 0" "$(stat sta inflight) $(stat stb inflight)"
@@ -283,41 +320,53 @@ async_up() {
 	tunnel_cmds a 0x11000 0x21000 driver "$ASYNC" | ipa -f - &&
 	tunnel_cmds b 0x21000 0x11000 driver "$ASYNC" | ipb -f -
 }
+# Each round: the flood moved more than 200 packets on sta's outbound SA,
+# and the inflight gauge saw packets in crypto right before the rmmod.
 unload_under_load() {
-	local i rc=0 flood
+	local i rc=0 fa fb
 
 	for i in 1 2 3; do
 		if [ "$i" -gt 1 ]; then
-			load_module_quiet && async_up || return 1
+			insmod "$MODULE" dyndbg=+p && async_up || return 1
 		fi
 		ping_ab >/dev/null || { echo "round $i: no tunnel"; return 1; }
 		$A ping -f -s 1000 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1 &
-		flood=$!
+		fa=$!
 		$B ping -f -s 1000 -I 10.2.0.1 10.1.0.1 >/dev/null 2>&1 &
-		pids+=("$flood" "$!")
-		wait_for 20 sa_tx_gt sta 0x11000 192.0.2.2 200
-		echo "round $i: $(stat sta inflight) packets in crypto in sta just before rmmod"
+		fb=$!
+		pids+=("$fa" "$fb")
+		if ! wait_for 20 sa_tx_gt sta 0x11000 192.0.2.2 200; then
+			echo "round $i: the flood did not move: $(sa_tx sta 0x11000 192.0.2.2) packets"
+			rc=1
+		fi
+		if ! in_flight sta >>"$W/inflight"; then
+			echo "round $i: rmmod with nothing in flight"
+			rc=1
+		fi
 		rmmod nfesp || rc=1
-		kill "$flood" "$!" 2>/dev/null
-		wait "$flood" 2>/dev/null
+		kill "$fa" "$fb" 2>/dev/null
+		wait "$fa" "$fb" 2>/dev/null
 		! grep -qw nfesp /proc/modules || rc=1
 	done
 	return $rc
 }
-load_module_quiet() { insmod "$MODULE" dyndbg=+p 2>/dev/null || insmod "$MODULE"; }
-rmmod nfesp
-load_module
+: >"$W/inflight"
+check "the module loads afresh, its debug messages on" reload
 check "a tunnel on the async driver $ASYNC" async_up
 check "the async driver is asynchronous" \
 	sh -c "grep -A10 -F 'driver       : $ASYNC' /proc/crypto | grep -q 'async *: yes'"
-check "rmmod under a flood both ways, three times, succeeds" unload_under_load
-check "every SA and policy created was destroyed" lifecycle_balanced
+check "rmmod under a flood both ways, with packets in crypto, three times, succeeds" unload_under_load
+diag "$(cat "$W/inflight")"
+# Three rounds of 2 SAs and 2 policies on each side.
+check "every SA and policy created was destroyed (at least 12 of each)" lifecycle_balanced 12 12
 ip netns del sta
 ip netns del stb
 
 # --- 4. namespace deletion with crypto in flight --------------------------
-# stb floods stc through the tunnel; stc, with no process left in it, is
-# deleted in the middle of it and goes away while packets are in crypto.
+# std floods stc through the tunnel; stc, with no process left in it, is
+# deleted in the middle of it and goes away while packets are in crypto:
+# the flood moved more than 200 packets on std's outbound SA, and stc's
+# inflight gauge saw packets in crypto right before the deletion.
 netns_del_under_load() {
 	local i flood
 
@@ -331,7 +380,9 @@ netns_del_under_load() {
 		ip netns exec std ping -f -s 1000 -I 10.2.0.1 10.1.0.1 >/dev/null 2>&1 &
 		flood=$!
 		pids+=("$flood")
-		wait_for 20 sa_tx_gt std 0x22000 192.0.2.1 200
+		wait_for 20 sa_tx_gt std 0x22000 192.0.2.1 200 ||
+			{ echo "round $i: the flood did not move: $(sa_tx std 0x22000 192.0.2.1) packets"; return 1; }
+		in_flight stc >>"$W/inflight" || { echo "round $i: deletion with nothing in flight"; return 1; }
 		ip netns del stc
 		# vb goes when stc's cleanup has run.
 		wait_for 60 sh -c "! ip -n std link show vb" || { echo "round $i: stc lingers"; return 1; }
@@ -340,26 +391,25 @@ netns_del_under_load() {
 		ip netns del std
 	done
 }
-load_module
-check "deleting a namespace under a flood, three times" netns_del_under_load
+check "the module loads afresh, its debug messages on" reload
+: >"$W/inflight"
+check "deleting a namespace under a flood, with packets in crypto, three times" netns_del_under_load
+diag "$(cat "$W/inflight")"
 check "the module unloads afterwards" rmmod nfesp
-check "every SA and policy created was destroyed" lifecycle_balanced
+check "every SA and policy created was destroyed (at least 12 of each)" lifecycle_balanced 12 12
 
 # --- 5. every table to its limit ----------------------------------------
 # Without dyndbg: 2 lines for each of so many SAs would flood the log.
-insmod "$MODULE"
-# Long enough for a flood to end before the first held packets time out.
-echo 20 >"$PARAMS/acquire_timeout"
+check "the module loads afresh" insmod "$MODULE"
 check "two namespaces again" pair sta stb
 # FILL_SAS inbound SAs from as many peers, all with reqid 0 to one local
 # address: they share one outbound key, the worst case for the SAD.
 fill_sas() {
-	local i
-
-	for ((i = 0; i < FILL_SAS; i++)); do
-		printf 'sa add spi %d src 198.51.%d.%d dst 192.0.2.1 enc aes-gcm-128 key %s\n' \
-			$((0x100000 + i)) $((i / 250 % 256)) $((i % 250 + 1)) $K_AB
-	done
+	awk -v n="$FILL_SAS" -v k="$K_AB" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "sa add spi %d src 198.51.%d.%d dst 192.0.2.1 enc aes-gcm-128 key %s\n",
+				1048576 + i, int(i / 250) % 256, i % 250 + 1, k
+	}'
 }
 fill_sas >"$W/sas"
 kib0=$(kernel_kib)
@@ -368,7 +418,15 @@ kib1=$(kernel_kib)
 per_sa=$(((kib1 - kib0) * 1024 / FILL_SAS))
 diag "kernel memory (Slab + Percpu) grew by $((kib1 - kib0)) KiB: $per_sa bytes per SA"
 eq "and counted" "$FILL_SAS" "$(stat sta sa-count)"
-check "memory per SA is bounded: under 16 KiB even on a debug kernel" test "$per_sa" -lt 16384
+# The README says about 2 KiB an SA (bench measures 2.0 to 2.3 KiB over
+# 100k SAs). KASAN's redzones and quarantine and the debug objects take
+# several times that, on the debug kernel only.
+if [[ $KREL = *-nfesp-debug ]] || grep -q ' kasan_report$' /proc/kallsyms; then
+	max_sa=16384 kind="a debug kernel"
+else
+	max_sa=4096 kind="a Debian kernel"
+fi
+check "memory per SA is bounded: at most $max_sa bytes on $kind ($per_sa)" test "$per_sa" -le "$max_sa"
 echo "$FILL_SAS" >"$PARAMS/max_sas"
 check_fails "at max_sas, one more is refused" "SAD is full" \
 	ipa sa add spi 0x1 src 192.0.2.2 dst 192.0.2.1 enc aes-gcm-128 key $K_AB
@@ -377,25 +435,28 @@ check "flushing them all takes no quadratic time" timeout 300 $A "$IPSECCTL" sa 
 # SAs are freed after an RCU grace period, from a workqueue.
 # Slabs stay partly used: not all of it comes back at once, but a leak
 # would keep it all.
-freed() { test $(($(kernel_kib) - kib0)) -lt $(((kib1 - kib0) / 2)); }
-check "and frees them: kernel memory back within half of what they took" wait_for 120 freed
+# freed: within 120 s, polled every 2 s (each poll shrinks every cache)
+freed() {
+	local deadline=$((SECONDS + 120)) now
+
+	while now=$(kernel_kib); [ $((now - kib0)) -ge $(((kib1 - kib0) / 2)) ]; do
+		[ $SECONDS -lt $deadline ] || { echo "$((now - kib0)) KiB above the start"; return 1; }
+		sleep 2
+	done
+}
+check "and frees them: kernel memory back within half of what they took" freed
 diag "kernel memory after the flush: $(($(kernel_kib) - kib0)) KiB above the start"
 
 # FILL_POLICIES protect policies, one per destination in 10.3/16, with SAs
 # for none of them: each first packet asks for SAs.
 fill_policies() {
-	local i
-
-	for ((i = 0; i < FILL_POLICIES; i++)); do
-		echo "policy add dir out from 10.1.0.0/16 to 10.3.$((i / 250)).$((i % 250 + 1))/32 action protect local 192.0.2.1 peer 192.0.2.2 reqid $((i + 100))"
-	done
+	awk -v n="$FILL_POLICIES" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "policy add dir out from 10.1.0.0/16 to 10.3.%d.%d/32 action protect local 192.0.2.1 peer 192.0.2.2 reqid %d\n",
+				int(i / 250), i % 250 + 1, i + 100
+	}'
 }
 fill_policies >"$W/policies"
-check "$FILL_POLICIES policies are installed" timeout 600 $A "$IPSECCTL" -f "$W/policies"
-echo "$FILL_POLICIES" >"$PARAMS/max_policies"
-check_fails "at max_policies, one more is refused" "SPD is full" \
-	ipa policy add dir out from 10.1.0.0/16 to 10.4.0.0/16 action bypass
-echo 65536 >"$PARAMS/max_policies"
 # send_all: one UDP packet from sta to every policy's destination
 send_all() {
 	$A python3 - "$FILL_POLICIES" <<-'EOF'
@@ -410,7 +471,23 @@ send_all() {
 	    s.sendto(b"x" * 32, ("10.3.%d.%d" % (i // 250, i % 250 + 1), 9))
 	EOF
 }
+# The acquire timeout: long enough for two floods and their counts before
+# the first held packets time out, no longer (the test waits it out). A
+# flood is timed first without policies: its packets leave in clear, to
+# be dropped by stb, which does not forward.
+t0=$(date +%s%N)
+send_all
+flood_ms=$((($(date +%s%N) - t0) / 1000000))
+acq_timeout=$(((4 * flood_ms + 999) / 1000 + 5))
+diag "a flood of $FILL_POLICIES packets takes $flood_ms ms: acquire_timeout $acq_timeout s"
+echo "$acq_timeout" >"$PARAMS/acquire_timeout"
+check "$FILL_POLICIES policies are installed" timeout 600 $A "$IPSECCTL" -f "$W/policies"
+echo "$FILL_POLICIES" >"$PARAMS/max_policies"
+check_fails "at max_policies, one more is refused" "SPD is full" \
+	ipa policy add dir out from 10.1.0.0/16 to 10.4.0.0/16 action bypass
+echo 65536 >"$PARAMS/max_policies"
 acq0=$(stat sta acquires) nosa0=$(stat sta out-no-sa)
+t0=$(date +%s%N)
 send_all
 held=$(stat sta held)
 eq "an ACQUIRE flood with no listener: one per policy, each lost" \
@@ -421,8 +498,8 @@ eq "the rest are dropped and counted" "$((nosa0 + FILL_POLICIES - 1024))" "$(sta
 send_all
 eq "a second flood asks nothing more while the acquires are pending" \
 	"$((acq0 + FILL_POLICIES)) 1024" "$(stat sta acquires) $(stat sta held)"
-check "the held packets time out after acquire_timeout" \
-	wait_for 60 sh -c "test \"\$($A $IPSECCTL stats | awk '\$1 == \"held\" { print \$2 }')\" = 0"
+diag "the two floods and their counts took $((($(date +%s%N) - t0) / 1000000)) ms of the $acq_timeout s"
+check "the held packets time out after acquire_timeout" wait_eq $((acq_timeout + 30)) 0 stat sta held
 eq "and are counted" 1024 "$(stat sta out-acquire-timeout)"
 # A listener that does not read: its socket queue fills, and what does not
 # fit is lost and counted; what it did get adds up with that to the total.
