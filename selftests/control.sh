@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The control plane through ipsecctl: SAs and policies added, shown, pasted
-# back, deleted; SPI reservation; events; batches of 10,000 SAs.
+# back, deleted; SPI reservation; events; batches of 10,000 SAs and
+# policies (2,000 with NFESP_SCALE=small).
 
 source "$(dirname "$0")/lib.sh"
 load_module
@@ -106,28 +107,36 @@ diag "$(head -20 "$work/events")"
 eq "monitor saw every add, delete and flush" "sa-add=11 sa-del=1 policy-add=6 policy-del=1 flush=2" \
 	"sa-add=$(grep -c '^sa add' "$work/events") sa-del=$(grep -c '^sa del' "$work/events") policy-add=$(grep -c '^policy add' "$work/events") policy-del=$(grep -c '^policy del' "$work/events") flush=$(grep -c 'flush$' "$work/events")"
 
-# 10,000 SAs in one batch, then one dump of them all.
+# BULK SAs in one batch, then one dump of them all: each SA exactly once
+# (as many lines as SAs, and as many different SPIs).
+BULK=$(scaled 2000 10000 10000)
 echo 'module nfesp -p' >/sys/kernel/debug/dynamic_debug/control 2>/dev/null
 $I sa flush
-for i in $(seq 1 10000); do
-	printf 'sa add spi %d src 198.51.100.1 dst 198.51.100.2 enc aes-gcm-128 key %s\n' $((0x10000 + i)) $K20
-done >"$work/bulk"
+awk -v n="$BULK" -v k="$K20" 'BEGIN {
+	for (i = 1; i <= n; i++)
+		printf "sa add spi %d src 198.51.100.1 dst 198.51.100.2 enc aes-gcm-128 key %s\n", 65536 + i, k
+}' >"$work/bulk"
 t0=$(date +%s.%N)
 $I -f "$work/bulk"
 t1=$(date +%s.%N)
-diag "added 10000 SAs in $(echo "$t1 - $t0" | bc) s"
-eq "10,000 SAs are dumped, each once" 10000 "$($I sa show | grep '^sa add' | awk '{print $4}' | sort -u | wc -l)"
+diag "added $BULK SAs in $(echo "$t1 - $t0" | bc) s"
+$I sa show | grep '^sa add' | awk '{print $4}' >"$work/dumped"
+eq "$BULK SAs are dumped, each once: lines, different SPIs" "$BULK $BULK" \
+	"$(wc -l <"$work/dumped") $(sort -u "$work/dumped" | wc -l)"
 $I sa flush
 eq "flush leaves none" "sa-count	0" "$($I stats | grep sa-count)"
 
-# And 10,000 policies, dumped in match order across many messages.
+# And BULK policies, dumped in match order across many messages.
 $I policy flush
-for i in $(seq 0 9999); do
-	printf 'policy add dir out from 10.%d.%d.0/24 to any action bypass priority %d\n' \
-		$((i / 256)) $((i % 256)) $((10000 - i))
-done >"$work/bulk-policies"
+awk -v n="$BULK" 'BEGIN {
+	for (i = 0; i < n; i++)
+		printf "policy add dir out from 10.%d.%d.0/24 to any action bypass priority %d\n",
+			int(i / 256), i % 256, n - i
+}' >"$work/bulk-policies"
 $I -f "$work/bulk-policies"
-eq "10,000 policies are dumped, in priority order" "10000 1 10000" \
-	"$($I policy show | grep -o 'priority [0-9]*' | awk '{print $2}' | awk 'NR==1{f=$1} {n++; if ($1 < p) bad=1; p=$1} END{print n, f, (bad ? "unsorted" : p)}')"
+# Their priorities are 1 to BULK: each once, in order, when they rise
+# strictly from 1 to BULK in BULK lines.
+eq "$BULK policies are dumped, each once, in priority order" "$BULK 1 $BULK" \
+	"$($I policy show | grep -o 'priority [0-9]*' | awk '{print $2}' | awk 'NR==1{f=$1} {n++; if (NR > 1 && $1 <= p) bad=1; p=$1} END{print n, f, (bad ? "unsorted" : p)}')"
 $I policy flush
 ktap_finish

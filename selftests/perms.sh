@@ -12,7 +12,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 49
+ktap_plan 52
 
 I=$IPSECCTL
 K20=0x0102030405060708090a0b0c0d0e0f1011121314
@@ -45,6 +45,10 @@ state() {
 }
 spis() { grep -c "spi $1 " <<<"$2"; }
 before=$(state)
+# What the unchanged-state checks below compare against: the SA and the
+# policy, so that a state() that shows nothing cannot pass them.
+eq "the init namespace holds its SA and its policy" "1 1" \
+	"$(spis 0x00000042 "$before") $(grep -c '^policy add' <<<"$before")"
 
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
 userns=(unshare -Ur)
@@ -76,9 +80,13 @@ for who in nobody userns; do
 done
 eq "the SA and the policy are still there, alone, unchanged" "$before" "$(state)"
 
-# The owner of a user and a network namespace: an unprivileged user if the
-# kernel lets one create user namespaces, else root.
+# The owner of a user and a network namespace: an unprivileged user. The
+# kernels tested let one create user namespaces; if one does not, that is
+# a failure, and root creates the namespace for the checks that follow
+# (which then test less: a root-owned user namespace).
 owner=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+check "an unprivileged user (uid 65534) can create a user and a network namespace" \
+	"${owner[@]}" unshare -Urn true
 if ! "${owner[@]}" unshare -Urn true 2>/dev/null; then
 	diag "unprivileged user namespaces are off: root creates the namespace"
 	owner=()
@@ -86,7 +94,7 @@ fi
 "${owner[@]}" unshare -Urn sleep 600 &
 nspid=$!
 ns_ready() { [ "$(readlink /proc/$nspid/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
-wait_for 10 ns_ready || diag "the namespace did not come up"
+check "its namespace comes up" wait_for 10 ns_ready
 # Credentials kept: in a namespace made by an unprivileged user, setgroups is
 # denied; the owner's uid is root there.
 inns() { "${owner[@]}" nsenter --preserve-credentials -t "$nspid" -U -n "$@"; }

@@ -14,7 +14,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 20
+ktap_plan 21
 
 I=$IPSECCTL
 tmp=$(mktemp -d)
@@ -188,8 +188,9 @@ no_keys "ipsecctl monitor and monitor -j showed no key" "$tmp/monitor.txt" "$tmp
 
 # The kernel log, with nfesp's debug messages on since load_module.
 dmesg >"$tmp/dmesg.txt"
-eq "the kernel log has nfesp's SA messages" yes \
-	"$(grep -q 'nfesp: SA [0-9]* .*created' "$tmp/dmesg.txt" && echo yes)"
+# Six SAs so far: the five, and the one that expired.
+eq "the kernel log has nfesp's SA messages, for the six SAs added" yes \
+	"$([ "$(grep -c 'nfesp: SA [0-9]* .*created' "$tmp/dmesg.txt")" -ge 6 ] && echo yes)"
 no_keys "the kernel log holds no key" "$tmp/dmesg.txt"
 
 # Every readable file: each into one dump, with what could not be read noted.
@@ -221,4 +222,6 @@ $I sa flush
 rmmod nfesp
 dmesg >"$tmp/dmesg.txt"
 no_keys "nor the kernel log once the SAs and the module are gone" "$tmp/dmesg.txt"
+# Twelve SAs: the five and the expiring one, twice.
+check "every SA created was destroyed (at least 12)" lifecycle_balanced 12 0
 ktap_finish
