@@ -37,11 +37,10 @@
 #include <net/ipv6.h>
 #include <net/route.h>
 #include <net/sock.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
-#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include "compat.h"
 #include "datapath.h"
+#include "defrag.h"
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"
@@ -447,26 +446,21 @@ int nfesp_hooks_update(struct nfesp_net *nn)
 	lockdep_assert_held(&nn->lock);
 
 	if (nn->policy_count && !nn->hooks_on) {
-		err = nf_defrag_ipv4_enable(nn->net);
+		err = nfesp_defrag_enable(nn->net);
 		if (err)
 			return err;
-		err = nf_defrag_ipv6_enable(nn->net);
-		if (err)
-			goto err_disable_defrag4;
 		err = nf_register_net_hooks(nn->net, nfesp_nf_ops,
 					    ARRAY_SIZE(nfesp_nf_ops));
 		if (err)
-			goto err_disable_defrag6;
+			goto err_disable_defrag;
 		nn->hooks_on = true;
 	} else if (!nn->policy_count && nn->hooks_on) {
 		nfesp_hooks_disable(nn);
 	}
 	return 0;
 
-err_disable_defrag6:
-	nf_defrag_ipv6_disable(nn->net);
-err_disable_defrag4:
-	nf_defrag_ipv4_disable(nn->net);
+err_disable_defrag:
+	nfesp_defrag_disable(nn->net);
 	return err;
 }
 
@@ -478,8 +472,7 @@ void nfesp_hooks_disable(struct nfesp_net *nn)
 		return;
 	/* Unregistering waits until no CPU is inside a hook. */
 	nf_unregister_net_hooks(nn->net, nfesp_nf_ops, ARRAY_SIZE(nfesp_nf_ops));
-	nf_defrag_ipv6_disable(nn->net);
-	nf_defrag_ipv4_disable(nn->net);
+	nfesp_defrag_disable(nn->net);
 	nn->hooks_on = false;
 }
 

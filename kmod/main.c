@@ -6,6 +6,7 @@
 
 #include <linux/module.h>
 #include "datapath.h"
+#include "defrag.h"
 #include "netlink.h"
 #include "netns.h"
 #include "sa.h"
@@ -16,9 +17,12 @@ static int __init nfesp_mod_init(void)
 {
 	int err;
 
-	err = nfesp_sa_init();
+	err = nfesp_defrag_init();
 	if (err)
 		return err;
+	err = nfesp_sa_init();
+	if (err)
+		goto err_uninit_defrag;
 	err = nfesp_crypt_init();
 	if (err)
 		goto err_uninit_sa;
@@ -37,6 +41,8 @@ err_uninit_crypt:
 	nfesp_crypt_uninit();
 err_uninit_sa:
 	nfesp_sa_uninit();
+err_uninit_defrag:
+	nfesp_defrag_uninit();
 	return err;
 }
 
@@ -48,6 +54,7 @@ static void __exit nfesp_mod_exit(void)
 	nfesp_crypt_uninit();
 	nfesp_sa_uninit();
 	rcu_barrier();
+	nfesp_defrag_uninit();
 	pr_info("unloaded\n");
 }
 

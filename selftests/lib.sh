@@ -181,8 +181,6 @@ load_module() {
 		out=$(rmmod nfesp 2>&1) || ktap_bail "on $KREL, the loaded nfesp cannot be unloaded: $out"
 	fi
 	dmesg -C
-	# What nfesp.ko links against, as modprobe would load it.
-	modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6
 	out=$(insmod "$MODULE" dyndbg=+p 2>&1) ||
 		ktap_bail "on $KREL, insmod $MODULE failed: $out; $(module_log)"
 }

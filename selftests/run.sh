@@ -15,7 +15,7 @@
 # each test the module must unload; if it cannot, that test failed. Each
 # test's wall time follows its result as "# time: TEST S s".
 
-ALL=(module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz
+ALL=(insmod.sh module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz
 	datapath.sh esp_fuzz.sh interop.sh stress.sh)
 if [ "$1" = --list ]; then
 	printf '%s\n' "${ALL[@]}"
@@ -35,7 +35,6 @@ krel=$(uname -r)
 c_test() {
 	local out
 
-	modprobe -q -a nf_defrag_ipv4 nf_defrag_ipv6
 	if ! grep -qw nfesp /proc/modules &&
 	   ! out=$(insmod "${NFESP_MODULE:-../build/$krel/nfesp.ko}" 2>&1); then
 		echo "KTAP version 1"

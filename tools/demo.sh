@@ -23,9 +23,8 @@ run() { echo "\$ $*"; "$@"; }
 in_a() { ip netns exec gw-a "$@"; }
 in_b() { ip netns exec gw-b "$@"; }
 
-say "load the module (it needs nf_defrag_ipv4 and _ipv6, which modprobe would load)"
+say "load the module (it loads nf_defrag_ipv4 and _ipv6 itself)"
 modprobe aesni_intel 2>/dev/null || true
-run modprobe -a nf_defrag_ipv4 nf_defrag_ipv6
 run insmod "build/$(uname -r)/nfesp.ko"
 dmesg | grep 'nfesp: version'
 

@@ -131,7 +131,6 @@ load_modules() {
 
 	# Before anything asks for AES: else XFRM picks aes-generic for good.
 	modprobe aesni_intel || say "aesni_intel did not load"
-	modprobe -a nf_defrag_ipv4 nf_defrag_ipv6 || return 1
 	insmod "$TOP/build/$(uname -r)/nfesp.ko" || return 1
 	# The accelerated drivers are modules too, and only a loaded one can
 	# win over the generic one when a transform is first instantiated.
