@@ -98,6 +98,7 @@ void nfesp_acquire_flush_policy(struct nfesp_net *nn, struct nfesp_policy *pol);
 
 /* lifetime.c */
 void nfesp_lifetime_init(struct nfesp_sa *sa);
+void nfesp_lifetime_setup(struct nfesp_sa *sa);
 void nfesp_lifetime_start(struct nfesp_sa *sa);
 void nfesp_lifetime_account(struct nfesp_sa *sa, unsigned int bytes);
 void nfesp_lifetime_stop(struct nfesp_sa *sa);

@@ -99,15 +99,21 @@ void nfesp_lifetime_init(struct nfesp_sa *sa)
 }
 
 /* The SA was just linked: arm the first time limit. */
+/* Before the SA is published: the packet path reads both. */
+void nfesp_lifetime_setup(struct nfesp_sa *sa)
+{
+	sa->add_ns = ktime_get_boottime_ns();
+	sa->has_limits = sa->soft.bytes || sa->soft.packets ||
+			 sa->hard.bytes || sa->hard.packets;
+}
+
+/* Once it is published: the timer for the first limit in seconds. */
 void nfesp_lifetime_start(struct nfesp_sa *sa)
 {
 	u64 first = U64_MAX;
 
 	lockdep_assert_held(&sa->nn->lock);
 
-	sa->add_ns = ktime_get_boottime_ns();
-	sa->has_limits = sa->soft.bytes || sa->soft.packets ||
-			 sa->hard.bytes || sa->hard.packets;
 	if (sa->soft.seconds)
 		first = sa->soft.seconds;
 	if (sa->hard.seconds)

@@ -52,7 +52,9 @@ static void sa_free_work(struct work_struct *work)
 	/* Every packet in crypto held a reference, so none is left. */
 	WARN_ON_ONCE(atomic_read(&sa->inflight));
 	nfesp_lifetime_stop(sa);
-	pr_debug("SA %u (spi 0x%08x) destroyed\n", sa->index, ntohl(sa->key.spi));
+	/* Index 0: never linked, so never reported created either. */
+	if (sa->index)
+		pr_debug("SA %u (spi 0x%08x) destroyed\n", sa->index, ntohl(sa->key.spi));
 	/* crypto_free_aead() wipes the transform, and with it the keys. */
 	if (sa->aead)
 		crypto_free_aead(sa->aead);
@@ -218,56 +220,12 @@ static struct nfesp_sa *sa_alloc(const struct nfesp_sa_key *key)
 	return sa;
 }
 
-/* Make @sa visible: give it an index and put it in both tables. */
-static int sa_link(struct nfesp_net *nn, struct nfesp_sa *sa,
-		   struct netlink_ext_ack *extack)
-{
-	int err;
-
-	lockdep_assert_held(&nn->lock);
-
-	if (nn->sa_count >= min(READ_ONCE(nfesp_max_sas), NFESP_MAX_SAS)) {
-		NL_SET_ERR_MSG_MOD(extack, "SAD is full");
-		return -ENOSPC;
-	}
-	err = xa_alloc_cyclic(&nn->sa_by_index, &sa->index, sa,
-			      XA_LIMIT(1, U32_MAX), &nn->sa_next_index,
-			      GFP_KERNEL_ACCOUNT);
-	if (err < 0) {
-		NL_SET_ERR_MSG_MOD(extack, "out of SA indexes");
-		return err;
-	}
-	err = rhashtable_lookup_insert_fast(&nn->sad, &sa->node, sad_params);
-	if (err) {
-		xa_erase(&nn->sa_by_index, sa->index);
-		if (err == -EEXIST)
-			NL_SET_ERR_MSG_MOD(extack, "an SA with this SPI and destination exists");
-		else
-			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
-		return err;
-	}
-	if (!nfesp_sa_is_larval(sa)) {
-		err = sa_out_link(nn, sa);
-		if (err) {
-			rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
-			xa_erase(&nn->sa_by_index, sa->index);
-			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
-			return err;
-		}
-	}
-	sa->nn = nn;
-	nn->sa_count++;
-	nn->sad_gen++;
-	pr_debug("SA %u (spi 0x%08x) created\n", sa->index, ntohl(sa->key.spi));
-	return 0;
-}
-
-void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
+/* Everything of unlinking @sa but its removal from the SAD's hash table. */
+static void sa_retire(struct nfesp_net *nn, struct nfesp_sa *sa)
 {
 	lockdep_assert_held(&nn->lock);
 
 	set_bit(NFESP_SA_S_DEAD, &sa->state);
-	rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
 	if (!nfesp_sa_is_larval(sa))
 		sa_out_unlink(nn, sa);
 	xa_erase(&nn->sa_by_index, sa->index);
@@ -278,6 +236,75 @@ void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
 	if (cancel_delayed_work(&sa->life_work))
 		nfesp_sa_put(sa);
 	nfesp_sa_put(sa);
+}
+
+void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
+{
+	lockdep_assert_held(&nn->lock);
+
+	rhashtable_remove_fast(&nn->sad, &sa->node, sad_params);
+	sa_retire(nn, sa);
+}
+
+/*
+ * Make @sa visible: give it an index and put it in both tables. If @larval
+ * is the reservation of its SPI, @sa takes its place in the SAD in one step,
+ * and only once nothing else can fail, so that a failed SA_NEW leaves the
+ * reservation IKE made where it was.
+ */
+static int sa_link(struct nfesp_net *nn, struct nfesp_sa *sa,
+		   struct nfesp_sa *larval, struct netlink_ext_ack *extack)
+{
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	if (!larval && nn->sa_count >= min(READ_ONCE(nfesp_max_sas), NFESP_MAX_SAS)) {
+		NL_SET_ERR_MSG_MOD(extack, "SAD is full");
+		return -ENOSPC;
+	}
+	/* Everything the packet path reads is set before it can see @sa. */
+	sa->nn = nn;
+	err = xa_alloc_cyclic(&nn->sa_by_index, &sa->index, sa,
+			      XA_LIMIT(1, U32_MAX), &nn->sa_next_index,
+			      GFP_KERNEL_ACCOUNT);
+	if (err < 0) {
+		NL_SET_ERR_MSG_MOD(extack, "out of SA indexes");
+		return err;
+	}
+	if (!nfesp_sa_is_larval(sa)) {
+		err = sa_out_link(nn, sa);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
+			goto err_erase_index;
+		}
+	}
+	if (larval)
+		err = rhashtable_replace_fast(&nn->sad, &larval->node, &sa->node,
+					      sad_params);
+	else
+		err = rhashtable_lookup_insert_fast(&nn->sad, &sa->node, sad_params);
+	if (err) {
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG_MOD(extack, "an SA with this SPI and destination exists");
+		else
+			NL_SET_ERR_MSG_MOD(extack, "cannot grow the SAD");
+		goto err_out_unlink;
+	}
+	if (larval)
+		sa_retire(nn, larval);
+	nn->sa_count++;
+	nn->sad_gen++;
+	pr_debug("SA %u (spi 0x%08x) created\n", sa->index, ntohl(sa->key.spi));
+	return 0;
+
+err_out_unlink:
+	if (!nfesp_sa_is_larval(sa))
+		sa_out_unlink(nn, sa);
+err_erase_index:
+	xa_erase(&nn->sa_by_index, sa->index);
+	sa->index = 0;
+	return err;
 }
 
 struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
@@ -349,9 +376,8 @@ struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
 	}
 
 	/* A reserved SPI is filled: the new SA takes the reservation's place. */
-	if (old)
-		nfesp_sa_unlink(nn, old);
-	err = sa_link(nn, sa, extack);
+	nfesp_lifetime_setup(sa);
+	err = sa_link(nn, sa, old, extack);
 	if (err)
 		goto err_put_sa;
 	nfesp_lifetime_start(sa);
@@ -434,7 +460,7 @@ struct nfesp_sa *nfesp_sa_reserve_spi(struct nfesp_net *nn,
 		sa->src = *src;
 	sa->flags = NFESP_SA_F_LARVAL;
 	sa->larval_expires = jiffies + NFESP_SPI_RESERVE_SECONDS * HZ;
-	err = sa_link(nn, sa, extack);
+	err = sa_link(nn, sa, NULL, extack);
 	if (err) {
 		nfesp_sa_put(sa);
 		return ERR_PTR(err);
