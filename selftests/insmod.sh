@@ -30,8 +30,8 @@ done
 check "nothing has loaded nf_defrag_ipv4 or nf_defrag_ipv6 (run this first in a fresh VM)" \
 	sh -c "! grep -qE '^nf_defrag_ipv[46] ' /proc/modules"
 check "insmod nfesp.ko alone works" insmod "$MODULE"
-check "it loaded nf_defrag_ipv4 and nf_defrag_ipv6 for itself" \
-	sh -c "$(declare -f present); present nf_defrag_ipv4 && present nf_defrag_ipv6"
+both_present() { present nf_defrag_ipv4 && present nf_defrag_ipv6; }
+check "it loaded nf_defrag_ipv4 and nf_defrag_ipv6 for itself" both_present
 check "a policy turns the hooks and reassembly on" \
 	$I policy add dir out from 10.0.0.0/8 to 10.1.0.0/16 action bypass
 if loadable nf_defrag_ipv4; then
