@@ -67,6 +67,7 @@ static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_STATS] = READ_ONLY,
 	[NFESP_SA_A_PAD] = READ_ONLY,
 	[NFESP_SA_A_ENC_KEY_LEN] = READ_ONLY,
+	[NFESP_SA_A_OWNER] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
@@ -88,6 +89,8 @@ static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
 	[NFESP_POL_A_PEER] = ADDR_POLICY,
 	[NFESP_POL_A_REQID] = { .type = NLA_U32 },
 	[NFESP_POL_A_STATS] = READ_ONLY,
+	[NFESP_POL_A_PAD] = READ_ONLY,
+	[NFESP_POL_A_OWNER] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy nfesp_policy[NFESP_A_MAX + 1] = {
@@ -205,6 +208,8 @@ static int parse_sa_config(struct genl_info *info, struct nlattr **tb,
 		cfg->reqid = nla_get_u32(tb[NFESP_SA_A_REQID]);
 	if (tb[NFESP_SA_A_FLAGS])
 		cfg->flags = nla_get_u32(tb[NFESP_SA_A_FLAGS]);
+	if (tb[NFESP_SA_A_OWNER])
+		cfg->owner = nla_get_u64(tb[NFESP_SA_A_OWNER]);
 	cfg->replay_window = NFESP_REPLAY_WINDOW_DEFAULT;
 	if (tb[NFESP_SA_A_REPLAY_WINDOW])
 		cfg->replay_window = nla_get_u32(tb[NFESP_SA_A_REPLAY_WINDOW]);
@@ -317,7 +322,8 @@ static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 	    nla_put_u32(skb, NFESP_SA_A_FLAGS, sa->flags |
 			(test_bit(NFESP_SA_S_SOFT, &sa->state) ? NFESP_SA_F_EXPIRED_SOFT : 0)) ||
 	    nla_put_u32(skb, NFESP_SA_A_INDEX, sa->index) ||
-	    nla_put_u64_64bit(skb, NFESP_SA_A_ADD_TIME, sa->add_time, NFESP_SA_A_PAD))
+	    nla_put_u64_64bit(skb, NFESP_SA_A_ADD_TIME, sa->add_time, NFESP_SA_A_PAD) ||
+	    (sa->owner && nla_put_u64_64bit(skb, NFESP_SA_A_OWNER, sa->owner, NFESP_SA_A_PAD)))
 		return -EMSGSIZE;
 	if (nfesp_sa_is_larval(sa))
 		return 0;
@@ -722,6 +728,8 @@ static int parse_policy_config(struct genl_info *info, struct nlattr **tb,
 	cfg->priority = NFESP_PRIORITY_DEFAULT;
 	if (tb[NFESP_POL_A_PRIORITY])
 		cfg->priority = nla_get_u32(tb[NFESP_POL_A_PRIORITY]);
+	if (tb[NFESP_POL_A_OWNER])
+		cfg->owner = nla_get_u64(tb[NFESP_POL_A_OWNER]);
 
 	if (cfg->action != NFESP_ACTION_PROTECT) {
 		int t, only_protect[] = { NFESP_POL_A_MODE, NFESP_POL_A_LOCAL,
@@ -794,7 +802,8 @@ static int put_policy(struct sk_buff *skb, const struct nfesp_policy *pol)
 	    put_port_range(skb, NFESP_POL_A_SPORT_MIN, NFESP_POL_A_SPORT_MAX,
 			   sel->sport_min, sel->sport_max) ||
 	    put_port_range(skb, NFESP_POL_A_DPORT_MIN, NFESP_POL_A_DPORT_MAX,
-			   sel->dport_min, sel->dport_max))
+			   sel->dport_min, sel->dport_max) ||
+	    (pol->owner && nla_put_u64_64bit(skb, NFESP_POL_A_OWNER, pol->owner, NFESP_POL_A_PAD)))
 		return -EMSGSIZE;
 	if (pol->action == NFESP_ACTION_PROTECT) {
 		if (nla_put_u8(skb, NFESP_POL_A_MODE, pol->mode) ||

@@ -126,6 +126,7 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 	pol->local = cfg->local;
 	pol->peer = cfg->peer;
 	pol->reqid = cfg->reqid;
+	pol->owner = cfg->owner;
 	pol->nn = nn;
 	nfesp_acquire_init_policy(pol);
 

@@ -51,6 +51,7 @@ struct nfesp_policy {
 	union nfesp_addr local;
 	union nfesp_addr peer;
 	u32 reqid;
+	u64 owner;			/* opaque to the kernel; 0: none */
 	struct nfesp_policy_stats __percpu *stats;
 	struct rcu_head rcu;
 
@@ -71,6 +72,7 @@ struct nfesp_policy_config {
 	union nfesp_addr local;
 	union nfesp_addr peer;
 	u32 reqid;
+	u64 owner;
 };
 
 int nfesp_spd_init(struct nfesp_net *nn);

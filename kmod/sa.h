@@ -91,6 +91,7 @@ struct nfesp_sa {
 	struct nfesp_lifetime soft;
 	struct nfesp_lifetime hard;
 	time64_t add_time;
+	u64 owner;			/* opaque to the kernel; 0: none */
 
 	u16 enc_alg;
 	u16 enc_key_len;
@@ -141,6 +142,7 @@ struct nfesp_sa_config {
 	u32 replay_window;
 	u16 encap_sport;
 	u16 encap_dport;
+	u64 owner;
 	struct nfesp_lifetime soft;
 	struct nfesp_lifetime hard;
 	struct nfesp_keys keys;	/* wiped by the caller */

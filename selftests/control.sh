@@ -7,7 +7,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 31
+ktap_plan 34
 
 I=$IPSECCTL
 work=$(mktemp -d)
@@ -37,7 +37,7 @@ check "sa add aes-gcm-128 tunnel" \
 	$I sa add spi 0x1000 src 192.0.2.1 dst 192.0.2.2 reqid 7 enc aes-gcm-128 key $K20
 check "sa add chacha20-poly1305 IPv6 transport, key from a file" \
 	$I sa add spi 0x1001 src 2001:db8::1 dst 2001:db8::2 mode transport \
-	enc chacha20-poly1305 key @<(printf '%072d' 7)
+	owner 0xffffffffffffffff enc chacha20-poly1305 key @<(printf '%072d' 7)
 check "sa add aes-cbc-256 hmac-sha512 with esn, encap, lifetimes" \
 	$I sa add spi 0x1002 src 192.0.2.1 dst 192.0.2.2 reqid 9 enc aes-cbc-256 key @$work/k32 \
 	auth hmac-sha512 authkey @$work/k64 esn replay-window 4096 encap udp 4500 4500 \
@@ -60,12 +60,14 @@ check "show names each algorithm as given" \
 	grep -q "enc aes-gcm-128 key (hidden)" <<<"$show"
 eq "show never prints key bytes" 0 "$({ $I show; $I -j show; } | grep -ciE '0102030405|aaaaaaaa|bbbbbbbb|0000000007')"
 check "sa get finds one SA" sh -c "$I sa get spi 0x1002 dst 192.0.2.2 | grep -q 'esn replay-window 4096 encap udp 4500 4500 lifetime soft bytes 1000000 lifetime hard bytes 2000000 lifetime hard seconds 3600'"
+check "sa get returns the owner label" \
+	sh -c "$I sa get spi 0x1001 dst 2001:db8::2 | grep -q ' owner 18446744073709551615 enc '"
 
 check "policy add protect tunnel" \
 	$I policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 proto tcp port 443 action protect \
 	local 192.0.2.1 peer 192.0.2.2 reqid 7
-check "policy add bypass with a higher priority" \
-	$I policy add dir out from 10.1.0.0/16 to 10.2.0.5 action bypass priority 10
+check "policy add bypass with a higher priority and an owner" \
+	$I policy add dir out from 10.1.0.0/16 to 10.2.0.5 action bypass priority 10 owner 42
 check "policy add discard IPv6 with port ranges" \
 	$I policy add dir in from 2001:db8:1::/48 port 1000-2000 to 2001:db8:2::/48 proto udp action discard
 check_fails "duplicate policy selector is refused" "exists" \
@@ -87,6 +89,8 @@ check "show output is accepted back by ipsecctl -f" $I -f "$work/pasted"
 eq "and gives the same configuration" "$before" "$(config)"
 
 check "JSON output parses" sh -c "$I -j show | python3 -m json.tool >/dev/null"
+eq "JSON carries the owners, and no owner where none was given" "18446744073709551615 42 2" \
+	"$($I -j show | python3 -c 'import json,sys; d=json.load(sys.stdin); o=[x["owner"] for x in d["sas"] + d["policies"] if "owner" in x]; print(*o, sum(1 for x in d["policies"] if "owner" not in x))')"
 eq "JSON lists every SA" 5 "$($I -j sa show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sas"]))')"
 
 spi=$($I spi alloc dst 192.0.2.9 range 0x5000-0x50ff)
@@ -104,6 +108,8 @@ wait_for 5 grep -q '^sa del spi 0x00001000 dst 192.0.2.3' "$work/events.all"
 kill $monpid; monpid=
 sed '0,/^sa flush$/d' "$work/events.all" >"$work/events"
 diag "$(head -20 "$work/events")"
+check "the add events carry the owners" sh -c \
+	"grep -q '^sa add spi 0x00001001 .* owner 18446744073709551615 ' '$work/events' && grep -q '^policy add .* priority 10 owner 42$' '$work/events'"
 eq "monitor saw every add, delete and flush" "sa-add=11 sa-del=1 policy-add=6 policy-del=1 flush=2" \
 	"sa-add=$(grep -c '^sa add' "$work/events") sa-del=$(grep -c '^sa del' "$work/events") policy-add=$(grep -c '^policy add' "$work/events") policy-del=$(grep -c '^policy del' "$work/events") flush=$(grep -c 'flush$' "$work/events")"
 

@@ -1085,6 +1085,12 @@ static void gen_sa(struct msg *m, bool full)
 	}
 	if (chance(30))
 		put_u32(m, NFESP_SA_A_FLAGS, chance(70) ? NFESP_SA_F_ESN : (uint32_t)rnd64());
+	if (chance(15)) {
+		if (chance(90))
+			put_u64(m, NFESP_SA_A_OWNER, chance(50) ? rnd(3) : rnd64());
+		else
+			put_u32(m, NFESP_SA_A_OWNER, 1);	/* too short: EINVAL */
+	}
 	if (chance(30))
 		put_u32(m, NFESP_SA_A_REPLAY_WINDOW, chance(60) ? rnd(4097) : (uint32_t)rnd64());
 	if (chance(20)) {
@@ -1193,6 +1199,14 @@ static void gen_policy_new(struct msg *m)
 		put_u8(m, NFESP_POL_A_ACTION, action);
 	if (chance(40))
 		put_u32(m, NFESP_POL_A_PRIORITY, chance(50) ? rnd(20) : (uint32_t)rnd64());
+	if (chance(15)) {
+		if (chance(90))
+			put_u64(m, NFESP_POL_A_OWNER, chance(50) ? rnd(3) : rnd64());
+		else
+			put_u32(m, NFESP_POL_A_OWNER, 1);	/* too short: EINVAL */
+	}
+	if (chance(3))
+		put_u64(m, NFESP_POL_A_PAD, 0);	/* read-only */
 	if (action == NFESP_ACTION_PROTECT || chance(10)) {
 		if (chance(60))
 			put_u8(m, NFESP_POL_A_MODE, rnd(3));
@@ -1629,15 +1643,6 @@ static void fuzz_root(unsigned long iters, double budget)
 		put_raw(m, 200, base_sas[0].enc_key, 16);
 		transact(fd, m, NULL, NULL, &r);
 	}
-	if (!strcmp(break_check, "state")) {
-		/* A policy added, as if a rejected message had done it. */
-		struct base_pol p = base_pols[2];
-
-		p.src = "10.66.0.0";
-		msg_init(m, family_id, NLM_F_REQUEST | NLM_F_ACK, NFESP_CMD_POLICY_NEW);
-		pol_put_base(m, &p);
-		transact(fd, m, NULL, NULL, &r);
-	}
 	while (i < iters) {
 		bool dirty = false;
 
@@ -1686,6 +1691,19 @@ static void fuzz_root(unsigned long iters, double budget)
 			if (!restore())
 				goto out;
 			continue;
+		}
+		if (!strcmp(break_check, "state") && !st.state_fail) {
+			/*
+			 * A policy added in the first clean batch, as if a
+			 * rejected message had done it (before the loop, the
+			 * restore after a dirty batch would wipe it unseen).
+			 */
+			struct base_pol p = base_pols[2];
+
+			p.src = "10.66.0.0";
+			msg_init(m, family_id, NLM_F_REQUEST | NLM_F_ACK, NFESP_CMD_POLICY_NEW);
+			pol_put_base(m, &p);
+			transact(fd, m, NULL, NULL, &r);
 		}
 		if (!snapshot(&cur_snap)) {
 			st.setup_fail++;

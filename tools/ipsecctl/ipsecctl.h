@@ -41,6 +41,7 @@ struct sa {
 	struct addr dst;
 	int mode;			/* enum nfesp_mode */
 	uint32_t reqid;
+	uint64_t owner;			/* 0: none */
 	const struct enc_alg *enc;
 	const struct auth_alg *auth;
 	uint8_t key[KEY_MAX];
@@ -72,6 +73,7 @@ struct policy {
 	int mode;
 	struct addr local, peer;
 	uint32_t reqid;
+	uint64_t owner;			/* 0: none */
 	bool has_priority, has_mode, has_reqid;
 	uint64_t packets, bytes;	/* reported */
 };

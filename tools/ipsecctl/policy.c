@@ -5,6 +5,7 @@
  *   policy add dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]
  *          [proto tcp|udp|icmp|N] action protect|bypass|discard
  *          [mode tunnel|transport] [local ADDR peer ADDR] [reqid N] [priority N]
+ *          [owner N]
  *   policy del dir ... (the same selector) | policy del id N
  */
 
@@ -143,6 +144,9 @@ static int policy_parse(struct args *a, struct policy *p, bool for_add)
 				return -1;
 			p->priority = n;
 			p->has_priority = true;
+		} else if (!strcmp(w, "owner") && for_add) {
+			if (!(v = next_word(a, "owner")) || parse_u64(v, "owner", &p->owner))
+				return -1;
 		} else {
 			return error("unexpected \"%s\"", w);
 		}
@@ -186,6 +190,8 @@ static struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_a
 		nla_put_u8(msg, NFESP_POL_A_ACTION, p->action);
 		if (p->has_priority)
 			nla_put_u32(msg, NFESP_POL_A_PRIORITY, p->priority);
+		if (p->owner)
+			nla_put_u64(msg, NFESP_POL_A_OWNER, p->owner);
 		if (p->action == NFESP_ACTION_PROTECT) {
 			nla_put_u8(msg, NFESP_POL_A_MODE, p->mode);
 			nla_put_u32(msg, NFESP_POL_A_REQID, p->reqid);
@@ -219,6 +225,7 @@ static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
 	[NFESP_POL_A_PEER] = { .minlen = 4, .maxlen = 16 },
 	[NFESP_POL_A_REQID] = { .type = NLA_U32 },
 	[NFESP_POL_A_STATS] = { .type = NLA_NESTED },
+	[NFESP_POL_A_OWNER] = { .type = NLA_U64 },
 };
 
 int policy_from_nl(struct nl_msg *msg, struct policy *p)
@@ -262,6 +269,8 @@ int policy_from_nl(struct nl_msg *msg, struct policy *p)
 		p->mode = nla_get_u8(tb[NFESP_POL_A_MODE]);
 	if (tb[NFESP_POL_A_REQID])
 		p->reqid = nla_get_u32(tb[NFESP_POL_A_REQID]);
+	if (tb[NFESP_POL_A_OWNER])
+		p->owner = nla_get_u64(tb[NFESP_POL_A_OWNER]);
 	if (tb[NFESP_POL_A_STATS]) {
 		struct nlattr *st[NFESP_POL_STATS_A_MAX + 1];
 
@@ -335,6 +344,8 @@ static void policy_print_json(const struct policy *p, const char *verb)
 		json_u64("reqid", p->reqid);
 	}
 	json_u64("priority", p->priority);
+	if (p->owner)
+		json_u64("owner", p->owner);
 	json_u64("packets", p->packets);
 	json_u64("bytes", p->bytes);
 	json_end_object();
@@ -363,8 +374,11 @@ void policy_print(const struct policy *p, const char *verb)
 		}
 		printf(" reqid %u", p->reqid);
 	}
-	printf(" priority %u\n\t# id %u packets %" PRIu64 " bytes %" PRIu64 "\n",
-	       p->priority, p->id, p->packets, p->bytes);
+	printf(" priority %u", p->priority);
+	if (p->owner)
+		printf(" owner %" PRIu64, p->owner);
+	printf("\n\t# id %u packets %" PRIu64 " bytes %" PRIu64 "\n",
+	       p->id, p->packets, p->bytes);
 }
 
 int policy_print_reply(struct nl_msg *msg, void *arg)

@@ -3,7 +3,7 @@
  * ipsecctl sa add|del|get|show|flush and ipsecctl spi alloc.
  *
  *   sa add spi SPI src ADDR dst ADDR [mode tunnel|transport] [reqid N]
- *          enc ALG [key HEX|@FILE] [auth ALG authkey HEX|@FILE]
+ *          [owner N] enc ALG [key HEX|@FILE] [auth ALG authkey HEX|@FILE]
  *          [esn] [replay-window N] [encap udp SPORT DPORT]
  *          [lifetime soft|hard bytes N|packets N|seconds N]... [driver NAME]
  */
@@ -123,6 +123,9 @@ static int sa_parse(struct args *a, struct sa *sa, bool full)
 		} else if (!strcmp(w, "reqid")) {
 			if (!(v = next_word(a, "reqid")) || parse_u32(v, "reqid", &sa->reqid))
 				return -1;
+		} else if (!strcmp(w, "owner")) {
+			if (!(v = next_word(a, "owner")) || parse_u64(v, "owner", &sa->owner))
+				return -1;
 		} else if (!strcmp(w, "enc")) {
 			if (!(v = next_word(a, "encryption algorithm")))
 				return -1;
@@ -211,6 +214,8 @@ static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, bool full)
 		nfesp_put_addr(msg, NFESP_SA_A_SRC, &sa->src);
 		nla_put_u8(msg, NFESP_SA_A_MODE, sa->mode);
 		nla_put_u32(msg, NFESP_SA_A_REQID, sa->reqid);
+		if (sa->owner)
+			nla_put_u64(msg, NFESP_SA_A_OWNER, sa->owner);
 		nla_put_u16(msg, NFESP_SA_A_ENC_ALG, sa->enc->id);
 		if (sa->has_key)
 			nla_put(msg, NFESP_SA_A_ENC_KEY, sa->key_len, sa->key);
@@ -260,6 +265,7 @@ static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_ADD_TIME] = { .type = NLA_U64 },
 	[NFESP_SA_A_STATS] = { .type = NLA_NESTED },
 	[NFESP_SA_A_ENC_KEY_LEN] = { .type = NLA_U16 },
+	[NFESP_SA_A_OWNER] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy encap_policy[NFESP_ENCAP_A_MAX + 1] = {
@@ -325,6 +331,8 @@ int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval)
 		sa->index = nla_get_u32(tb[NFESP_SA_A_INDEX]);
 	if (tb[NFESP_SA_A_ADD_TIME])
 		sa->add_time = nla_get_u64(tb[NFESP_SA_A_ADD_TIME]);
+	if (tb[NFESP_SA_A_OWNER])
+		sa->owner = nla_get_u64(tb[NFESP_SA_A_OWNER]);
 	if (tb[NFESP_SA_A_MODE])
 		sa->mode = nla_get_u8(tb[NFESP_SA_A_MODE]);
 	if (tb[NFESP_SA_A_REQID])
@@ -399,6 +407,8 @@ static void sa_print_json(const struct sa *sa, bool larval)
 	json_str("dst", addr_str(&sa->dst, buf, sizeof(buf)));
 	json_u64("index", sa->index);
 	json_u64("age", age(sa->add_time));
+	if (sa->owner)
+		json_u64("owner", sa->owner);
 	if (larval) {
 		json_bool("reserved", true);
 		json_end_object();
@@ -448,9 +458,12 @@ void sa_print(const struct sa *sa, bool larval)
 		       sa->spi, d, age(sa->add_time));
 		return;
 	}
-	printf("sa add spi 0x%08x src %s dst %s mode %s reqid %u enc %s",
+	printf("sa add spi 0x%08x src %s dst %s mode %s reqid %u",
 	       sa->spi, s, d, sa->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel",
-	       sa->reqid, sa->enc ? sa->enc->name : "unknown");
+	       sa->reqid);
+	if (sa->owner)
+		printf(" owner %" PRIu64, sa->owner);
+	printf(" enc %s", sa->enc ? sa->enc->name : "unknown");
 	if (sa->enc && sa->enc->key_len)
 		printf(" key (hidden)");
 	if (sa->auth)

@@ -59,6 +59,10 @@
  *        driver to use, e.g. "cryptd(rfc4106-gcm-aesni)". It must implement
  *        the algorithm the SA asks for; this exists for testing the
  *        asynchronous crypto path.
+ *    NFESP_SA_A_OWNER: NLA_U64, an opaque label the kernel keeps and
+ *        returns and never interprets, so that an IKE daemon can find its
+ *        own SAs again after a restart; 0 (the default) means none and is
+ *        not reported.
  *
  * NFESP_CMD_SA_DEL
  * ----------------
@@ -120,6 +124,11 @@
  *        endpoint, required in tunnel mode, of one family (which may differ
  *        from the selector's)
  *    NFESP_POL_A_REQID: NLA_U32, the SAs this policy uses, default 0
+ *    With any action:
+ *    NFESP_POL_A_OWNER: NLA_U64, an opaque label as NFESP_SA_A_OWNER: kept,
+ *        returned in dumps, replies and events, never interpreted; 0 (the
+ *        default) means none and is not reported. Not part of the policy's
+ *        identity (two policies may not differ by their owner alone).
  *
  * NFESP_CMD_POLICY_DEL
  * --------------------
@@ -256,6 +265,7 @@ enum nfesp_sa_attr {
 	NFESP_SA_A_STATS,
 	NFESP_SA_A_PAD,
 	NFESP_SA_A_ENC_KEY_LEN,
+	NFESP_SA_A_OWNER,
 	__NFESP_SA_A_MAX
 };
 #define NFESP_SA_A_MAX (__NFESP_SA_A_MAX - 1)
@@ -327,6 +337,8 @@ enum nfesp_policy_attr {
 	NFESP_POL_A_PEER,
 	NFESP_POL_A_REQID,
 	NFESP_POL_A_STATS,
+	NFESP_POL_A_PAD,
+	NFESP_POL_A_OWNER,
 	__NFESP_POL_A_MAX
 };
 #define NFESP_POL_A_MAX (__NFESP_POL_A_MAX - 1)

@@ -23,6 +23,8 @@ good=(
 	"policy add dir in from any6 to 2001:db8::/32 port 1-1024 proto udp action protect mode transport reqid 1 priority 7"
 	"policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 2001:db8::1 peer 2001:db8::2"
 	"policy del id 3"
+	"sa add spi 2 src 192.0.2.1 dst 192.0.2.2 owner 0xffffffffffffffff enc aes-gcm-128 key $K20"
+	"policy add dir out from any to any action bypass owner 42"
 	"show"
 )
 bad=(
@@ -54,6 +56,10 @@ bad=(
 	"policy add dir out from any to any6 action bypass|must both be IPv4 or both IPv6"
 	"policy add dir out from any to any proto bogus action bypass|unknown protocol \"bogus\""
 	"policy del id 2 dir out|either id N or a selector"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 owner ike1 enc aes-gcm-128 key $K20|owner \"ike1\" is not a number"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 owner 0x10000000000000000 enc aes-gcm-128 key $K20|owner \"0x10000000000000000\" is not a number"
+	"policy add dir out from any to any action bypass owner -1|owner \"-1\" is not a number"
+	"policy del dir out from any to any owner 3|unexpected \"owner\""
 	"frobnicate|unknown command \"frobnicate\""
 )
 ktap_plan $((${#good[@]} + ${#bad[@]} + 3))
