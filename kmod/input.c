@@ -180,6 +180,7 @@ static void input_done(struct nfesp_crypt *c, int err)
 			 CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
 	this_cpu_inc(sa->stats->rx_packets);
 	this_cpu_add(sa->stats->rx_bytes, skb->len);
+	nfesp_sa_touch(sa);
 	nfesp_lifetime_account(sa, skb->len);
 
 	if (!policy_ok(nn, sa, skb, family)) {

@@ -68,6 +68,7 @@ static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_PAD] = READ_ONLY,
 	[NFESP_SA_A_ENC_KEY_LEN] = READ_ONLY,
 	[NFESP_SA_A_OWNER] = { .type = NLA_U64 },
+	[NFESP_SA_A_USE_TIME] = READ_ONLY,
 };
 
 static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
@@ -310,10 +311,20 @@ static int put_sa_stats(struct sk_buff *skb, const struct nfesp_sa *sa)
 	return 0;
 }
 
+/* Seconds since boot of the jiffy @used, which is at most now. */
+static u64 use_time(unsigned long used)
+{
+	u64 now = ktime_get_boottime_seconds();
+	u64 ago = (jiffies - used) / HZ;
+
+	return now > ago ? now - ago : 0;
+}
+
 /* No key material is ever put here: keys live only in the transform. */
 static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 {
 	const struct nfesp_sa_key *k = &sa->key;
+	unsigned long used;
 
 	if (nla_put_be32(skb, NFESP_SA_A_SPI, k->spi) ||
 	    nfesp_addr_put(skb, NFESP_SA_A_SRC, &sa->src, k->family) ||
@@ -344,6 +355,9 @@ static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
+	used = READ_ONCE(sa->use_jiffies);
+	if (used && nla_put_u64_64bit(skb, NFESP_SA_A_USE_TIME, use_time(used), NFESP_SA_A_PAD))
+		return -EMSGSIZE;
 	if (put_lifetime(skb, NFESP_SA_A_LIFETIME_SOFT, &sa->soft) ||
 	    put_lifetime(skb, NFESP_SA_A_LIFETIME_HARD, &sa->hard))
 		return -EMSGSIZE;

@@ -448,6 +448,7 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa,
 
 	this_cpu_inc(sa->stats->tx_packets);
 	this_cpu_add(sa->stats->tx_bytes, inner_len);
+	nfesp_sa_touch(sa);
 	nfesp_lifetime_account(sa, inner_len);
 	nfesp_crypt_run(c);
 	return;

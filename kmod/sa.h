@@ -118,6 +118,7 @@ struct nfesp_sa {
 	struct nfesp_replay replay;
 	struct dst_cache dst_cache;	/* tunnel mode: route to the peer */
 	atomic_t inflight;		/* packets in crypto */
+	unsigned long use_jiffies;	/* last packet in or out; 0: never */
 	struct nfesp_order order;
 	unsigned long burst_stamp;	/* jiffy of burst_count; under order.lock */
 	unsigned int burst_count;	/* packets in that jiffy */
@@ -185,6 +186,18 @@ static inline bool nfesp_sa_is_larval(const struct nfesp_sa *sa)
 static inline bool nfesp_sa_usable(const struct nfesp_sa *sa)
 {
 	return !(READ_ONCE(sa->state) & (BIT(NFESP_SA_S_DEAD) | BIT(NFESP_SA_S_HARD)));
+}
+
+/*
+ * The SA carried a packet now. Many CPUs may do this for every packet: one
+ * read, and a write (a dirtied cache line) at most once per jiffy.
+ */
+static inline void nfesp_sa_touch(struct nfesp_sa *sa)
+{
+	unsigned long now = jiffies ?: 1;	/* 0 means never */
+
+	if (READ_ONCE(sa->use_jiffies) != now)
+		WRITE_ONCE(sa->use_jiffies, now);
 }
 
 static inline struct nfesp_sa *nfesp_sa_get(struct nfesp_sa *sa)

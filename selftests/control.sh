@@ -7,7 +7,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 34
+ktap_plan 35
 
 I=$IPSECCTL
 work=$(mktemp -d)
@@ -91,6 +91,8 @@ eq "and gives the same configuration" "$before" "$(config)"
 check "JSON output parses" sh -c "$I -j show | python3 -m json.tool >/dev/null"
 eq "JSON carries the owners, and no owner where none was given" "18446744073709551615 42 2" \
 	"$($I -j show | python3 -c 'import json,sys; d=json.load(sys.stdin); o=[x["owner"] for x in d["sas"] + d["policies"] if "owner" in x]; print(*o, sum(1 for x in d["policies"] if "owner" not in x))')"
+eq "an SA that never carried a packet has no use time, in JSON and text" "0 5" \
+	"$($I -j sa show | grep -c used_ago) $($I sa show | grep -c '# index .* never used rx ')"
 eq "JSON lists every SA" 5 "$($I -j sa show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sas"]))')"
 
 spi=$($I spi alloc dst 192.0.2.9 range 0x5000-0x50ff)

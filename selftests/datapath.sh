@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 85
+ktap_plan 90
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -131,6 +131,11 @@ echo 30 > /sys/module/nfesp/parameters/acquire_timeout
 # --- 2. policy actions and order ----------------------------------------
 check "protected traffic flows both ways" ping_a 2
 check "b reaches a through the tunnel" $B ping -c 2 -i 0.2 -W 2 -I 10.2.0.1 10.1.0.1
+# The use time, for dead peer detection: both SAs carried a packet just now.
+check "both SAs report a use time of 0 to 2 s ago" \
+	test "$(sa_stat 0x1001 192.0.2.2 used_ago)" -le 2 -a "$(sa_stat 0x2001 192.0.2.1 used_ago)" -le 2
+used_line() { ipa sa get spi 0x1001 dst 192.0.2.2 | grep -q '# index [0-9]* age [0-9]*s used [0-2]s ago rx '; }
+check "and say so in the comment line" used_line
 ipa policy add dir out from 10.1.0.1/32 to 10.2.0.1/32 action discard priority 2000
 check "a more specific policy with a later priority does not win" ping_a 1
 ipa policy del dir out from 10.1.0.1/32 to 10.2.0.1/32
@@ -176,6 +181,10 @@ ipa policy add dir in from 10.4.0.0/16 to 10.1.0.0/16 action protect \
 inject() { $B /usr/bin/python3 "$TOP/selftests/esp_inject.py" 192.0.2.2 192.0.2.1 0x3001 $HK \
 	10.4.0.1 10.1.0.1 "$@"; }
 rx() { sa_stat 0x3001 192.0.2.1 rx_packets; }
+eq "an SA that carried nothing has no use time" "" "$(sa_stat 0x3001 192.0.2.1 used_ago)"
+inject badicv:1
+check "a packet that fails its ICV is no use of the SA" wait_eq 3 $((authfail0 + 1)) stat in-auth-fail
+eq "and gives it no use time" "" "$(sa_stat 0x3001 192.0.2.1 used_ago)"
 inject ok:1
 check "a crafted NULL+HMAC packet is accepted" wait_eq 3 1 rx
 inject ok:1
@@ -186,7 +195,7 @@ inject ok:200 ok:100
 check "a packet behind the window is dropped" wait_eq 3 2 stat in-replay
 eq "the packet ahead of it was accepted" 5 "$(rx)"
 inject badicv:201
-check "a flipped ICV bit is dropped as an auth failure" wait_eq 3 $((authfail0 + 1)) stat in-auth-fail
+check "a flipped ICV bit is dropped as an auth failure" wait_eq 3 $((authfail0 + 2)) stat in-auth-fail
 inject truncated:202
 check "a truncated ESP packet is dropped as malformed" wait_eq 3 1 stat in-malformed
 inject badpad:203
@@ -195,7 +204,7 @@ inject nosa:204
 check "an unknown SPI is dropped and counted" wait_eq 3 $((nosa0 + 1)) stat in-no-sa
 inject ok:201
 check "the SA still works after all that" wait_eq 3 6 rx
-eq "per-SA replay and auth-fail counters" "2 1" \
+eq "per-SA replay and auth-fail counters" "2 2" \
 	"$(sa_stat 0x3001 192.0.2.1 replay) $(sa_stat 0x3001 192.0.2.1 auth_fail)"
 
 # --- 4. lifetimes --------------------------------------------------------
@@ -338,7 +347,7 @@ $A iperf3 -s -1 -D -B 10.1.0.1 >/dev/null
 wait_for 5 sh -c "$A ss -Hltn sport = :5201 | grep -q ."
 check "a TCP transfer through the async path" \
 	$B timeout 30 iperf3 -c 10.1.0.1 -B 10.2.0.1 -n 1M
-eq "no crypto or auth error on the async path" "0 $((authfail0 + 1))" \
+eq "no crypto or auth error on the async path" "0 $((authfail0 + 2))" \
 	"$(stat crypto-error) $(stat in-auth-fail)"
 
 # --- 5b. rekey under traffic: make-before-break, old SAs deleted in use ----

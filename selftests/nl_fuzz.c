@@ -1128,6 +1128,8 @@ static void gen_sa(struct msg *m, bool full)
 		put_u64(m, NFESP_SA_A_PAD, 0);
 	if (chance(3))
 		put_u16(m, NFESP_SA_A_ENC_KEY_LEN, 20);
+	if (chance(3))
+		put_u64(m, NFESP_SA_A_USE_TIME, 1);
 out:
 	nest_end(m);
 }

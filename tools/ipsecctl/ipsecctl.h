@@ -58,6 +58,8 @@ struct sa {
 	/* Reported by the kernel only. */
 	uint32_t index;
 	uint64_t add_time;
+	uint64_t use_time;		/* if has_use_time */
+	bool has_use_time;
 	struct sa_stats stats;
 };
 

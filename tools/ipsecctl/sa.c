@@ -266,6 +266,7 @@ static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_STATS] = { .type = NLA_NESTED },
 	[NFESP_SA_A_ENC_KEY_LEN] = { .type = NLA_U16 },
 	[NFESP_SA_A_OWNER] = { .type = NLA_U64 },
+	[NFESP_SA_A_USE_TIME] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy encap_policy[NFESP_ENCAP_A_MAX + 1] = {
@@ -333,6 +334,10 @@ int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval)
 		sa->add_time = nla_get_u64(tb[NFESP_SA_A_ADD_TIME]);
 	if (tb[NFESP_SA_A_OWNER])
 		sa->owner = nla_get_u64(tb[NFESP_SA_A_OWNER]);
+	if (tb[NFESP_SA_A_USE_TIME]) {
+		sa->use_time = nla_get_u64(tb[NFESP_SA_A_USE_TIME]);
+		sa->has_use_time = true;
+	}
 	if (tb[NFESP_SA_A_MODE])
 		sa->mode = nla_get_u8(tb[NFESP_SA_A_MODE]);
 	if (tb[NFESP_SA_A_REQID])
@@ -432,6 +437,8 @@ static void sa_print_json(const struct sa *sa, bool larval)
 	print_lifetime_json("lifetime_hard", &sa->hard);
 	if (sa->driver[0])
 		json_str("driver", sa->driver);
+	if (sa->has_use_time)
+		json_u64("used_ago", age(sa->use_time));
 	json_begin_object("stats");
 	json_u64("rx_packets", sa->stats.rx_packets);
 	json_u64("rx_bytes", sa->stats.rx_bytes);
@@ -477,10 +484,15 @@ void sa_print(const struct sa *sa, bool larval)
 	print_lifetime_text("hard", &sa->hard);
 	if (sa->driver[0])
 		printf(" driver %s", sa->driver);
-	printf("\n\t# index %u age %" PRIu64 "s rx %" PRIu64 " packets %" PRIu64
+	printf("\n\t# index %u age %" PRIu64 "s", sa->index, age(sa->add_time));
+	if (sa->has_use_time)
+		printf(" used %" PRIu64 "s ago", age(sa->use_time));
+	else
+		printf(" never used");
+	printf(" rx %" PRIu64 " packets %" PRIu64
 	       " bytes tx %" PRIu64 " packets %" PRIu64 " bytes replay %" PRIu64
 	       " auth-fail %" PRIu64 " errors %" PRIu64 "\n",
-	       sa->index, age(sa->add_time), sa->stats.rx_packets, sa->stats.rx_bytes,
+	       sa->stats.rx_packets, sa->stats.rx_bytes,
 	       sa->stats.tx_packets, sa->stats.tx_bytes, sa->stats.replay,
 	       sa->stats.auth_fail, sa->stats.errors);
 }

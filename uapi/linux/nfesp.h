@@ -84,6 +84,10 @@
  *    NFESP_SA_A_ENC_KEY_LEN: NLA_U16, the length of NFESP_SA_A_ENC_KEY as
  *                            given, so that the algorithm can be named
  *    NFESP_SA_A_STATS: NLA_NESTED, NFESP_SA_STATS_A_* NLA_U64 counters
+ *    NFESP_SA_A_USE_TIME: NLA_U64, seconds since boot when the SA last
+ *        carried a packet, in (authenticated) or out; absent if it never
+ *        did. For dead peer detection; kept to the jiffy, reported to the
+ *        second.
  *
  * NFESP_CMD_SA_FLUSH
  * ------------------
@@ -266,6 +270,7 @@ enum nfesp_sa_attr {
 	NFESP_SA_A_PAD,
 	NFESP_SA_A_ENC_KEY_LEN,
 	NFESP_SA_A_OWNER,
+	NFESP_SA_A_USE_TIME,
 	__NFESP_SA_A_MAX
 };
 #define NFESP_SA_A_MAX (__NFESP_SA_A_MAX - 1)
