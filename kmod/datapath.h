@@ -16,6 +16,12 @@ struct nfesp_net;
 struct nfesp_sa;
 struct nfesp_policy;
 
+/* UDP encapsulation of ESP and IKE (RFC 3948, RFC 7296 section 2.23). */
+enum {
+	NFESP_NATT_PORT = 4500,
+	NFESP_NATT_KEEPALIVE = 0xff,	/* the keepalive's one payload byte */
+};
+
 /* The selector fields of one packet, in network byte order. */
 struct nfesp_flow {
 	union nfesp_addr src;

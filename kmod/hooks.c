@@ -282,6 +282,24 @@ static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int 
 }
 
 /*
+ * A NAT keepalive (RFC 3948 section 2.3): one byte, 0xFF, to port 4500.
+ * It only keeps a NAT mapping open, and no socket wants it.
+ */
+static bool natt_keepalive(struct sk_buff *skb, unsigned int udp_off)
+{
+	struct {
+		struct udphdr uh;
+		u8 payload;
+	} __packed ka;
+
+	if (skb_copy_bits(skb, udp_off, &ka, sizeof(ka)))
+		return false;
+	return ka.uh.dest == htons(NFESP_NATT_PORT) &&
+	       ntohs(ka.uh.len) == sizeof(ka) &&
+	       ka.payload == NFESP_NATT_KEEPALIVE;
+}
+
+/*
  * ESP in UDP (RFC 3948): a UDP packet whose first four bytes are an SPI
  * (not the zero non-ESP marker of IKE, not a NAT keepalive) of an SA that
  * expects ESP in UDP on this port, in a datagram whose UDP length fits the
@@ -404,6 +422,10 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		return check_clear(nn, skb, family);
 	}
 	if (proto == IPPROTO_UDP) {
+		if (natt_keepalive(skb, ip_end)) {
+			nfesp_net_count(nn, NFESP_STATS_A_IN_NATT_KEEPALIVE);
+			return NF_DROP;
+		}
 		sa = udp_encap_sa(nn, skb, family, ip_end);
 		if (!sa)
 			return check_clear(nn, skb, family);

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 90
+ktap_plan 94
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -491,6 +491,38 @@ wait $IKE
 eq "a non-ESP-marked packet on port 4500 goes to the IKE socket" \
 	"00000000$(printf 'IKE message' | od -An -tx1 | tr -d ' \n')" "$(cat "$W/ike")"
 kill $ENCAPSOCK 2>/dev/null
+
+# NAT keepalives (RFC 3948 2.3), one byte 0xFF to port 4500: dropped and
+# counted, with or without a socket there. With none, a one-byte datagram
+# that is not a keepalive draws an ICMP port unreachable (the capture's
+# positive control); the keepalive before it must not.
+send_b() { # PAYLOAD-HEX...: datagrams from b:4501 to a:4500, in order
+	$B /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 4501))
+for p in sys.argv[1:]:
+    s.sendto(bytes.fromhex(p), ("192.0.2.1", 4500))' "$@"
+}
+ka0=$(stat in-natt-keepalive)
+capture "$W/ka.pcap" icmp
+send_b ff fe
+check "a NAT keepalive is dropped and counted, with no socket on 4500" \
+	wait_eq 3 $((ka0 + 1)) stat in-natt-keepalive
+sleep 0.5; kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
+eq "and draws no ICMP port unreachable; the datagram after it draws one" 1 \
+	"$(tcpdump -nr "$W/ka.pcap" 'icmp[icmptype] == icmp-unreach' 2>/dev/null | wc -l)"
+$A /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 4500))
+s.settimeout(5)
+print(s.recvfrom(100)[0].hex())' > "$W/ike" &
+IKE=$!
+wait_for 5 sh -c "$A ss -Hlun sport = :4500 | grep -q ."
+send_b ff 0000000041
+wait $IKE
+eq "with a socket on 4500, the socket gets the datagram after the keepalive, not it" \
+	0000000041 "$(cat "$W/ike")"
+eq "and the keepalive is counted" $((ka0 + 2)) "$(stat in-natt-keepalive)"
 
 kill "$MON"; MON=
 cleanup

@@ -49,7 +49,7 @@ PROTO_ESP, PROTO_UDP = 50, 17
 
 NS_COUNTERS = ("in-no-sa", "in-malformed", "in-replay", "in-auth-fail",
                "in-policy-mismatch", "in-clear-protected", "crypto-error",
-               "nomem", "crypto-busy")
+               "nomem", "crypto-busy", "in-natt-keepalive")
 SA_COUNTERS = ("rx_packets", "replay", "auth_fail", "errors")
 SOCKETS = ("sink4", "sink6", "ike4", "ike6")
 
@@ -300,7 +300,11 @@ def model_esp(exp, v6, esp, sa=None):
 
 
 def model_udp(exp, v6, src, dst, u):
-    """ESP in UDP or not (udp_encap_sa()), then the UDP layer for the rest."""
+    """A NAT keepalive (natt_keepalive()), ESP in UDP or not
+    (udp_encap_sa()), then the UDP layer for the rest."""
+    if (len(u) >= 9 and struct.unpack("!HH", u[2:6]) == (NATT_PORT, 9)
+            and u[8] == 0xFF):
+        return exp.drop("in-natt-keepalive")
     if len(u) >= 12:
         spi = struct.unpack("!I", u[8:12])[0]
         ulen = struct.unpack("!H", u[4:6])[0]

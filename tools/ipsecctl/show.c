@@ -35,6 +35,7 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_INFLIGHT] = "inflight",
 	[NFESP_STATS_A_ACQUIRES] = "acquires",
 	[NFESP_STATS_A_ACQUIRE_LOST] = "acquire-lost",
+	[NFESP_STATS_A_IN_NATT_KEEPALIVE] = "in-natt-keepalive",
 };
 
 int stats_print_reply(struct nl_msg *msg, void *arg)

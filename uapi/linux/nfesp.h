@@ -156,6 +156,13 @@
  * counters for the namespace, one for each reason a packet was dropped, plus
  * NFESP_STATS_A_SA_COUNT and NFESP_STATS_A_POLICY_COUNT.
  *
+ * NAT keepalives (RFC 3948 section 2.3: a UDP datagram to port 4500 whose
+ * payload is the single byte 0xFF) for this host are dropped and counted in
+ * NFESP_STATS_A_IN_NATT_KEEPALIVE before any policy or socket sees them,
+ * whether or not a socket listens on 4500, as long as the namespace has
+ * policies (nfesp's hooks are off in a namespace without). Their UDP
+ * checksum is not verified: they carry nothing.
+ *
  * Events
  * ------
  * The multicast group NFESP_GENL_MCGRP_EVENTS ("events") needs the same
@@ -385,6 +392,7 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_INFLIGHT,		/* gauge: packets in crypto now */
 	NFESP_STATS_A_ACQUIRES,		/* ACQUIRE events raised */
 	NFESP_STATS_A_ACQUIRE_LOST,	/* ...that no listener received */
+	NFESP_STATS_A_IN_NATT_KEEPALIVE, /* NAT keepalives (RFC 3948) dropped */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
