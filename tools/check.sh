@@ -343,12 +343,12 @@ if [ $long = 1 ]; then
 	[ -z "$dr" ] || debug_env vm_suite "$dr" normal 14400
 else
 	if [ -n "$k612" ]; then
-		vm_suite "$k612" normal 1500
+		vm_suite "$k612" normal 1800
 		bench_smoke "$k612"
 	fi
-	[ -z "$k61" ] || vm_suite "$k61" small 900 \
+	[ -z "$k61" ] || vm_suite "$k61" small 1200 \
 		module.sh datapath.sh esp_fuzz.sh interop.sh stress.sh
-	[ -z "$dr" ] || debug_env vm_suite "$dr" small 1800
+	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700
 fi
 echo "# kernels tested: ${k612:-no 6.12} ${k61:-no 6.1} ${dr:-no debug kernel}"
 
