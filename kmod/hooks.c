@@ -303,8 +303,10 @@ static bool natt_keepalive(struct sk_buff *skb, unsigned int udp_off)
  * ESP in UDP (RFC 3948): a UDP packet whose first four bytes are an SPI
  * (not the zero non-ESP marker of IKE, not a NAT keepalive) of an SA that
  * expects ESP in UDP on this port, in a datagram whose UDP length fits the
- * packet; bytes past that length are trimmed. Everything else goes to its
- * socket. Returns the SA, referenced, or NULL.
+ * packet; bytes past that length are trimmed. Returns the SA, referenced;
+ * ERR_PTR(-ENOENT) for such a datagram to port 4500 with an SPI nfesp has
+ * no SA for, which is left to the stack (an XFRM encapsulation socket);
+ * NULL for everything else, which goes on to its socket as any UDP.
  */
 static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 				     u8 family, unsigned int udp_off)
@@ -323,6 +325,8 @@ static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 	if (ulen < sizeof(hdr) || ulen > skb->len - udp_off)
 		return NULL;
 	sa = nfesp_sa_lookup_in(nn, skb, family, hdr.spi);
+	if (!sa && hdr.uh.dest == htons(NFESP_NATT_PORT))
+		return ERR_PTR(-ENOENT);
 	if (sa && (!sa->encap_dport || htons(sa->encap_dport) != hdr.uh.dest))
 		goto err_put_sa;
 	/* Bytes after the datagram, within the IP packet, are not ESP. */
@@ -399,6 +403,18 @@ static void learn_pmtu(struct nfesp_net *nn, struct sk_buff *skb, u8 family,
 	nfesp_sa_put(sa);
 }
 
+/*
+ * ESP for an SPI nfesp has no SA for may be for an SA of the kernel's XFRM
+ * stack in the same namespace (M9): leave it to the stack, which decrypts
+ * it or drops it as it would without nfesp. Counted all the same, so that
+ * a peer that lost its SAs shows.
+ */
+static unsigned int unknown_spi(struct nfesp_net *nn)
+{
+	nfesp_net_count(nn, NFESP_STATS_A_IN_NO_SA);
+	return NF_ACCEPT;
+}
+
 static unsigned int in_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
@@ -427,16 +443,28 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 			return NF_DROP;
 		}
 		sa = udp_encap_sa(nn, skb, family, ip_end);
+		if (IS_ERR(sa))
+			return unknown_spi(nn);
 		if (!sa)
 			return check_clear(nn, skb, family);
-	} else if (proto != IPPROTO_ESP) {
+	} else if (proto == IPPROTO_ESP) {
+		struct ip_esp_hdr esph;
+
+		/* Too short for an ESP header: nfesp_input() counts it as malformed. */
+		if (!skb_copy_bits(skb, ip_end, &esph, sizeof(esph))) {
+			sa = nfesp_sa_lookup_in(nn, skb, family, esph.spi);
+			if (!sa)
+				return unknown_spi(nn);
+		}
+	} else {
 		return check_clear(nn, skb, family);
 	}
 	if (confirm_conntrack(skb) != NF_ACCEPT) {
 		nfesp_sa_put(sa);
 		return NF_DROP;
 	}
-	nfesp_input(nn, skb, sa, ip_end, sa ? ip_end + sizeof(struct udphdr) : ip_end, nh_off);
+	nfesp_input(nn, skb, sa, ip_end,
+		    proto == IPPROTO_UDP ? ip_end + sizeof(struct udphdr) : ip_end, nh_off);
 	return NF_STOLEN;
 }
 

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 94
+ktap_plan 98
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -200,8 +200,44 @@ inject truncated:202
 check "a truncated ESP packet is dropped as malformed" wait_eq 3 1 stat in-malformed
 inject badpad:203
 check "a bad pad length is dropped as malformed" wait_eq 3 2 stat in-malformed
+# ESP for an SPI nfesp has no SA for is counted and left to the stack: here
+# XFRM, which has none either and counts it as XfrmInNoStates (M9).
+xfrm_nostates() { $A awk '/^XfrmInNoStates/ { print $2 }' /proc/net/xfrm_stat; }
+nostates0=$(xfrm_nostates)
 inject nosa:204
-check "an unknown SPI is dropped and counted" wait_eq 3 $((nosa0 + 1)) stat in-no-sa
+check "an unknown SPI is counted in in-no-sa" wait_eq 3 $((nosa0 + 1)) stat in-no-sa
+check "and left to the stack: XFRM sees it and has no state for it either" \
+	wait_eq 3 $((nostates0 + 1)) xfrm_nostates
+# An XFRM SA in a, beside nfesp's: b sends UDP to a's port 7000 in XFRM
+# transport mode (SPI 0x5001, which nfesp does not know), a's XFRM decrypts
+# it; at the same time nfesp's SAs carry the tunnel.
+K_X=0x3132333435363738393a3b3c3d3e3f4041424344
+for ns in a b; do
+	ip -n $ns xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x5001 reqid 5 \
+		mode transport aead 'rfc4106(gcm(aes))' $K_X 128
+done
+$B ip xfrm policy add src 192.0.2.2 dst 192.0.2.1 proto udp dport 7000 dir out priority 1 \
+	tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 5 mode transport
+$A ip xfrm policy add src 192.0.2.2 dst 192.0.2.1 proto udp dport 7000 dir in priority 1 \
+	tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 5 mode transport
+$A /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 7000))
+s.settimeout(5)
+print(s.recvfrom(100)[0].decode())' > "$W/xfrm-rx" &
+XRX=$!
+wait_for 5 sh -c "$A ss -Hlun sport = :7000 | grep -q ."
+nfesp_rx0=$(sa_stat 0x2001 192.0.2.1 rx_packets)
+$B /usr/bin/python3 -c 'import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"through XFRM", ("192.0.2.1", 7000))'
+check "an nfesp SA receives meanwhile" $B ping -c 2 -i 0.2 -W 2 -I 10.2.0.1 10.1.0.1
+wait $XRX
+eq "an XFRM SA in the same namespace receives its ESP" "through XFRM" "$(cat "$W/xfrm-rx")"
+check "the ping went through nfesp's SA" test "$(sa_stat 0x2001 192.0.2.1 rx_packets)" -ge $((nfesp_rx0 + 2))
+$A ip xfrm policy flush
+$A ip xfrm state flush
+$B ip xfrm policy del src 192.0.2.2 dst 192.0.2.1 proto udp dport 7000 dir out
+$B ip xfrm state del src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x5001
 inject ok:201
 check "the SA still works after all that" wait_eq 3 6 rx
 eq "per-SA replay and auth-fail counters" "2 2" \

@@ -219,7 +219,8 @@ dyndbg -p
 # once), then the old ones go. Both sides take ten rounds at a time, each
 # in one ipsecctl -f (which stops at the first failure), and wait for each
 # other. The sides are not in lockstep within a batch, so packets can meet
-# a deleted SPI: dropped as in-no-sa, and never for another reason. A TCP
+# a deleted SPI: counted as in-no-sa and left to the stack (which has no SA
+# for it either, and drops it), and never dropped for another reason. A TCP
 # stream runs through it all and must still flow at the end.
 sa_round() { # ROUND SIDE: SIDE's commands of one round
 	local k=$1 o=$(($1 - 1))

@@ -156,6 +156,15 @@
  * counters for the namespace, one for each reason a packet was dropped, plus
  * NFESP_STATS_A_SA_COUNT and NFESP_STATS_A_POLICY_COUNT.
  *
+ * NFESP_STATS_A_IN_NO_SA counts ESP for this host (bare, or in UDP to port
+ * 4500 with a non-zero SPI) for an SPI nfesp has no SA for. It is not
+ * dropped but left to the rest of the stack, so that SAs of the kernel's
+ * XFRM stack in the same namespace keep working; XFRM decrypts it, or drops
+ * it and counts XfrmInNoStates, and UDP goes to its socket. It is counted
+ * whether or not XFRM has an SA for it: nfesp does not look into XFRM's SAD.
+ * ESP for an SA nfesp has but can no longer use (hard expired) is dropped
+ * and counted here too.
+ *
  * NAT keepalives (RFC 3948 section 2.3: a UDP datagram to port 4500 whose
  * payload is the single byte 0xFF) for this host are dropped and counted in
  * NFESP_STATS_A_IN_NATT_KEEPALIVE before any policy or socket sees them,
@@ -369,7 +378,7 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_UNSPEC,
 	NFESP_STATS_A_SA_COUNT,
 	NFESP_STATS_A_POLICY_COUNT,
-	NFESP_STATS_A_IN_NO_SA,		/* ESP for an unknown SPI */
+	NFESP_STATS_A_IN_NO_SA,		/* not a drop: see the head comment */
 	NFESP_STATS_A_IN_MALFORMED,	/* truncated, bad length or padding */
 	NFESP_STATS_A_IN_REPLAY,	/* replayed or behind the window */
 	NFESP_STATS_A_IN_AUTH_FAIL,	/* ICV did not verify */
