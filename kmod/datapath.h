@@ -18,6 +18,7 @@ struct nfesp_policy;
 
 /* UDP encapsulation of ESP and IKE (RFC 3948, RFC 7296 section 2.23). */
 enum {
+	NFESP_IKE_PORT = 500,
 	NFESP_NATT_PORT = 4500,
 	NFESP_NATT_KEEPALIVE = 0xff,	/* the keepalive's one payload byte */
 };
@@ -31,6 +32,7 @@ struct nfesp_flow {
 	bool has_ports;		/* false for non-first fragments */
 	__be16 sport;
 	__be16 dport;
+	unsigned int l4_off;	/* of the ports' header, if has_ports */
 };
 
 /*

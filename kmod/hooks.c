@@ -65,6 +65,7 @@ static void parse_ports(struct sk_buff *skb, unsigned int off, struct nfesp_flow
 	if (skb_copy_bits(skb, off, ports, sizeof(ports)))
 		return;
 	fl->has_ports = true;
+	fl->l4_off = off;
 	fl->sport = ports[0];
 	fl->dport = ports[1];
 }
@@ -186,6 +187,51 @@ void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
 	nfesp_sa_put(sa);
 }
 
+/*
+ * IKE's own packets (RFC 7296 section 2.23, RFC 3948): UDP to or from port
+ * 500, or port 4500 with the non-ESP marker or a NAT keepalive. ESP in UDP
+ * on 4500 is not IKE.
+ */
+static bool is_ike(const struct sk_buff *skb, const struct nfesp_flow *fl)
+{
+	struct {
+		struct udphdr uh;
+		__be32 marker;
+	} hdr;
+
+	if (fl->proto != IPPROTO_UDP || !fl->has_ports)
+		return false;
+	if (fl->sport == htons(NFESP_IKE_PORT) || fl->dport == htons(NFESP_IKE_PORT))
+		return true;
+	if (fl->sport != htons(NFESP_NATT_PORT) && fl->dport != htons(NFESP_NATT_PORT))
+		return false;
+	if (skb_copy_bits(skb, fl->l4_off, &hdr, sizeof(hdr.uh) + 1))
+		return false;
+	if (ntohs(hdr.uh.len) == sizeof(hdr.uh) + 1)
+		return *(u8 *)&hdr.marker == NFESP_NATT_KEEPALIVE;
+	return !skb_copy_bits(skb, fl->l4_off, &hdr, sizeof(hdr)) && !hdr.marker;
+}
+
+/*
+ * This host's IKE is not held to a protect policy that does not ask for it
+ * (NFESP_POL_F_MATCH_IKE): else a catch-all policy would hold the very
+ * packets that negotiate its SAs.
+ */
+static bool ike_exempt(const struct nfesp_policy *pol, const struct sk_buff *skb,
+		       const struct nfesp_flow *fl)
+{
+	return pol->action == NFESP_ACTION_PROTECT &&
+	       !(pol->flags & NFESP_POL_F_MATCH_IKE) && is_ike(skb, fl);
+}
+
+/* Sent by this host, not forwarded: ip_forward() and ip6_forward() mark those. */
+static bool locally_sent(const struct sk_buff *skb, u8 family)
+{
+	if (family == AF_INET)
+		return !(IPCB(skb)->flags & IPSKB_FORWARDED);
+	return !(IP6CB(skb)->flags & IP6SKB_FORWARDED);
+}
+
 static unsigned int out_hook(void *priv, struct sk_buff *skb,
 			     const struct nf_hook_state *state)
 {
@@ -201,6 +247,8 @@ static unsigned int out_hook(void *priv, struct sk_buff *skb,
 
 	pol = nfesp_spd_lookup(nn, NFESP_DIR_OUT, &fl);
 	if (!pol)
+		return NF_ACCEPT;
+	if (ike_exempt(pol, skb, &fl) && locally_sent(skb, family))
 		return NF_ACCEPT;
 	policy_count(pol, skb->len);
 	switch (pol->action) {
@@ -219,8 +267,12 @@ static unsigned int out_hook(void *priv, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
-/* Inbound plaintext: RFC 4301 section 5.2, step 3a. */
-static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 family)
+/*
+ * Inbound plaintext: RFC 4301 section 5.2, step 3a. @local: for this host
+ * (LOCAL_IN), whose IKE a protect policy may leave alone.
+ */
+static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 family,
+				bool local)
 {
 	struct nfesp_policy *pol;
 	struct nfesp_flow fl;
@@ -239,6 +291,8 @@ static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 fa
 		nfesp_net_count(nn, NFESP_STATS_A_IN_DISCARD);
 		return NF_DROP;
 	default:
+		if (local && ike_exempt(pol, skb, &fl))
+			return NF_ACCEPT;
 		nfesp_net_count(nn, NFESP_STATS_A_IN_CLEAR_PROTECTED);
 		return NF_DROP;
 	}
@@ -251,7 +305,7 @@ static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
 
 	if (state->in && state->in == READ_ONCE(nn->dev))
 		return NF_ACCEPT;
-	return check_clear(nn, skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6);
+	return check_clear(nn, skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6, false);
 }
 
 /*
@@ -431,11 +485,11 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		ip_end = skb_network_offset(skb) + ip_hdrlen(skb);
 		nh_off = skb_network_offset(skb) + offsetof(struct iphdr, protocol);
 	} else if (find_transport6(skb, &ip_end, &nh_off, &proto)) {
-		return check_clear(nn, skb, family);
+		return check_clear(nn, skb, family, true);
 	}
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
 		learn_pmtu(nn, skb, family, ip_end);
-		return check_clear(nn, skb, family);
+		return check_clear(nn, skb, family, true);
 	}
 	if (proto == IPPROTO_UDP) {
 		if (natt_keepalive(skb, ip_end)) {
@@ -446,7 +500,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		if (IS_ERR(sa))
 			return unknown_spi(nn);
 		if (!sa)
-			return check_clear(nn, skb, family);
+			return check_clear(nn, skb, family, true);
 	} else if (proto == IPPROTO_ESP) {
 		struct ip_esp_hdr esph;
 
@@ -457,7 +511,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 				return unknown_spi(nn);
 		}
 	} else {
-		return check_clear(nn, skb, family);
+		return check_clear(nn, skb, family, true);
 	}
 	if (confirm_conntrack(skb) != NF_ACCEPT) {
 		nfesp_sa_put(sa);

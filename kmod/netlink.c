@@ -92,6 +92,7 @@ static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
 	[NFESP_POL_A_STATS] = READ_ONLY,
 	[NFESP_POL_A_PAD] = READ_ONLY,
 	[NFESP_POL_A_OWNER] = { .type = NLA_U64 },
+	[NFESP_POL_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __NFESP_POL_F_ALL),
 };
 
 static const struct nla_policy nfesp_policy[NFESP_A_MAX + 1] = {
@@ -747,12 +748,13 @@ static int parse_policy_config(struct genl_info *info, struct nlattr **tb,
 
 	if (cfg->action != NFESP_ACTION_PROTECT) {
 		int t, only_protect[] = { NFESP_POL_A_MODE, NFESP_POL_A_LOCAL,
-					  NFESP_POL_A_PEER, NFESP_POL_A_REQID };
+					  NFESP_POL_A_PEER, NFESP_POL_A_REQID,
+					  NFESP_POL_A_FLAGS };
 
 		for (t = 0; t < ARRAY_SIZE(only_protect); t++) {
 			if (tb[only_protect[t]]) {
 				NL_SET_ERR_MSG_ATTR(extack, tb[only_protect[t]],
-						    "only protect policies take mode, local, peer and reqid");
+						    "only protect policies take mode, local, peer, reqid and flags");
 				return -EINVAL;
 			}
 		}
@@ -763,6 +765,8 @@ static int parse_policy_config(struct genl_info *info, struct nlattr **tb,
 		cfg->mode = nla_get_u8(tb[NFESP_POL_A_MODE]);
 	if (tb[NFESP_POL_A_REQID])
 		cfg->reqid = nla_get_u32(tb[NFESP_POL_A_REQID]);
+	if (tb[NFESP_POL_A_FLAGS])
+		cfg->flags = nla_get_u32(tb[NFESP_POL_A_FLAGS]);
 	if (cfg->mode == NFESP_MODE_TRANSPORT) {
 		if (tb[NFESP_POL_A_LOCAL] || tb[NFESP_POL_A_PEER]) {
 			NL_SET_ERR_MSG_ATTR(extack,
@@ -821,7 +825,8 @@ static int put_policy(struct sk_buff *skb, const struct nfesp_policy *pol)
 		return -EMSGSIZE;
 	if (pol->action == NFESP_ACTION_PROTECT) {
 		if (nla_put_u8(skb, NFESP_POL_A_MODE, pol->mode) ||
-		    nla_put_u32(skb, NFESP_POL_A_REQID, pol->reqid))
+		    nla_put_u32(skb, NFESP_POL_A_REQID, pol->reqid) ||
+		    (pol->flags && nla_put_u32(skb, NFESP_POL_A_FLAGS, pol->flags)))
 			return -EMSGSIZE;
 		if (pol->tunnel_family &&
 		    (nfesp_addr_put(skb, NFESP_POL_A_LOCAL, &pol->local, pol->tunnel_family) ||

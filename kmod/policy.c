@@ -127,6 +127,7 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 	pol->peer = cfg->peer;
 	pol->reqid = cfg->reqid;
 	pol->owner = cfg->owner;
+	pol->flags = cfg->flags;
 	pol->nn = nn;
 	nfesp_acquire_init_policy(pol);
 

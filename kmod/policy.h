@@ -52,6 +52,7 @@ struct nfesp_policy {
 	union nfesp_addr peer;
 	u32 reqid;
 	u64 owner;			/* opaque to the kernel; 0: none */
+	u32 flags;			/* NFESP_POL_F_* */
 	struct nfesp_policy_stats __percpu *stats;
 	struct rcu_head rcu;
 
@@ -73,6 +74,7 @@ struct nfesp_policy_config {
 	union nfesp_addr peer;
 	u32 reqid;
 	u64 owner;
+	u32 flags;
 };
 
 int nfesp_spd_init(struct nfesp_net *nn);

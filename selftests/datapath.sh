@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 98
+ktap_plan 107
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -559,6 +559,85 @@ wait $IKE
 eq "with a socket on 4500, the socket gets the datagram after the keepalive, not it" \
 	0000000041 "$(cat "$W/ike")"
 eq "and the keepalive is counted" $((ka0 + 2)) "$(stat in-natt-keepalive)"
+
+# --- IKE bypass: catch-all protect policies both ways leave this host's IKE
+# (UDP 500, and 4500 with the non-ESP marker) in clear; match-ike opts out.
+catch_all() { # [match-ike]
+	local d
+	for d in out in; do
+		ipa policy add dir $d from 0.0.0.0/0 to 0.0.0.0/0 action protect \
+			local 192.0.2.1 peer 192.0.2.2 reqid 77 priority 1 "$@" || return 1
+	done
+}
+# b echoes one datagram on each of its ports 500 and 4500; a sends from
+# the same ports and prints what came back.
+$B /usr/bin/python3 -c 'import socket, select
+ss = []
+for p in (500, 4500):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("192.0.2.2", p))
+    ss.append(s)
+left = set(ss)
+while left:
+    r, _, _ = select.select(list(left), [], [], 10)
+    if not r:
+        break
+    for s in r:
+        d, peer = s.recvfrom(100)
+        s.sendto(d, peer)
+        left.discard(s)' &
+ECHO=$!
+wait_for 5 sh -c "$B ss -Hlun sport = :4500 | grep -q ."
+ike_a() {
+	$A /usr/bin/python3 -c 'import socket
+out = []
+for p, d in ((500, bytes(8) + b"IKE_SA_INIT"), (4500, bytes(4) + b"IKE_AUTH")):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("192.0.2.1", p))
+    s.settimeout(3)
+    s.sendto(d, ("192.0.2.2", p))
+    try:
+        out.append(str(p) if s.recvfrom(100)[0] == d else "bad")
+    except OSError:
+        out.append("none")
+print(*out)'
+}
+check "catch-all protect policies both ways, without match-ike" catch_all
+acq0=$(stat acquires) clear0=$(stat in-clear-protected)
+capture "$W/ike.pcap" 'udp port 500 or udp port 4500'
+eq "IKE on 500 and 4500 goes out and its answers come in, past them" "500 4500" "$(ike_a)"
+sleep 0.5; kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
+eq "in clear on the wire, both ways" 4 \
+	"$(tcpdump -nr "$W/ike.pcap" 'udp port 500 or udp port 4500' 2>/dev/null | wc -l)"
+eq "no ACQUIRE raised, nothing dropped as cleartext" "$acq0 $clear0" \
+	"$(stat acquires) $(stat in-clear-protected)"
+wait $ECHO
+# The positive control: other UDP (and ESP-like UDP on 4500) is caught.
+$A /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 4500))
+s.sendto(b"\x00\x00\x50\x01esp", ("192.0.2.2", 4500))'
+check "ESP-like UDP on 4500 from this host is held, and raises an ACQUIRE" \
+	wait_eq 3 $((acq0 + 1)) stat acquires
+ipa policy del dir out from 0.0.0.0/0 to 0.0.0.0/0
+ipa policy del dir in from 0.0.0.0/0 to 0.0.0.0/0
+check "the same policies with match-ike" catch_all match-ike
+check "show prints match-ike" sh -c "$A $IPSECCTL policy show | grep -q 'reqid 77 match-ike priority 1'"
+acq0=$(stat acquires) clear0=$(stat in-clear-protected)
+$A /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 500))
+s.sendto(bytes(8) + b"IKE_SA_INIT", ("192.0.2.2", 500))'
+check "with match-ike, IKE from this host is held and raises an ACQUIRE" \
+	wait_eq 3 $((acq0 + 1)) stat acquires
+$B /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.2", 500))
+s.sendto(bytes(8) + b"IKE_SA_INIT", ("192.0.2.1", 500))'
+check "and IKE to it in clear is dropped as cleartext" \
+	wait_eq 3 $((clear0 + 1)) stat in-clear-protected
+ipa policy del dir out from 0.0.0.0/0 to 0.0.0.0/0
+ipa policy del dir in from 0.0.0.0/0 to 0.0.0.0/0
 
 kill "$MON"; MON=
 cleanup

@@ -1220,6 +1220,9 @@ static void gen_policy_new(struct msg *m)
 		}
 		if (chance(60))
 			put_u32(m, NFESP_POL_A_REQID, rnd(5));
+		if (chance(20))
+			put_u32(m, NFESP_POL_A_FLAGS, chance(80) ? NFESP_POL_F_MATCH_IKE
+							 : (uint32_t)rnd64());
 	}
 	if (chance(4))
 		put_u32(m, NFESP_POL_A_ID, chance(50) ? 1 : (uint32_t)rnd64());

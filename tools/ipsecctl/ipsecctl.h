@@ -76,6 +76,7 @@ struct policy {
 	struct addr local, peer;
 	uint32_t reqid;
 	uint64_t owner;			/* 0: none */
+	uint32_t flags;			/* NFESP_POL_F_* */
 	bool has_priority, has_mode, has_reqid;
 	uint64_t packets, bytes;	/* reported */
 };

@@ -29,7 +29,7 @@ static void usage(FILE *f)
 "  policy add dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]\n"
 "         [proto tcp|udp|icmp|icmp6|N] action protect|bypass|discard\n"
 "         [mode tunnel|transport] [local ADDR peer ADDR] [reqid N] [priority N]\n"
-"         [owner N]\n"
+"         [match-ike] [owner N]\n"
 "  policy del dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]] [proto P]\n"
 "  policy del id N | policy get id N | policy show | policy flush\n"
 "  show                everything, as commands that can be read back with -f\n"

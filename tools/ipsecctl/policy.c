@@ -5,7 +5,7 @@
  *   policy add dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]
  *          [proto tcp|udp|icmp|N] action protect|bypass|discard
  *          [mode tunnel|transport] [local ADDR peer ADDR] [reqid N] [priority N]
- *          [owner N]
+ *          [match-ike] [owner N]
  *   policy del dir ... (the same selector) | policy del id N
  */
 
@@ -60,8 +60,8 @@ static int policy_check(struct policy *p, bool for_add, bool sport, bool dport)
 	if (p->action < 0)
 		return error("missing action protect, bypass or discard");
 	if (p->action != NFESP_ACTION_PROTECT) {
-		if (p->has_mode || p->local.family || p->peer.family || p->has_reqid)
-			return error("mode, local, peer and reqid are only for action protect");
+		if (p->has_mode || p->local.family || p->peer.family || p->has_reqid || p->flags)
+			return error("mode, local, peer, reqid and match-ike are only for action protect");
 		return 0;
 	}
 	if (p->mode == NFESP_MODE_TRANSPORT) {
@@ -144,6 +144,8 @@ static int policy_parse(struct args *a, struct policy *p, bool for_add)
 				return -1;
 			p->priority = n;
 			p->has_priority = true;
+		} else if (!strcmp(w, "match-ike") && for_add) {
+			p->flags |= NFESP_POL_F_MATCH_IKE;
 		} else if (!strcmp(w, "owner") && for_add) {
 			if (!(v = next_word(a, "owner")) || parse_u64(v, "owner", &p->owner))
 				return -1;
@@ -195,6 +197,8 @@ static struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_a
 		if (p->action == NFESP_ACTION_PROTECT) {
 			nla_put_u8(msg, NFESP_POL_A_MODE, p->mode);
 			nla_put_u32(msg, NFESP_POL_A_REQID, p->reqid);
+			if (p->flags)
+				nla_put_u32(msg, NFESP_POL_A_FLAGS, p->flags);
 			if (p->local.family) {
 				nfesp_put_addr(msg, NFESP_POL_A_LOCAL, &p->local);
 				nfesp_put_addr(msg, NFESP_POL_A_PEER, &p->peer);
@@ -226,6 +230,7 @@ static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
 	[NFESP_POL_A_REQID] = { .type = NLA_U32 },
 	[NFESP_POL_A_STATS] = { .type = NLA_NESTED },
 	[NFESP_POL_A_OWNER] = { .type = NLA_U64 },
+	[NFESP_POL_A_FLAGS] = { .type = NLA_U32 },
 };
 
 int policy_from_nl(struct nl_msg *msg, struct policy *p)
@@ -271,6 +276,8 @@ int policy_from_nl(struct nl_msg *msg, struct policy *p)
 		p->reqid = nla_get_u32(tb[NFESP_POL_A_REQID]);
 	if (tb[NFESP_POL_A_OWNER])
 		p->owner = nla_get_u64(tb[NFESP_POL_A_OWNER]);
+	if (tb[NFESP_POL_A_FLAGS])
+		p->flags = nla_get_u32(tb[NFESP_POL_A_FLAGS]);
 	if (tb[NFESP_POL_A_STATS]) {
 		struct nlattr *st[NFESP_POL_STATS_A_MAX + 1];
 
@@ -342,6 +349,7 @@ static void policy_print_json(const struct policy *p, const char *verb)
 			json_str("peer", addr_str(&p->peer, buf, sizeof(buf)));
 		}
 		json_u64("reqid", p->reqid);
+		json_bool("match_ike", p->flags & NFESP_POL_F_MATCH_IKE);
 	}
 	json_u64("priority", p->priority);
 	if (p->owner)
@@ -373,6 +381,8 @@ void policy_print(const struct policy *p, const char *verb)
 			printf(" peer %s", addr_str(&p->peer, buf, sizeof(buf)));
 		}
 		printf(" reqid %u", p->reqid);
+		if (p->flags & NFESP_POL_F_MATCH_IKE)
+			printf(" match-ike");
 	}
 	printf(" priority %u", p->priority);
 	if (p->owner)

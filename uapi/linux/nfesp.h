@@ -128,6 +128,18 @@
  *        endpoint, required in tunnel mode, of one family (which may differ
  *        from the selector's)
  *    NFESP_POL_A_REQID: NLA_U32, the SAs this policy uses, default 0
+ *    NFESP_POL_A_FLAGS: NLA_U32, NFESP_POL_F_* bits; unknown bits are
+ *        refused. IKE's own packets, to and from this host, are never
+ *        protected: a UDP packet to or from port 500, or port 4500 that
+ *        starts with the non-ESP marker (four zero bytes) or is a NAT
+ *        keepalive, sent by this host (not forwarded, at POST_ROUTING) or
+ *        received for it (LOCAL_IN), that first matches a protect policy
+ *        goes on in clear instead, so that even a catch-all protect policy
+ *        leaves IKE able to negotiate the SAs it asks for. Forwarded IKE of
+ *        other hosts is matched as any packet. NFESP_POL_F_MATCH_IKE turns
+ *        this off for one policy: it protects IKE too (and holds it and
+ *        raises ACQUIRE without an SA). Bypass and discard policies always
+ *        apply to IKE.
  *    With any action:
  *    NFESP_POL_A_OWNER: NLA_U64, an opaque label as NFESP_SA_A_OWNER: kept,
  *        returned in dumps, replies and events, never interpreted; 0 (the
@@ -338,6 +350,11 @@ enum nfesp_action {
 };
 #define NFESP_ACTION_MAX (__NFESP_ACTION_MAX - 1)
 
+enum nfesp_policy_flags {
+	NFESP_POL_F_MATCH_IKE = 1U << 0,	/* applies to this host's IKE too */
+	__NFESP_POL_F_ALL = NFESP_POL_F_MATCH_IKE
+};
+
 enum nfesp_policy_attr {
 	NFESP_POL_A_UNSPEC,
 	NFESP_POL_A_ID,
@@ -360,6 +377,7 @@ enum nfesp_policy_attr {
 	NFESP_POL_A_STATS,
 	NFESP_POL_A_PAD,
 	NFESP_POL_A_OWNER,
+	NFESP_POL_A_FLAGS,
 	__NFESP_POL_A_MAX
 };
 #define NFESP_POL_A_MAX (__NFESP_POL_A_MAX - 1)

@@ -25,6 +25,7 @@ good=(
 	"policy del id 3"
 	"sa add spi 2 src 192.0.2.1 dst 192.0.2.2 owner 0xffffffffffffffff enc aes-gcm-128 key $K20"
 	"policy add dir out from any to any action bypass owner 42"
+	"policy add dir out from any to any action protect local 192.0.2.1 peer 192.0.2.2 match-ike"
 	"show"
 )
 bad=(
@@ -60,6 +61,7 @@ bad=(
 	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 owner 0x10000000000000000 enc aes-gcm-128 key $K20|owner \"0x10000000000000000\" is not a number"
 	"policy add dir out from any to any action bypass owner -1|owner \"-1\" is not a number"
 	"policy del dir out from any to any owner 3|unexpected \"owner\""
+	"policy add dir out from any to any action bypass match-ike|match-ike are only for action protect"
 	"frobnicate|unknown command \"frobnicate\""
 )
 ktap_plan $((${#good[@]} + ${#bad[@]} + 3))
