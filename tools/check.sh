@@ -12,9 +12,9 @@
 # make check runs a matrix sized for CI's time (selftests/run.sh, scales
 # in selftests/lib.sh):
 #   newest Debian 6.12   every test at normal scale, and make bench --smoke
-#   newest Debian 6.1    what differs by kernel (datapath, interop core
-#                        cases, esp_fuzz, stress with its async drivers,
-#                        module) at small scale
+#   newest Debian 6.1    what differs by kernel (insmod, module, datapath,
+#                        esp_fuzz, interop core cases, stress with its
+#                        async drivers) at small scale
 #   the debug kernel     every test at small scale (KASAN, lockdep, ...)
 # make check-long (--long) runs every test at long scale on every bootable
 # kernel, the debug kernel at normal scale, the benchmark smoke run on
@@ -347,7 +347,7 @@ else
 		bench_smoke "$k612"
 	fi
 	[ -z "$k61" ] || vm_suite "$k61" small 1200 \
-		module.sh datapath.sh esp_fuzz.sh interop.sh stress.sh
+		insmod.sh module.sh datapath.sh esp_fuzz.sh interop.sh stress.sh
 	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700
 fi
 echo "# kernels tested: ${k612:-no 6.12} ${k61:-no 6.1} ${dr:-no debug kernel}"
