@@ -46,6 +46,28 @@ c_test() {
 	"../build/selftests/$1"
 }
 
+# Under QEMU's TCG a CPU can run a stale int3 that the kernel's own code
+# patching (text_poke_bp) leaves while a static key flips under traffic:
+# "Oops: int3" at the netfilter branch of ip_local_deliver or
+# __ip_local_out (a 2-byte NOP site), seen in stress.sh as nfesp's unload,
+# the last hook anywhere on those hooks, turned nf_hooks_needed off while
+# packets flowed. Real CPUs serialize that patching. One base chain on
+# every hook, in the initial namespace for the whole run, keeps netfilter's
+# static keys on, so that nfesp's hooks (and nf_defrag's) come and go
+# without patching code; they are still registered and unregistered as
+# before, with packets in flight.
+pin_hooks() {
+	nft -f - <<'EOF'
+table inet nfesp_selftests_pin {
+	chain pin_prerouting { type filter hook prerouting priority 0; }
+	chain pin_input { type filter hook input priority 0; }
+	chain pin_forward { type filter hook forward priority 0; }
+	chain pin_output { type filter hook output priority 0; }
+	chain pin_postrouting { type filter hook postrouting priority 0; }
+}
+EOF
+}
+
 export -f c_test
 export krel
 echo "KTAP version 1"
@@ -53,6 +75,10 @@ echo "# nfesp selftests on $krel, scale $NFESP_SCALE"
 echo "1..${#tests[@]}"
 n=0
 failed=0
+if ! out=$(pin_hooks 2>&1); then
+	echo "# cannot hold netfilter's static keys on (nft): $out"
+	failed=1
+fi
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	if [ -x "./$t" ]; then
