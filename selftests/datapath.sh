@@ -173,6 +173,16 @@ eq "and counted as a policy mismatch" 1 "$(stat in-policy-mismatch)"
 nosa0=$(stat in-no-sa)
 authfail0=$(stat in-auth-fail)
 
+# recv_one ADDR PORT decode|hex: a Python program that prints the first UDP
+# datagram to ADDR:PORT, as text or hex, waiting 5 s at most
+recv_one() {
+	printf '%s\n' 'import socket' \
+		's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)' \
+		"s.bind((\"$1\", $2))" \
+		's.settimeout(5)' \
+		"print(s.recvfrom(100)[0].$3())"
+}
+
 # --- 3. anti-replay and malformed ESP (NULL + HMAC SA, crafted by b) --------
 ipa sa add spi 0x3001 src 192.0.2.2 dst 192.0.2.1 reqid 3 enc null auth hmac-sha256 \
 	authkey $HK replay-window 64
@@ -220,11 +230,7 @@ $B ip xfrm policy add src 192.0.2.2 dst 192.0.2.1 proto udp dport 7000 dir out p
 	tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 5 mode transport
 $A ip xfrm policy add src 192.0.2.2 dst 192.0.2.1 proto udp dport 7000 dir in priority 1 \
 	tmpl src 192.0.2.2 dst 192.0.2.1 proto esp reqid 5 mode transport
-$A /usr/bin/python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.1", 7000))
-s.settimeout(5)
-print(s.recvfrom(100)[0].decode())' > "$W/xfrm-rx" &
+$A /usr/bin/python3 -c "$(recv_one 192.0.2.1 7000 decode)" > "$W/xfrm-rx" &
 XRX=$!
 wait_for 5 sh -c "$A ss -Hlun sport = :7000 | grep -q ."
 nfesp_rx0=$(sa_stat 0x2001 192.0.2.1 rx_packets)
@@ -512,11 +518,7 @@ check "the packets crossed the wire in UDP port 4500" \
 	test "$(tcpdump -nr "$W/natt.pcap" 'udp port 4500' 2>/dev/null | wc -l)" -ge 6
 eq "and none as bare ESP" 0 "$(tcpdump -nr "$W/natt.pcap" 'ip proto 50' 2>/dev/null | wc -l)"
 # IKE's packets on port 4500 start with four zero bytes; they reach the socket.
-$A /usr/bin/python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.1", 4500))
-s.settimeout(5)
-print(s.recvfrom(100)[0].hex())' > "$W/ike" &
+$A /usr/bin/python3 -c "$(recv_one 192.0.2.1 4500 hex)" > "$W/ike" &
 IKE=$!
 wait_for 5 sh -c "$A ss -Hlun sport = :4500 | grep -q ."
 $B /usr/bin/python3 -c 'import socket
@@ -547,11 +549,7 @@ check "a NAT keepalive is dropped and counted, with no socket on 4500" \
 sleep 0.5; kill $TCPDUMP; wait $TCPDUMP 2>/dev/null
 eq "and draws no ICMP port unreachable; the datagram after it draws one" 1 \
 	"$(tcpdump -nr "$W/ka.pcap" 'icmp[icmptype] == icmp-unreach' 2>/dev/null | wc -l)"
-$A /usr/bin/python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("192.0.2.1", 4500))
-s.settimeout(5)
-print(s.recvfrom(100)[0].hex())' > "$W/ike" &
+$A /usr/bin/python3 -c "$(recv_one 192.0.2.1 4500 hex)" > "$W/ike" &
 IKE=$!
 wait_for 5 sh -c "$A ss -Hlun sport = :4500 | grep -q ."
 send_b ff 0000000041
