@@ -71,4 +71,11 @@
 #define nfesp_dev_set_lltx(dev) ((dev)->features |= NETIF_F_LLTX)
 #endif
 
+/*
+ * 6.4 merged ipv4_confirm() and ipv6_confirm() into nf_confirm(), which
+ * became the hook function itself (NFESP_HAVE_NF_CONFIRM_HOOK); before,
+ * nf_confirm() took the transport offset and left ICMP errors and IPv6
+ * without a transport header to its callers. conntrack.c has both.
+ */
+
 #endif /* _NFESP_COMPAT_H */

@@ -23,16 +23,23 @@ enum {
 	NFESP_NATT_KEEPALIVE = 0xff,	/* the keepalive's one payload byte */
 };
 
+/* Selector fields that a packet does not let nfesp read (flow.c). */
+enum {
+	NFESP_FLOW_UNKNOWN_PROTO = 1 << 0,
+	NFESP_FLOW_UNKNOWN_PORTS = 1 << 1,
+};
+
 /* The selector fields of one packet, in network byte order. */
 struct nfesp_flow {
 	union nfesp_addr src;
 	union nfesp_addr dst;
 	u8 family;
 	u8 proto;
-	bool has_ports;		/* false for non-first fragments */
+	u8 unknown;		/* NFESP_FLOW_UNKNOWN_* */
+	bool has_ports;		/* read from a protocol that has them */
 	__be16 sport;
 	__be16 dport;
-	unsigned int l4_off;	/* of the ports' header, if has_ports */
+	unsigned int l4_off;	/* of the transport header, if proto is known */
 };
 
 /*
@@ -62,7 +69,11 @@ struct nfesp_crypt {
 	u8 iv[16];
 };
 
+/* flow.c */
 int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl);
+bool nfesp_flow_ambiguous(const struct nfesp_policy *pol, const struct nfesp_flow *fl);
+bool nfesp_flow_icmp_reverse(const struct sk_buff *skb, const struct nfesp_flow *fl,
+			     struct nfesp_flow *rev);
 
 /* hooks.c */
 int nfesp_hooks_update(struct nfesp_net *nn);

@@ -13,8 +13,12 @@
  *
  * All run just before conntrack confirms (priority INT_MAX - 1): every
  * other hook, NAT and the user's filter rules included, has seen the packet
- * first. A packet that nfesp takes over has its conntrack entry confirmed
- * here, as the confirm hook would have done.
+ * first. A packet that nfesp takes over gets here what the confirm hook
+ * would have done, helpers and all, and a forwarded flow that nfesp
+ * protects or decrypts is kept off flowtables (conntrack.c).
+ *
+ * Packets whose protocol or ports cannot be read, and ICMP errors, which
+ * belong to the flow they quote, are classified as flow.c describes.
  *
  * Re-entrancy: ESP that nfesp sends carries IPSKB_XFRM_TRANSFORMED (or the
  * IPv6 twin), the kernel's own mark for "already transformed", and is let
@@ -39,6 +43,7 @@
 #include <net/sock.h>
 #include <net/netfilter/nf_conntrack.h>
 #include "compat.h"
+#include "conntrack.h"
 #include "datapath.h"
 #include "defrag.h"
 #include "netns.h"
@@ -46,96 +51,6 @@
 #include "sa.h"
 
 #define NFESP_HOOK_PRIORITY (INT_MAX - 1)
-
-static bool ports_known(u8 proto)
-{
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
-}
-
-static void parse_ports(struct sk_buff *skb, unsigned int off, struct nfesp_flow *fl)
-{
-	__be16 ports[2];
-
-	fl->has_ports = false;
-	fl->sport = 0;
-	fl->dport = 0;
-	if (!ports_known(fl->proto))
-		return;
-	if (skb_copy_bits(skb, off, ports, sizeof(ports)))
-		return;
-	fl->has_ports = true;
-	fl->l4_off = off;
-	fl->sport = ports[0];
-	fl->dport = ports[1];
-}
-
-/* The selector fields of the packet at skb->network_header. */
-int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl)
-{
-	memset(fl, 0, sizeof(*fl));
-	fl->family = family;
-	if (family == AF_INET) {
-		const struct iphdr *iph;
-
-		if (!pskb_network_may_pull(skb, sizeof(*iph)))
-			return -EINVAL;
-		iph = ip_hdr(skb);
-		fl->src.ip4 = iph->saddr;
-		fl->dst.ip4 = iph->daddr;
-		fl->proto = iph->protocol;
-		/* Only a first fragment carries the ports. */
-		if (!(iph->frag_off & htons(IP_OFFSET)))
-			parse_ports(skb, skb_network_offset(skb) + iph->ihl * 4, fl);
-		else
-			fl->has_ports = false;
-		return 0;
-	} else {
-		const struct ipv6hdr *ip6h;
-		__be16 frag_off = 0;
-		u8 nexthdr;
-		int off;
-
-		if (!pskb_network_may_pull(skb, sizeof(*ip6h)))
-			return -EINVAL;
-		ip6h = ipv6_hdr(skb);
-		fl->src.ip6 = ip6h->saddr;
-		fl->dst.ip6 = ip6h->daddr;
-		nexthdr = ip6h->nexthdr;
-		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
-				       &nexthdr, &frag_off);
-		if (off < 0)
-			return -EINVAL;
-		fl->proto = nexthdr;
-		if (!(frag_off & htons(IP6_OFFSET)))
-			parse_ports(skb, off, fl);
-		return 0;
-	}
-}
-
-/*
- * What nf_conntrack_confirm() does, without linking against conntrack:
- * confirm a new entry, once. Returns the verdict.
- */
-static unsigned int confirm_conntrack(struct sk_buff *skb)
-{
-	unsigned int verdict = NF_ACCEPT;
-#if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	const struct nf_ct_hook *ct_hook;
-	enum ip_conntrack_info ctinfo;
-	struct nf_conn *ct;
-
-	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || nf_ct_is_confirmed(ct))
-		return NF_ACCEPT;
-	rcu_read_lock();
-	ct_hook = rcu_dereference(nf_ct_hook);
-	if (ct_hook && ct_hook->confirm)
-		verdict = ct_hook->confirm(skb);
-	rcu_read_unlock();
-#endif
-	return verdict;
-}
 
 static void policy_count(struct nfesp_policy *pol, unsigned int len)
 {
@@ -232,22 +147,112 @@ static bool locally_sent(const struct sk_buff *skb, u8 family)
 	return !(IP6CB(skb)->flags & IP6SKB_FORWARDED);
 }
 
+/*
+ * Take a packet to protect: keep a forwarded flow off flowtables, do what
+ * conntrack's confirm hook would have done, then encrypt or hold it.
+ */
+static unsigned int protect(struct nfesp_net *nn, struct nfesp_policy *pol,
+			    const struct nfesp_flow *fl, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	unsigned int verdict;
+
+	if (!locally_sent(skb, fl->family) && !nfesp_ct_keep_slow(skb)) {
+		nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
+		return NF_DROP;
+	}
+	verdict = nfesp_ct_confirm(skb, state);
+	if (verdict != NF_ACCEPT)
+		return verdict;
+	/* Locally generated packets get here in process context. */
+	local_bh_disable();
+	nfesp_output_policy(nn, pol, fl, skb);
+	local_bh_enable();
+	return NF_STOLEN;
+}
+
+/* ESP, or UDP on IKE's ports: never itself the flow a policy protects. */
+static bool quotes_ipsec(const struct nfesp_flow *rev)
+{
+	return rev->proto == IPPROTO_ESP ||
+	       (rev->proto == IPPROTO_UDP && rev->has_ports &&
+		(rev->sport == htons(NFESP_IKE_PORT) || rev->dport == htons(NFESP_IKE_PORT) ||
+		 rev->sport == htons(NFESP_NATT_PORT) || rev->dport == htons(NFESP_NATT_PORT)));
+}
+
+/*
+ * An ICMP error about a protected flow (@rev: the quoted flow, reversed)
+ * goes in that flow's SA, whatever its own addresses, or nowhere (RFC 4301
+ * section 6.2): a gateway's "host unreachable" or "time exceeded" about
+ * decrypted traffic would otherwise leave in clear, quoting it. Returns
+ * false if the quoted flow is not protected or discarded; the error is then
+ * looked up as any packet.
+ */
+static bool out_icmp_error(struct nfesp_net *nn, struct sk_buff *skb,
+			   const struct nfesp_flow *rev, const struct nf_hook_state *state,
+			   unsigned int *verdict)
+{
+	struct nfesp_sa_okey okey;
+	struct nfesp_policy *pol;
+	struct nfesp_sa *sa;
+
+	if (quotes_ipsec(rev))
+		return false;
+	pol = nfesp_spd_lookup(nn, NFESP_DIR_OUT, rev);
+	if (!pol || pol->action == NFESP_ACTION_BYPASS)
+		return false;
+	*verdict = NF_DROP;
+	if (nfesp_flow_ambiguous(pol, rev)) {
+		nfesp_net_count(nn, NFESP_STATS_A_OUT_UNCLASSIFIED);
+		return true;
+	}
+	policy_count(pol, skb->len);
+	if (pol->action == NFESP_ACTION_DISCARD) {
+		nfesp_net_count(nn, NFESP_STATS_A_OUT_DISCARD);
+		return true;
+	}
+	*verdict = nfesp_ct_confirm(skb, state);
+	if (*verdict != NF_ACCEPT)
+		return true;
+	nfesp_policy_okey(pol, rev, &okey);
+	local_bh_disable();
+	sa = nfesp_sa_lookup_out(nn, &okey);
+	if (sa) {
+		nfesp_net_count(nn, NFESP_STATS_A_OUT_ICMP_TUNNELLED);
+		nfesp_output(nn, sa, skb);
+		nfesp_sa_put(sa);
+		*verdict = NF_STOLEN;
+	} else {
+		/* An error raises no ACQUIRE. */
+		nfesp_net_count(nn, NFESP_STATS_A_OUT_NO_SA);
+		*verdict = NF_DROP;
+	}
+	local_bh_enable();
+	return true;
+}
+
 static unsigned int out_hook(void *priv, struct sk_buff *skb,
 			     const struct nf_hook_state *state)
 {
 	struct nfesp_net *nn = nfesp_net(state->net);
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	struct nfesp_flow fl, rev;
 	struct nfesp_policy *pol;
-	struct nfesp_flow fl;
+	unsigned int verdict;
 
 	if (already_transformed(skb, family))
 		return NF_ACCEPT;
 	if (nfesp_flow_parse(skb, family, &fl))
-		return NF_ACCEPT;	/* not IP we can read: the stack drops it */
+		goto unclassified;
+	if (nfesp_flow_icmp_reverse(skb, &fl, &rev) &&
+	    out_icmp_error(nn, skb, &rev, state, &verdict))
+		return verdict;
 
 	pol = nfesp_spd_lookup(nn, NFESP_DIR_OUT, &fl);
 	if (!pol)
 		return NF_ACCEPT;
+	if (nfesp_flow_ambiguous(pol, &fl))
+		goto unclassified;
 	if (ike_exempt(pol, skb, &fl) && locally_sent(skb, family))
 		return NF_ACCEPT;
 	policy_count(pol, skb->len);
@@ -258,30 +263,43 @@ static unsigned int out_hook(void *priv, struct sk_buff *skb,
 		nfesp_net_count(nn, NFESP_STATS_A_OUT_DISCARD);
 		return NF_DROP;
 	}
-	if (confirm_conntrack(skb) != NF_ACCEPT)
-		return NF_DROP;
-	/* Locally generated packets get here in process context. */
-	local_bh_disable();
-	nfesp_output_policy(nn, pol, &fl, skb);
-	local_bh_enable();
-	return NF_STOLEN;
+	return protect(nn, pol, &fl, skb, state);
+
+unclassified:
+	nfesp_net_count(nn, NFESP_STATS_A_OUT_UNCLASSIFIED);
+	return NF_DROP;
 }
 
 /*
  * Inbound plaintext: RFC 4301 section 5.2, step 3a. @local: for this host
- * (LOCAL_IN), whose IKE a protect policy may leave alone.
+ * (LOCAL_IN), whose IKE a protect policy may leave alone. An ICMP error
+ * about a protected flow must come in that flow's SA.
  */
 static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 family,
 				bool local)
 {
+	struct nfesp_flow fl, rev;
 	struct nfesp_policy *pol;
-	struct nfesp_flow fl;
 
 	if (nfesp_flow_parse(skb, family, &fl))
-		return NF_ACCEPT;
+		goto unclassified;
+	if (nfesp_flow_icmp_reverse(skb, &fl, &rev) && !quotes_ipsec(&rev)) {
+		pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, &rev);
+		if (pol && pol->action != NFESP_ACTION_BYPASS) {
+			if (nfesp_flow_ambiguous(pol, &rev))
+				goto unclassified;
+			policy_count(pol, skb->len);
+			nfesp_net_count(nn, pol->action == NFESP_ACTION_DISCARD ?
+					NFESP_STATS_A_IN_DISCARD :
+					NFESP_STATS_A_IN_CLEAR_PROTECTED);
+			return NF_DROP;
+		}
+	}
 	pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, &fl);
 	if (!pol)
 		return NF_ACCEPT;
+	if (nfesp_flow_ambiguous(pol, &fl))
+		goto unclassified;
 	switch (pol->action) {
 	case NFESP_ACTION_BYPASS:
 		policy_count(pol, skb->len);
@@ -296,6 +314,10 @@ static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 fa
 		nfesp_net_count(nn, NFESP_STATS_A_IN_CLEAR_PROTECTED);
 		return NF_DROP;
 	}
+
+unclassified:
+	nfesp_net_count(nn, NFESP_STATS_A_IN_UNCLASSIFIED);
+	return NF_DROP;
 }
 
 static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
@@ -303,8 +325,13 @@ static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
 {
 	struct nfesp_net *nn = nfesp_net(state->net);
 
-	if (state->in && state->in == READ_ONCE(nn->dev))
-		return NF_ACCEPT;
+	/* Decrypted: its flow stays off flowtables, as the way out does. */
+	if (state->in && state->in == READ_ONCE(nn->dev)) {
+		if (nfesp_ct_keep_slow(skb))
+			return NF_ACCEPT;
+		nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
+		return NF_DROP;
+	}
 	return check_clear(nn, skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6, false);
 }
 
@@ -474,7 +501,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 {
 	struct nfesp_net *nn = nfesp_net(state->net);
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
-	unsigned int ip_end, nh_off;
+	unsigned int ip_end, nh_off, verdict;
 	struct nfesp_sa *sa = NULL;
 	u8 proto;
 
@@ -513,9 +540,10 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 	} else {
 		return check_clear(nn, skb, family, true);
 	}
-	if (confirm_conntrack(skb) != NF_ACCEPT) {
+	verdict = nfesp_ct_confirm(skb, state);
+	if (verdict != NF_ACCEPT) {
 		nfesp_sa_put(sa);
-		return NF_DROP;
+		return verdict;
 	}
 	nfesp_input(nn, skb, sa, ip_end,
 		    proto == IPPROTO_UDP ? ip_end + sizeof(struct udphdr) : ip_end, nh_off);

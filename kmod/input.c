@@ -30,20 +30,36 @@ static void drop(struct nfesp_net *nn, struct sk_buff *skb, enum nfesp_stats_att
 	kfree_skb(skb);
 }
 
-/* The decrypted packet must be what the SA's policy protects. */
+/* The inbound protect policy for @fl, if it is the one @sa was made for. */
+static struct nfesp_policy *sa_policy(struct nfesp_net *nn, const struct nfesp_sa *sa,
+				      const struct nfesp_flow *fl)
+{
+	struct nfesp_policy *pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, fl);
+
+	if (!pol || nfesp_flow_ambiguous(pol, fl) || pol->action != NFESP_ACTION_PROTECT ||
+	    pol->reqid != sa->reqid || pol->mode != sa->mode)
+		return NULL;
+	return pol;
+}
+
+/*
+ * The decrypted packet must be what the SA's policy protects; an ICMP error
+ * may instead quote it (RFC 4301 section 6.2): a router on the protected
+ * flow's path, the peer gateway among them, sends errors from its own
+ * address.
+ */
 static bool policy_ok(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb,
 		      u8 family)
 {
 	struct nfesp_policy *pol;
-	struct nfesp_flow fl;
+	struct nfesp_flow fl, rev;
 
 	if (nfesp_flow_parse(skb, family, &fl))
 		return false;
 	rcu_read_lock();
-	pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, &fl);
-	if (pol && (pol->action != NFESP_ACTION_PROTECT || pol->reqid != sa->reqid ||
-		    pol->mode != sa->mode))
-		pol = NULL;
+	pol = sa_policy(nn, sa, &fl);
+	if (!pol && nfesp_flow_icmp_reverse(skb, &fl, &rev))
+		pol = sa_policy(nn, sa, &rev);
 	if (pol) {
 		this_cpu_inc(pol->stats->packets);
 		this_cpu_add(pol->stats->bytes, skb->len);

@@ -5,6 +5,7 @@
  */
 
 #include <linux/module.h>
+#include "conntrack.h"
 #include "datapath.h"
 #include "defrag.h"
 #include "netlink.h"
@@ -20,9 +21,12 @@ static int __init nfesp_mod_init(void)
 	err = nfesp_defrag_init();
 	if (err)
 		return err;
-	err = nfesp_sa_init();
+	err = nfesp_conntrack_init();
 	if (err)
 		goto err_uninit_defrag;
+	err = nfesp_sa_init();
+	if (err)
+		goto err_uninit_conntrack;
 	err = nfesp_crypt_init();
 	if (err)
 		goto err_uninit_sa;
@@ -41,6 +45,8 @@ err_uninit_crypt:
 	nfesp_crypt_uninit();
 err_uninit_sa:
 	nfesp_sa_uninit();
+err_uninit_conntrack:
+	nfesp_conntrack_uninit();
 err_uninit_defrag:
 	nfesp_defrag_uninit();
 	return err;
@@ -54,6 +60,7 @@ static void __exit nfesp_mod_exit(void)
 	nfesp_crypt_uninit();
 	nfesp_sa_uninit();
 	rcu_barrier();
+	nfesp_conntrack_uninit();
 	nfesp_defrag_uninit();
 	pr_info("unloaded\n");
 }

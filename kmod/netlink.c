@@ -11,6 +11,7 @@
 #include <net/sock.h>
 #include <uapi/linux/nfesp.h>
 #include "compat.h"
+#include "conntrack.h"
 #include "netlink.h"
 #include "datapath.h"
 #include "netns.h"
@@ -911,6 +912,9 @@ static int nfesp_nl_policy_new(struct sk_buff *skb, struct genl_info *info)
 		reply_policy(info, pol);
 	}
 	mutex_unlock(&nn->lock);
+	/* Flows that flowtables carry in clear must meet the new policy. */
+	if (!err && cfg.action != NFESP_ACTION_BYPASS)
+		nfesp_ct_policy_added(nn->net);
 	return err;
 }
 

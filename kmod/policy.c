@@ -55,22 +55,28 @@ static bool prefix_match(const union nfesp_addr *a, const union nfesp_addr *p,
 	return ipv6_prefix_equal(&a->ip6, &p->ip6, plen);
 }
 
-static bool port_match(bool known, __be16 port, u16 min, u16 max)
+/* A port the packet does not let nfesp read matches any range. */
+static bool port_match(const struct nfesp_flow *fl, __be16 port, u16 min, u16 max)
 {
-	if (!min && max == U16_MAX)
+	if ((!min && max == U16_MAX) || (fl->unknown & NFESP_FLOW_UNKNOWN_PORTS))
 		return true;
-	return known && ntohs(port) >= min && ntohs(port) <= max;
+	return fl->has_ports && ntohs(port) >= min && ntohs(port) <= max;
 }
 
+/*
+ * Unknown fields match anything: the caller asks nfesp_flow_ambiguous()
+ * whether the match depended on them.
+ */
 bool nfesp_selector_match(const struct nfesp_selector *sel, u8 dir,
 			  const struct nfesp_flow *fl)
 {
 	return sel->dir == dir && sel->family == fl->family &&
-	       (!sel->proto || sel->proto == fl->proto) &&
+	       (!sel->proto || sel->proto == fl->proto ||
+		(fl->unknown & NFESP_FLOW_UNKNOWN_PROTO)) &&
 	       prefix_match(&fl->src, &sel->src, sel->src_plen, fl->family) &&
 	       prefix_match(&fl->dst, &sel->dst, sel->dst_plen, fl->family) &&
-	       port_match(fl->has_ports, fl->sport, sel->sport_min, sel->sport_max) &&
-	       port_match(fl->has_ports, fl->dport, sel->dport_min, sel->dport_max);
+	       port_match(fl, fl->sport, sel->sport_min, sel->sport_max) &&
+	       port_match(fl, fl->dport, sel->dport_min, sel->dport_max);
 }
 
 struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,

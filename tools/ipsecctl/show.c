@@ -36,6 +36,9 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_ACQUIRES] = "acquires",
 	[NFESP_STATS_A_ACQUIRE_LOST] = "acquire-lost",
 	[NFESP_STATS_A_IN_NATT_KEEPALIVE] = "in-natt-keepalive",
+	[NFESP_STATS_A_OUT_UNCLASSIFIED] = "out-unclassified",
+	[NFESP_STATS_A_IN_UNCLASSIFIED] = "in-unclassified",
+	[NFESP_STATS_A_OUT_ICMP_TUNNELLED] = "out-icmp-tunnelled",
 };
 
 int stats_print_reply(struct nl_msg *msg, void *arg)

@@ -184,6 +184,28 @@
  * policies (nfesp's hooks are off in a namespace without). Their UDP
  * checksum is not verified: they carry nothing.
  *
+ * A packet whose protocol or ports nfesp cannot read (a non-first fragment
+ * that escaped reassembly, a transport header cut short, IPv6 extension
+ * headers that cannot be walked) matches policies as if the unreadable
+ * field matched every selector. If the first policy it so matches selects
+ * on that field, the packet cannot be classified: it is dropped and counted
+ * in NFESP_STATS_A_OUT_UNCLASSIFIED or NFESP_STATS_A_IN_UNCLASSIFIED, never
+ * sent or accepted in clear. IPv6 No Next Header (59) is a protocol like
+ * any other. A packet whose IP header cannot be read is dropped and counted
+ * there too.
+ *
+ * An ICMP or ICMPv6 error (destination unreachable, packet too big, time
+ * exceeded, parameter problem) belongs to the flow of the packet it quotes,
+ * reversed (RFC 4301 section 6.2). Sent by or through this host, it is
+ * looked up that way first: if that flow is protected, the error is sent in
+ * that flow's SA whatever its own addresses (counted in
+ * NFESP_STATS_A_OUT_ICMP_TUNNELLED; dropped and counted in
+ * NFESP_STATS_A_OUT_NO_SA if there is none: an error raises no ACQUIRE);
+ * if that flow is discarded, so is the error. Received in an SA, an error
+ * is accepted if its own addresses or its quoted flow, reversed, fall within
+ * the SA's policy. Received in clear, an error about a protected flow is
+ * dropped as cleartext that should have been protected.
+ *
  * Events
  * ------
  * The multicast group NFESP_GENL_MCGRP_EVENTS ("events") needs the same
@@ -420,6 +442,9 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_ACQUIRES,		/* ACQUIRE events raised */
 	NFESP_STATS_A_ACQUIRE_LOST,	/* ...that no listener received */
 	NFESP_STATS_A_IN_NATT_KEEPALIVE, /* NAT keepalives (RFC 3948) dropped */
+	NFESP_STATS_A_OUT_UNCLASSIFIED,	/* policy depends on an unreadable field */
+	NFESP_STATS_A_IN_UNCLASSIFIED,	/* likewise, inbound */
+	NFESP_STATS_A_OUT_ICMP_TUNNELLED, /* not a drop: ICMP error sent in an SA */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
