@@ -142,6 +142,9 @@ bool nfesp_ct_keep_slow(struct sk_buff *skb)
 		return true;
 	if (!nf_ct_is_confirmed(ct))
 		return ct_sym.helper_ext_add(ct, GFP_ATOMIC);
+	/* An ICMP error is related to an entry, not its own flow. */
+	if (ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
+		return true;
 	/* Kept by this packet's reference until it is sent. */
 	ct_sym.delete(ct, 0, 0);
 	return true;

@@ -271,19 +271,23 @@ unclassified:
 }
 
 /*
- * Inbound plaintext: RFC 4301 section 5.2, step 3a. @local: for this host
- * (LOCAL_IN), whose IKE a protect policy may leave alone. An ICMP error
- * about a protected flow must come in that flow's SA.
+ * Inbound plaintext: RFC 4301 section 5.2, step 3a. For this host
+ * (LOCAL_IN), its IKE a protect policy may leave alone. An ICMP error
+ * about a protected flow must come in that flow's SA, unless this host sent
+ * it (nfesp's own "fragmentation needed" to a local sender among them).
  */
 static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 family,
-				bool local)
+				const struct nf_hook_state *state)
 {
+	bool local = state->hook == NF_INET_LOCAL_IN;
 	struct nfesp_flow fl, rev;
 	struct nfesp_policy *pol;
 
 	if (nfesp_flow_parse(skb, family, &fl))
 		goto unclassified;
-	if (nfesp_flow_icmp_reverse(skb, &fl, &rev) && !quotes_ipsec(&rev)) {
+	/* This host's own errors, to itself, come over loopback. */
+	if (!(state->in && (state->in->flags & IFF_LOOPBACK)) &&
+	    nfesp_flow_icmp_reverse(skb, &fl, &rev) && !quotes_ipsec(&rev)) {
 		pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, &rev);
 		if (pol && pol->action != NFESP_ACTION_BYPASS) {
 			if (nfesp_flow_ambiguous(pol, &rev))
@@ -332,7 +336,7 @@ static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
 		nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
 		return NF_DROP;
 	}
-	return check_clear(nn, skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6, false);
+	return check_clear(nn, skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6, state);
 }
 
 /*
@@ -512,11 +516,11 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		ip_end = skb_network_offset(skb) + ip_hdrlen(skb);
 		nh_off = skb_network_offset(skb) + offsetof(struct iphdr, protocol);
 	} else if (find_transport6(skb, &ip_end, &nh_off, &proto)) {
-		return check_clear(nn, skb, family, true);
+		return check_clear(nn, skb, family, state);
 	}
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
 		learn_pmtu(nn, skb, family, ip_end);
-		return check_clear(nn, skb, family, true);
+		return check_clear(nn, skb, family, state);
 	}
 	if (proto == IPPROTO_UDP) {
 		if (natt_keepalive(skb, ip_end)) {
@@ -527,7 +531,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		if (IS_ERR(sa))
 			return unknown_spi(nn);
 		if (!sa)
-			return check_clear(nn, skb, family, true);
+			return check_clear(nn, skb, family, state);
 	} else if (proto == IPPROTO_ESP) {
 		struct ip_esp_hdr esph;
 
@@ -538,7 +542,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 				return unknown_spi(nn);
 		}
 	} else {
-		return check_clear(nn, skb, family, true);
+		return check_clear(nn, skb, family, state);
 	}
 	verdict = nfesp_ct_confirm(skb, state);
 	if (verdict != NF_ACCEPT) {

@@ -354,7 +354,7 @@ else
 		bench_smoke "$k612"
 	fi
 	[ -z "$k61" ] || vm_suite "$k61" small 1200 \
-		insmod.sh module.sh datapath.sh esp_fuzz.sh interop.sh stress.sh
+		insmod.sh module.sh datapath.sh router.sh esp_fuzz.sh interop.sh stress.sh
 	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700
 fi
 echo "# kernels tested: ${k612:-no 6.12} ${k61:-no 6.1} ${dr:-no debug kernel}"
