@@ -218,16 +218,15 @@ check "and the offloaded one too" grep -q '^ok [1-9]' "$W/talk-clear"
 
 bg r-hb /usr/bin/python3 "$PEER" udp-serve 10.2.0.2 7002 20
 wait_for 5 sh -c 'ip netns exec r-hb ss -Hlun "sport = :7002" | grep -q .'
-peer r-ha udp-talk 10.1.0.2 10.2.0.2 7002 90 >"$W/udp" 2>&1 &
+peer r-ha udp-talk 10.1.0.2 10.2.0.2 7002 60 >"$W/udp" 2>&1 &
 UDP=$!
-# Long enough for conntrack to call it a stream, which flowtables take.
-sleep 3.5
+sleep 2
 ga conntrack -L 2>/dev/null >"$W/ct-udp"
 wait $UDP
-check "a UDP flow of 90 datagrams is answered" grep -q '^ok 90$' "$W/udp"
+check "a UDP flow of 60 datagrams is answered" grep -q '^ok 60$' "$W/udp"
 check "and not offloaded" absent 'dport=7002 .*OFFLOAD' "$W/ct-udp"
-check "positive control: its conntrack entry is there, ASSURED (a stream)" \
-	grep -q 'dport=7002 .*ASSURED' "$W/ct-udp"
+check "positive control: its conntrack entry has seen replies, so 'ct state established' holds" \
+	sh -c "grep 'dport=7002' '$W/ct-udp' | grep -qv UNREPLIED"
 
 # --- a rekey under a flow: make before break ------------------------------
 bg r-hb /usr/bin/python3 "$PEER" serve 10.2.0.2 7004
@@ -370,8 +369,8 @@ eq "and none as bare ESP" 0 "$(pcount "$W/wan.pcap" 'ip proto 50')"
 # as an IKE daemon would open.
 xfrm_gw() { # NS OUR-WAN PEER-WAN SPI-OUT KEY-OUT SPI-IN KEY-IN LAN4 REMOTE4 LAN6 REMOTE6
 	ip -n "$1" -batch - <<-EOF
-	xfrm state add src $2 dst $3 proto esp spi $4 reqid 1 mode tunnel aead rfc4106(gcm(aes)) $5 128 encap espinudp 4500 4500 0.0.0.0 replay-window 1024
-	xfrm state add src $3 dst $2 proto esp spi $6 reqid 1 mode tunnel aead rfc4106(gcm(aes)) $7 128 encap espinudp 4500 4500 0.0.0.0 replay-window 1024
+	xfrm state add src $2 dst $3 proto esp spi $4 reqid 1 mode tunnel flag af-unspec aead rfc4106(gcm(aes)) $5 128 encap espinudp 4500 4500 0.0.0.0 replay-window 1024
+	xfrm state add src $3 dst $2 proto esp spi $6 reqid 1 mode tunnel flag af-unspec aead rfc4106(gcm(aes)) $7 128 encap espinudp 4500 4500 0.0.0.0 replay-window 1024
 	xfrm policy add dir out src $8 dst $9 tmpl src $2 dst $3 proto esp reqid 1 mode tunnel
 	xfrm policy add dir fwd src $9 dst $8 tmpl src $3 dst $2 proto esp reqid 1 mode tunnel
 	xfrm policy add dir in src $9 dst $8 tmpl src $3 dst $2 proto esp reqid 1 mode tunnel
