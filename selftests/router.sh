@@ -22,7 +22,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 58
+ktap_plan 65
 
 W=$TOP/build/selftest-router
 PEER=$TOP/selftests/flowpeer.py
@@ -88,6 +88,13 @@ nat ip addr add 172.16.0.1/24 dev in0
 nat ip addr add 198.51.100.1/24 dev out0
 gb ip addr add 198.51.100.2/24 dev wan0
 gb ip route add default via 198.51.100.1
+# An IPv6 WAN beside the IPv4 one, routed, not translated.
+ga ip addr add 2001:db8:a::2/64 dev wan0 nodad
+nat ip addr add 2001:db8:a::1/64 dev in0 nodad
+nat ip addr add 2001:db8:b::1/64 dev out0 nodad
+gb ip addr add 2001:db8:b::2/64 dev wan0 nodad
+ga ip -6 route add 2001:db8:b::/64 via 2001:db8:a::1
+gb ip -6 route add 2001:db8:a::/64 via 2001:db8:b::1
 gb ip addr add 10.2.0.1/24 dev lan0
 gb ip addr add fd00:2::1/64 dev lan0 nodad
 hb ip addr add 10.2.0.2/24 dev eth0
@@ -364,6 +371,45 @@ check "the protected traffic crossed the WAN as ESP in UDP" \
 	test "$(pcount "$W/wan.pcap" 'udp port 4500')" -gt 100
 eq "and none as bare ESP" 0 "$(pcount "$W/wan.pcap" 'ip proto 50')"
 
+# --- the same LANs over the IPv6 WAN: IPv4 in IPv6, IPv6 in IPv6 ---------
+ipa sa flush
+ipa policy flush
+ipb sa flush
+ipb policy flush
+ga nft delete table inet raw
+nfesp_gw6() { # SELF-ipsecctl OUR-WAN PEER-WAN SPI-OUT KEY-OUT SPI-IN KEY-IN LAN4 REMOTE4 LAN6 REMOTE6
+	"$1" -f - <<-EOF
+	sa add spi $4 src $2 dst $3 reqid 2 enc aes-gcm-128 key $5 replay-window 1024
+	sa add spi $6 src $3 dst $2 reqid 2 enc aes-gcm-128 key $7 replay-window 1024
+	policy add dir out from $8 to $9 action protect local $2 peer $3 reqid 2
+	policy add dir in from $9 to $8 action protect local $2 peer $3 reqid 2
+	policy add dir out from ${10} to ${11} action protect local $2 peer $3 reqid 2
+	policy add dir in from ${11} to ${10} action protect local $2 peer $3 reqid 2
+	EOF
+}
+check "ga: the LANs over the IPv6 WAN, bare ESP" \
+	nfesp_gw6 ipa 2001:db8:a::2 2001:db8:b::2 0x300 $K_AB 0x400 $K_BA \
+	10.1.0.0/24 10.2.0.0/24 fd00:1::/64 fd00:2::/64
+check "gb: the same" \
+	nfesp_gw6 ipb 2001:db8:b::2 2001:db8:a::2 0x400 $K_BA 0x300 $K_AB \
+	10.2.0.0/24 10.1.0.0/24 fd00:2::/64 fd00:1::/64
+ga tcpdump -n -Z root -U --immediate-mode -Q out -i wan0 -w "$W/wan6.pcap" 2>"$W/wan6.log" &
+CAP=$!
+PIDS+=($CAP)
+wait_for 10 grep -q 'listening on' "$W/wan6.log"
+check "IPv4 LANs over the IPv6 WAN" ha ping -c 3 -i 0.3 -W 3 10.2.0.2
+check "IPv6 LANs over the IPv6 WAN" ha ping -6 -c 3 -i 0.3 -W 3 fd00:2::2
+bg r-hb /usr/bin/python3 "$PEER" serve 10.2.0.2 7030
+wait_for 5 sh -c 'ip netns exec r-hb ss -Hltn "sport = :7030" | grep -q .'
+check "TCP between the IPv4 LANs over the IPv6 WAN" \
+	sh -c "ip netns exec r-ha /usr/bin/python3 $PEER talk 10.1.0.2 10.2.0.2 7030 2 | grep -q '^ok [1-9]'"
+sleep 0.5
+kill -TERM $CAP; wait $CAP 2>/dev/null
+eq "nothing with a LAN address in clear on the IPv6 WAN" 0 "$(pcount "$W/wan6.pcap" "$LEAK")"
+check "it crossed as ESP in IPv6" test "$(pcount "$W/wan6.pcap" 'ip6 and esp')" -ge 12
+ipa sa flush
+ipa policy flush
+
 # --- one gateway nfesp, the other the in-kernel XFRM stack ---------------
 # gb becomes XFRM: same SAs, same tunnel; an encapsulation socket on 4500
 # as an IKE daemon would open.
@@ -409,9 +455,6 @@ mixed_ok() { # DESCRIPTION
 }
 ipb sa flush
 ipb policy flush
-ipa sa flush
-ipa policy flush
-ga nft delete table inet raw
 check "ga: nfesp as at first, without the extra policies" \
 	nfesp_gw ipa 172.16.0.2 198.51.100.2 0x100 $K_AB 0x200 $K_BA \
 	10.1.0.0/24 10.2.0.0/24 fd00:1::/64 fd00:2::/64
@@ -465,5 +508,5 @@ eq "so nothing with a LAN address reached the WAN but the control" 1 "$(pcount "
 
 cleanup
 PIDS=()
-check "no SA or policy outlived its namespace" wait_for 10 lifecycle_balanced 12 14
+check "no SA or policy outlived its namespace" wait_for 10 lifecycle_balanced 16 22
 ktap_finish
