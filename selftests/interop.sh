@@ -37,15 +37,14 @@ for tool in ip ping iperf3 tcpdump tshark ss python3; do
 	command -v $tool >/dev/null || ktap_bail "$tool is not installed (tools/deps.sh)"
 done
 
-WORK=$TOP/build/interop/$KREL-$IMPL_A
-rm -rf "$WORK"
-mkdir -p "$WORK" || ktap_bail "cannot create $WORK"
+workdir "interop/$KREL-$IMPL_A"
+WORK=$W
 
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	net_down
 }
-trap cleanup EXIT
+trap 'cleanup; workdir_save' EXIT
 
 # Both stacks use the same AES drivers (aesni) rather than aes-generic.
 modprobe -q aesni_intel || diag "no aesni_intel: AES runs on the generic driver"

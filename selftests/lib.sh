@@ -203,6 +203,25 @@ lifecycle_balanced() {
 	done
 }
 
+# workdir NAME: set W to a directory of the guest's own (tmpfs) for the
+# test's files, captures and event logs written while the test reads them:
+# the build directory is shared over 9p, where a write under load was seen
+# lost (an ACQUIRE line of ipsecctl monitor came back as NUL bytes).
+# workdir_save, from the EXIT trap, copies it to build/NAME for a look
+# after the run.
+workdir() {
+	WORKDIR_NAME=$1
+	W=$(mktemp -d "/tmp/nfesp-${1//\//-}.XXXXXX") || ktap_bail "cannot create a work directory"
+}
+
+workdir_save() {
+	[ -n "${WORKDIR_NAME:-}" ] && [ -d "$W" ] || return 0
+	rm -rf "${TOP:?}/build/$WORKDIR_NAME"
+	mkdir -p "$(dirname "$TOP/build/$WORKDIR_NAME")"
+	cp -r "$W" "$TOP/build/$WORKDIR_NAME" 2>/dev/null
+	rm -rf "$W"
+}
+
 # Shrink every slab cache: free slabs go back to the page allocator, and
 # on a KASAN kernel the cache's quarantine is emptied, so that memory
 # measured afterwards counts only objects in use.

@@ -24,7 +24,7 @@
 load_module
 ktap_plan 65
 
-W=$TOP/build/selftest-router
+workdir selftest-router
 PEER=$TOP/selftests/flowpeer.py
 K_AB=0x0102030405060708090a0b0c0d0e0f1011121314
 K_BA=0x1112131415161718191a1b1c1d1e1f2021222324
@@ -41,7 +41,7 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 }
-trap cleanup EXIT
+trap 'cleanup; workdir_save' EXIT
 
 ha() { ip netns exec r-ha "$@"; }
 ga() { ip netns exec r-ga "$@"; }
@@ -59,7 +59,6 @@ pcount() { tcpdump -nr "$1" "$2" 2>/dev/null | wc -l; }
 # absent REGEX FILE: no line of FILE matches; shows those that do
 absent() { ! grep -E "$1" "$2"; }
 
-rm -rf "$W"; mkdir -p "$W"
 modprobe -q aesni_intel
 
 # --- the network --------------------------------------------------------

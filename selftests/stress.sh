@@ -24,7 +24,7 @@ SA_ROUNDS=${SA_ROUNDS:-$(scaled 50 300 1200)}
 POLICY_ROUNDS=${POLICY_ROUNDS:-$(scaled 1 3 10)}
 FILL_SAS=${FILL_SAS:-$(scaled 20000 100000 100000)}
 FILL_POLICIES=${FILL_POLICIES:-$(scaled 5000 10000 10000)}
-W=$TOP/build/selftest-stress
+workdir selftest-stress
 K_AB=0x0102030405060708090a0b0c0d0e0f1011121314
 K_BA=0x1112131415161718191a1b1c1d1e1f2021222324
 PARAMS=/sys/module/nfesp/parameters
@@ -44,7 +44,7 @@ cleanup() {
 		ip netns del $p 2>/dev/null
 	done
 }
-trap cleanup EXIT
+trap 'cleanup; workdir_save' EXIT
 
 A="ip netns exec sta"
 B="ip netns exec stb"
@@ -62,7 +62,7 @@ stats_of() {
 		echo "no-stats-from-$1 1"
 	fi
 }
-GAUGES="sa-count|policy-count|crypto-queued|held|inflight|acquires|acquire-lost"
+GAUGES="sa-count|policy-count|crypto-queued|held|inflight|acquires|acquire-lost|out-icmp-tunnelled"
 # drops NS [REGEX]: the counters that moved, but for the ones in REGEX
 drops() {
 	stats_of "$1" | awk -v ok="^($GAUGES${2:+|$2})\$" '$1 !~ ok && $2 != 0 { print $1, $2 }'
@@ -191,8 +191,6 @@ reload() {
 	insmod "$MODULE" dyndbg=+p
 }
 
-rm -rf "$W"
-mkdir -p "$W"
 modprobe -q aesni_intel
 check "two namespaces, nfesp on both" pair sta stb
 tunnel_up() {
