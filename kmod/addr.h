@@ -17,6 +17,12 @@ static inline unsigned int nfesp_addr_len(u8 family)
 	return family == AF_INET ? sizeof(__be32) : sizeof(struct in6_addr);
 }
 
+static inline bool nfesp_addr_equal(const union nfesp_addr *a, const union nfesp_addr *b,
+				    u8 family)
+{
+	return !memcmp(a, b, nfesp_addr_len(family));
+}
+
 static inline unsigned int nfesp_addr_bits(u8 family)
 {
 	return nfesp_addr_len(family) * 8;

@@ -16,9 +16,12 @@
  * before the entry is confirmed (nfesp_ct_keep_slow). An entry confirmed
  * before any policy protected it, which a flowtable may already carry, is
  * killed: its next packet makes a new one, which is kept on the slow path.
- * When a protect policy is added, flows that flowtables already carry in
- * this namespace are torn down (nfesp_ct_policy_added), so that their next
- * packet meets the new policy.
+ * So is the entry of a forwarded packet that a policy drops
+ * (nfesp_ct_dropped): the forward chain's "flow add" has seen that packet
+ * before nfesp. When a protect or discard policy is added, or a bypass
+ * policy deleted, flows that flowtables already carry in this namespace are
+ * torn down (nfesp_ct_spd_changed), so that their next packet meets the
+ * policies as they are now.
  *
  * The conntrack functions are looked up when the module loads, loading
  * nf_conntrack if needed (which tracks nothing by itself), as defrag.c
@@ -51,6 +54,9 @@ static struct {
 	unsigned int (*confirm)(struct sk_buff *skb, unsigned int protoff,
 				struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 	int (*confirm_entry)(struct sk_buff *skb);
+#ifdef CONFIG_NF_CONNTRACK_EVENTS
+	void (*deliver_events)(struct nf_conn *ct);
+#endif
 #endif
 	struct nf_conn_help *(*helper_ext_add)(struct nf_conn *ct, gfp_t gfp);
 	bool (*delete)(struct nf_conn *ct, u32 portid, int report);
@@ -63,6 +69,10 @@ static void ct_sym_put(void)
 	if (ct_sym.helper_ext_add)
 		symbol_put(nf_ct_helper_ext_add);
 #ifndef NFESP_HAVE_NF_CONFIRM_HOOK
+#ifdef CONFIG_NF_CONNTRACK_EVENTS
+	if (ct_sym.deliver_events)
+		symbol_put(nf_ct_deliver_cached_events);
+#endif
 	if (ct_sym.confirm_entry)
 		symbol_put(__nf_conntrack_confirm);
 #endif
@@ -78,6 +88,11 @@ int nfesp_conntrack_init(void)
 	ct_sym.confirm_entry = symbol_request(__nf_conntrack_confirm);
 	if (!ct_sym.confirm_entry)
 		goto err_put;
+#ifdef CONFIG_NF_CONNTRACK_EVENTS
+	ct_sym.deliver_events = symbol_request(nf_ct_deliver_cached_events);
+	if (!ct_sym.deliver_events)
+		goto err_put;
+#endif
 #endif
 	ct_sym.helper_ext_add = symbol_request(nf_ct_helper_ext_add);
 	ct_sym.delete = symbol_request(nf_ct_delete);
@@ -127,10 +142,46 @@ unsigned int nfesp_ct_confirm(struct sk_buff *skb, const struct nf_hook_state *s
 	return ct_sym.confirm(skb, protoff, ct, ctinfo);
 
 confirm_only:
-	/* nf_conntrack_confirm(), but for its cached events. */
-	return nf_ct_is_confirmed(ct) ? NF_ACCEPT : ct_sym.confirm_entry(skb);
+	/* nf_conntrack_confirm() */
+	if (!nf_ct_is_confirmed(ct)) {
+		unsigned int verdict = ct_sym.confirm_entry(skb);
+
+		if (verdict != NF_ACCEPT)
+			return verdict;
+		ct = nf_ct_get(skb, &ctinfo);
+	}
+#ifdef CONFIG_NF_CONNTRACK_EVENTS
+	if (ct && nf_ct_ecache_exist(ct))
+		ct_sym.deliver_events(ct);
+#endif
+	return NF_ACCEPT;
 }
 #endif
+
+/* What nft's flow offload takes: TCP, UDP and GRE. */
+static bool offloadable(const struct nf_conn *ct)
+{
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_GRE:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * An entry confirmed without the extension, that a flowtable may carry or
+ * take: deleted, so that the flow's next packet makes a new one. The
+ * packet's own reference keeps it until the packet is done with.
+ */
+static void forget(struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	/* An ICMP error is related to an entry, not its own flow. */
+	if (ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY || !offloadable(ct))
+		return;
+	ct_sym.delete(ct, 0, 0);
+}
 
 bool nfesp_ct_keep_slow(struct sk_buff *skb)
 {
@@ -142,15 +193,25 @@ bool nfesp_ct_keep_slow(struct sk_buff *skb)
 		return true;
 	if (!nf_ct_is_confirmed(ct))
 		return ct_sym.helper_ext_add(ct, GFP_ATOMIC);
-	/* An ICMP error is related to an entry, not its own flow. */
-	if (ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
-		return true;
-	/* Kept by this packet's reference until it is sent. */
-	ct_sym.delete(ct, 0, 0);
+	forget(ct, ctinfo);
 	return true;
 }
 
-void nfesp_ct_policy_added(struct net *net)
+/*
+ * A forwarded packet dropped by a policy: a flowtable rule before nfesp's
+ * hook may just have offloaded its flow, which would then go on in clear.
+ */
+void nfesp_ct_dropped(struct sk_buff *skb)
+{
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (ct && nf_ct_is_confirmed(ct) && !nf_ct_ext_exist(ct, NF_CT_EXT_HELPER))
+		forget(ct, ctinfo);
+}
+
+void nfesp_ct_spd_changed(struct net *net)
 {
 	void (*cleanup)(struct net_device *dev);
 	struct net_device *dev;
@@ -159,8 +220,10 @@ void nfesp_ct_policy_added(struct net *net)
 	if (!cleanup)
 		return;
 	rtnl_lock();
+	/* A device going down had its flows torn down then. */
 	for_each_netdev(net, dev)
-		cleanup(dev);
+		if (dev->flags & IFF_UP)
+			cleanup(dev);
 	rtnl_unlock();
 	symbol_put(nf_flow_table_cleanup);
 }
@@ -186,7 +249,11 @@ bool nfesp_ct_keep_slow(struct sk_buff *skb)
 	return true;
 }
 
-void nfesp_ct_policy_added(struct net *net)
+void nfesp_ct_dropped(struct sk_buff *skb)
+{
+}
+
+void nfesp_ct_spd_changed(struct net *net)
 {
 }
 

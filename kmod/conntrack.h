@@ -11,6 +11,7 @@ int nfesp_conntrack_init(void);
 void nfesp_conntrack_uninit(void);
 unsigned int nfesp_ct_confirm(struct sk_buff *skb, const struct nf_hook_state *state);
 bool nfesp_ct_keep_slow(struct sk_buff *skb);
-void nfesp_ct_policy_added(struct net *net);
+void nfesp_ct_dropped(struct sk_buff *skb);
+void nfesp_ct_spd_changed(struct net *net);
 
 #endif /* _NFESP_CONNTRACK_H */

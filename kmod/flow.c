@@ -35,9 +35,14 @@ static void parse_ports(const struct sk_buff *skb, unsigned int off, bool first,
 	__be16 ports[2];
 
 	fl->l4_off = off;
+	/* A non-first fragment holds no transport header, whatever the protocol. */
+	if (!first) {
+		fl->unknown |= NFESP_FLOW_UNKNOWN_PORTS;
+		return;
+	}
 	if (!ports_known(fl->proto))
 		return;
-	if (!first || skb_copy_bits(skb, off, ports, sizeof(ports))) {
+	if (skb_copy_bits(skb, off, ports, sizeof(ports))) {
 		fl->unknown |= NFESP_FLOW_UNKNOWN_PORTS;
 		return;
 	}
@@ -151,7 +156,9 @@ static bool icmp_error(const struct sk_buff *skb, const struct nfesp_flow *fl)
 /*
  * If @fl is an ICMP or ICMPv6 error, the flow it is about, in the direction
  * the error travels: the packet it quotes, with source and destination
- * swapped. Returns false if it is not an error, or quotes too little.
+ * swapped. Returns false if it is not an error, quotes too little, or is
+ * not addressed to the quoted packet's source: a peer could otherwise send
+ * anything anywhere dressed as an error about its own traffic.
  */
 bool nfesp_flow_icmp_reverse(const struct sk_buff *skb, const struct nfesp_flow *fl,
 			     struct nfesp_flow *rev)
@@ -162,6 +169,9 @@ bool nfesp_flow_icmp_reverse(const struct sk_buff *skb, const struct nfesp_flow 
 		return false;
 	/* The quoted packet follows the 8 bytes of the ICMP header. */
 	if (parse_at(skb, fl->family, fl->l4_off + 8, &q))
+		return false;
+	/* An error goes back to the quoted packet's source, or it is not one. */
+	if (!nfesp_addr_equal(&fl->dst, &q.src, fl->family))
 		return false;
 	*rev = q;
 	rev->src = q.dst;

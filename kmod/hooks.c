@@ -261,12 +261,15 @@ static unsigned int out_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	case NFESP_ACTION_DISCARD:
 		nfesp_net_count(nn, NFESP_STATS_A_OUT_DISCARD);
-		return NF_DROP;
+		goto drop;
 	}
 	return protect(nn, pol, &fl, skb, state);
 
 unclassified:
 	nfesp_net_count(nn, NFESP_STATS_A_OUT_UNCLASSIFIED);
+drop:
+	if (!locally_sent(skb, family))
+		nfesp_ct_dropped(skb);
 	return NF_DROP;
 }
 
@@ -296,7 +299,7 @@ static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 fa
 			nfesp_net_count(nn, pol->action == NFESP_ACTION_DISCARD ?
 					NFESP_STATS_A_IN_DISCARD :
 					NFESP_STATS_A_IN_CLEAR_PROTECTED);
-			return NF_DROP;
+			goto drop;
 		}
 	}
 	pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, &fl);
@@ -311,16 +314,19 @@ static unsigned int check_clear(struct nfesp_net *nn, struct sk_buff *skb, u8 fa
 	case NFESP_ACTION_DISCARD:
 		policy_count(pol, skb->len);
 		nfesp_net_count(nn, NFESP_STATS_A_IN_DISCARD);
-		return NF_DROP;
+		goto drop;
 	default:
 		if (local && ike_exempt(pol, skb, &fl))
 			return NF_ACCEPT;
 		nfesp_net_count(nn, NFESP_STATS_A_IN_CLEAR_PROTECTED);
-		return NF_DROP;
+		goto drop;
 	}
 
 unclassified:
 	nfesp_net_count(nn, NFESP_STATS_A_IN_UNCLASSIFIED);
+drop:
+	if (!local)
+		nfesp_ct_dropped(skb);
 	return NF_DROP;
 }
 

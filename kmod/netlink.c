@@ -914,7 +914,7 @@ static int nfesp_nl_policy_new(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&nn->lock);
 	/* Flows that flowtables carry in clear must meet the new policy. */
 	if (!err && cfg.action != NFESP_ACTION_BYPASS)
-		nfesp_ct_policy_added(nn->net);
+		nfesp_ct_spd_changed(nn->net);
 	return err;
 }
 
@@ -954,6 +954,7 @@ static int nfesp_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	struct nfesp_net *nn = nfesp_net(genl_info_net(info));
 	struct nlattr *tb[NFESP_POL_A_MAX + 1];
 	struct nfesp_policy *pol;
+	bool bypass = false;
 	int err;
 
 	err = parse_object(info, NFESP_A_POLICY, tb, NFESP_POL_A_MAX, pol_policy);
@@ -964,11 +965,15 @@ static int nfesp_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(pol)) {
 		err = PTR_ERR(pol);
 	} else {
+		bypass = pol->action == NFESP_ACTION_BYPASS;
 		nfesp_event_policy(nn, pol, NFESP_CMD_POLICY_DEL);
 		nfesp_policy_unlink(nn, pol);
 		nfesp_hooks_update(nn);
 	}
 	mutex_unlock(&nn->lock);
+	/* What the bypass let through may now meet a protect policy. */
+	if (bypass)
+		nfesp_ct_spd_changed(nn->net);
 	return err;
 }
 
