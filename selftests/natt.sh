@@ -20,7 +20,7 @@
 export PATH=$PATH:/sbin:/usr/sbin
 
 load_module
-ktap_plan 41
+ktap_plan 42
 
 I="ip netns exec natt-i"
 N="ip netns exec natt-n"
@@ -92,6 +92,11 @@ ipi policy add dir in from 10.1.0.0/16 to 10.2.0.0/16 action protect \
 	local 192.168.1.2 peer 198.51.100.1 reqid 1
 $R "$IPSECCTL" -j monitor > "$W/mon" &
 MON=$!
+# Once it hears an SA come and go, it hears everything that follows.
+check "the monitor listens" wait_for 10 sh -c "
+	ip netns exec natt-r $IPSECCTL sa add spi 0x4242 src 198.51.100.2 dst 198.51.100.1 \
+		enc aes-gcm-128 key $K_IR && ip netns exec natt-r $IPSECCTL sa del spi 0x4242 dst 198.51.100.1 &&
+	grep -q '\"spi\":\"0x00004242\"' $W/mon"
 check "an inbound SA that follows its peer is added" \
 	ipr sa add spi 0x1001 src 198.51.100.2 dst 198.51.100.1 reqid 1 enc aes-gcm-128 \
 	key $K_IR encap udp 20000 4500 follow-peer
