@@ -20,7 +20,7 @@
 export PATH=$PATH:/sbin:/usr/sbin
 
 load_module
-ktap_plan 42
+ktap_plan 44
 
 I="ip netns exec natt-i"
 N="ip netns exec natt-n"
@@ -240,4 +240,7 @@ eq "and shows it" 1 "$(ipr sa get spi 0x3001 dst 198.51.100.1 | grep -c 'src 198
 
 kill "$MON"; MON=
 cleanup
+check "the module unloads" wait_for 10 rmmod nfesp
+# At least 8 SAs (a reserved SPI among them) and 4 policies were added above.
+check "every SA and policy was freed" lifecycle_balanced 8 4
 ktap_finish
