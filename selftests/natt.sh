@@ -20,7 +20,7 @@
 export PATH=$PATH:/sbin:/usr/sbin
 
 load_module
-ktap_plan 44
+ktap_plan 48
 
 I="ip netns exec natt-i"
 N="ip netns exec natt-n"
@@ -223,7 +223,30 @@ check "a replayed old packet is still refused after the update" \
 	wait_eq 3 $((rp0 + 1)) sa_field 0x1001 198.51.100.1 replay
 eq "and raises no MAPPING" 2 "$(mappings)"
 
-# --- 4. What sa update refuses -------------------------------------------------
+# --- 4. At most one event a second per SA -----------------------------------
+#
+# Packets crafted by esp_inject.py (NULL + HMAC-SHA-256) from the NAT box:
+# seq 1 from port 30001, at once seq 2 from 30002, then more from 30002.
+HK=0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+inject() { $N /usr/bin/python3 "$TOP/selftests/esp_inject.py" 198.51.100.2 198.51.100.1 \
+	0x5001 $HK 10.2.0.1 10.1.0.1 "$@"; }
+ipr sa add spi 0x5001 src 198.51.100.2 dst 198.51.100.1 reqid 5 enc null auth hmac-sha256 \
+	authkey $HK encap udp 30000 4500 follow-peer
+inject ok:1@30001 ok:2@30002
+check "a move is reported at once" wait_for 5 grep -q '"port":30000},"new":{"addr":"198.51.100.2","port":30001}' "$W/mon"
+eq "a second move within the second is not, yet, and the SA stays where the event said" \
+	"0 30001" "$(grep -c '"port":30002' "$W/mon") $(sa_field 0x5001 198.51.100.1 sport)"
+seq=3
+# inject_until_reported: one more packet from 30002, then is it reported?
+inject_until_reported() {
+	inject "ok:$seq@30002"
+	seq=$((seq + 1))
+	grep -q '"port":30001},"new":{"addr":"198.51.100.2","port":30002}' "$W/mon"
+}
+check "a later packet from it reports it, once the second is over" wait_for 10 inject_until_reported
+eq "and the SA follows it" 30002 "$(sa_field 0x5001 198.51.100.1 sport)"
+
+# --- 5. What sa update refuses -------------------------------------------------
 check_fails "an update of a missing SA: ENOENT, with the kernel's message" \
 	"no SA with this SPI and destination \(No such file or directory\)" \
 	ipr sa update spi 0x9999 dst 198.51.100.1 src 198.51.100.2
@@ -241,6 +264,6 @@ eq "and shows it" 1 "$(ipr sa get spi 0x3001 dst 198.51.100.1 | grep -c 'src 198
 kill "$MON"; MON=
 cleanup
 check "the module unloads" wait_for 10 rmmod nfesp
-# At least 8 SAs (a reserved SPI among them) and 4 policies were added above.
-check "every SA and policy was freed" lifecycle_balanced 8 4
+# At least 9 SAs (a reserved SPI among them) and 4 policies were added above.
+check "every SA and policy was freed" lifecycle_balanced 9 4
 ktap_finish
