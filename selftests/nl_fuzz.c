@@ -972,7 +972,9 @@ static void drain_events(void)
 enum tmpl {
 	T_SA_NEW, T_SA_DEL, T_SA_GET, T_SA_DUMP, T_SA_FLUSH, T_SPI_ALLOC,
 	T_POL_NEW, T_POL_DEL, T_POL_GET, T_POL_DUMP, T_POL_FLUSH, T_STATS,
-	T_EVENT_CMD, T_HUGE, T_DEEP, T_RANDOM, T_SA_SET, __T_MAX
+	T_SA_SET,
+	/* From here on, not one command's message: see gen_valid(). */
+	T_EVENT_CMD, T_HUGE, T_DEEP, T_RANDOM, __T_MAX
 };
 
 static const unsigned int tmpl_weight[__T_MAX] = {
