@@ -129,3 +129,40 @@ void nfesp_event_expire(struct nfesp_net *nn, const struct nfesp_sa *sa, bool ha
 {
 	sa_event(nn, sa, NFESP_CMD_EXPIRE, hard);
 }
+
+/*
+ * MAPPING, from the packet path: @sa's peer was @old and an authenticated
+ * packet came from @new (mapping.c).
+ */
+void nfesp_event_mapping(struct nfesp_net *nn, const struct nfesp_sa *sa,
+			 const struct nfesp_sa_peer *old, const struct nfesp_sa_peer *new)
+{
+	u8 family = sa->key.family;
+	struct nlattr *nest;
+	struct sk_buff *skb;
+
+	if (!listening(nn))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto err_nomem;
+	if (nfesp_nl_fill_sa(skb, sa, 0, 0, 0, NFESP_CMD_MAPPING, NULL))
+		goto err_free;
+	nest = nla_nest_start(skb, NFESP_A_MAPPING);
+	if (!nest ||
+	    nfesp_addr_put(skb, NFESP_MAPPING_A_OLD_ADDR, &old->src, family) ||
+	    nla_put_u16(skb, NFESP_MAPPING_A_OLD_PORT, old->sport) ||
+	    nfesp_addr_put(skb, NFESP_MAPPING_A_NEW_ADDR, &new->src, family) ||
+	    nla_put_u16(skb, NFESP_MAPPING_A_NEW_PORT, new->sport))
+		goto err_free;
+	nla_nest_end(skb, nest);
+	nlmsg_end(skb, nlmsg_hdr(skb));
+	genlmsg_multicast_netns(&nfesp_genl_family, nn->net, skb, 0,
+				NFESP_MCGRP_EVENTS_IDX, GFP_ATOMIC);
+	return;
+
+err_free:
+	kfree_skb(skb);
+err_nomem:
+	nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
+}

@@ -418,7 +418,8 @@ static struct nfesp_sa *udp_encap_sa(struct nfesp_net *nn, struct sk_buff *skb,
 	sa = nfesp_sa_lookup_in(nn, skb, family, hdr.spi);
 	if (!sa && hdr.uh.dest == htons(NFESP_NATT_PORT))
 		return ERR_PTR(-ENOENT);
-	if (sa && (!sa->encap_dport || htons(sa->encap_dport) != hdr.uh.dest))
+	if (sa && (!READ_ONCE(sa->encap_dport) ||
+		   htons(READ_ONCE(sa->encap_dport)) != hdr.uh.dest))
 		goto err_put_sa;
 	/* Bytes after the datagram, within the IP packet, are not ESP. */
 	if (sa && skb->len > udp_off + ulen && pskb_trim_rcsum(skb, udp_off + ulen))

@@ -163,6 +163,9 @@ static void input_done(struct nfesp_crypt *c, int err)
 		drop(nn, skb, NFESP_STATS_A_IN_REPLAY);
 		goto out;
 	}
+	/* Authenticated and not a replay: its outer endpoint may be believed. */
+	if (c->esp_off != c->ip_end)
+		nfesp_mapping_check(nn, sa, skb, c->ip_end);
 
 	/* The trailer is authenticated now, so it may be believed. */
 	hdrs = c->esp_off + sizeof(struct ip_esp_hdr) + sa->algo->iv_len;

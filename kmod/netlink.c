@@ -102,6 +102,7 @@ static const struct nla_policy nfesp_policy[NFESP_A_MAX + 1] = {
 	[NFESP_A_STATS] = READ_ONLY,
 	[NFESP_A_ACQUIRE] = READ_ONLY,
 	[NFESP_A_EXPIRE_HARD] = READ_ONLY,
+	[NFESP_A_MAPPING] = READ_ONLY,
 };
 
 /* A required attribute: point at what is missing and say so. */
@@ -229,6 +230,10 @@ static int parse_sa_config(struct genl_info *info, struct nlattr **tb,
 			return -EINVAL;
 		cfg->encap_sport = nla_get_u16(etb[NFESP_ENCAP_A_SPORT]);
 		cfg->encap_dport = nla_get_u16(etb[NFESP_ENCAP_A_DPORT]);
+	} else if (cfg->flags & NFESP_SA_F_FOLLOW_PEER) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFESP_SA_A_FLAGS],
+				    "NFESP_SA_F_FOLLOW_PEER needs UDP encapsulation (NFESP_SA_A_ENCAP)");
+		return -EINVAL;
 	}
 
 	err = parse_lifetime(tb[NFESP_SA_A_LIFETIME_SOFT], &cfg->soft, extack);
@@ -326,10 +331,13 @@ static u64 use_time(unsigned long used)
 static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 {
 	const struct nfesp_sa_key *k = &sa->key;
+	struct nfesp_sa_peer peer;
 	unsigned long used;
 
+	/* The packet path may move it (a NAT mapping): read it whole. */
+	nfesp_sa_peer_read(sa, &peer);
 	if (nla_put_be32(skb, NFESP_SA_A_SPI, k->spi) ||
-	    nfesp_addr_put(skb, NFESP_SA_A_SRC, &sa->src, k->family) ||
+	    nfesp_addr_put(skb, NFESP_SA_A_SRC, &peer.src, k->family) ||
 	    nfesp_addr_put(skb, NFESP_SA_A_DST, &k->dst, k->family) ||
 	    nla_put_u8(skb, NFESP_SA_A_PROTO, k->proto) ||
 	    nla_put_u32(skb, NFESP_SA_A_FLAGS, sa->flags |
@@ -348,12 +356,12 @@ static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 	    nla_put_u32(skb, NFESP_SA_A_REPLAY_WINDOW, sa->replay_window) ||
 	    (sa->driver && nla_put_string(skb, NFESP_SA_A_CRYPTO_DRIVER, sa->driver)))
 		return -EMSGSIZE;
-	if (sa->encap_sport) {
+	if (peer.sport) {
 		struct nlattr *nest = nla_nest_start(skb, NFESP_SA_A_ENCAP);
 
 		if (!nest ||
-		    nla_put_u16(skb, NFESP_ENCAP_A_SPORT, sa->encap_sport) ||
-		    nla_put_u16(skb, NFESP_ENCAP_A_DPORT, sa->encap_dport))
+		    nla_put_u16(skb, NFESP_ENCAP_A_SPORT, peer.sport) ||
+		    nla_put_u16(skb, NFESP_ENCAP_A_DPORT, peer.dport))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
@@ -489,6 +497,105 @@ static int nfesp_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 		nfesp_event_sa(nn, sa, NFESP_CMD_SA_DEL);
 		nfesp_sa_unlink(nn, sa);
 	}
+	mutex_unlock(&nn->lock);
+	return err;
+}
+
+/* What NFESP_CMD_SA_SET may name: the SA, and what it changes. */
+static bool sa_set_takes(int type)
+{
+	switch (type) {
+	case NFESP_SA_A_SPI:
+	case NFESP_SA_A_DST:
+	case NFESP_SA_A_PROTO:
+	case NFESP_SA_A_SRC:
+	case NFESP_SA_A_ENCAP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Move an SA to a new source address or new encap ports. Its place in the
+ * SAD and among the outbound SAs depends on neither, so it stays linked,
+ * and packets see the old endpoint or the new one (nfesp_sa_peer_read()).
+ */
+static int nfesp_nl_sa_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfesp_net *nn = nfesp_net(genl_info_net(info));
+	struct nlattr *etb[NFESP_ENCAP_A_MAX + 1] = { };
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[NFESP_SA_A_MAX + 1];
+	union nfesp_addr src;
+	u16 sport = 0, dport = 0;
+	struct nfesp_sa *sa;
+	u8 src_family = 0;
+	int err, type;
+
+	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
+	if (err)
+		return err;
+	wipe_keys(tb);	/* refused below, and never echoed */
+	for (type = 1; type <= NFESP_SA_A_MAX; type++) {
+		if (!tb[type] || sa_set_takes(type))
+			continue;
+		NL_SET_ERR_MSG_ATTR(extack, tb[type],
+				    "NFESP_CMD_SA_SET changes only the source address and the encap ports");
+		return -EINVAL;
+	}
+	if (!tb[NFESP_SA_A_SRC] && !tb[NFESP_SA_A_ENCAP]) {
+		NL_SET_ERR_MSG_MOD(extack, "nothing to change: no source address or encap ports");
+		return -EINVAL;
+	}
+	if (tb[NFESP_SA_A_SRC]) {
+		err = nfesp_addr_get(tb[NFESP_SA_A_SRC], &src, &src_family, extack);
+		if (err)
+			return err;
+	}
+	if (tb[NFESP_SA_A_ENCAP]) {
+		err = nla_parse_nested(etb, NFESP_ENCAP_A_MAX, tb[NFESP_SA_A_ENCAP],
+				       encap_policy, extack);
+		if (err)
+			return err;
+		if (!etb[NFESP_ENCAP_A_SPORT] && !etb[NFESP_ENCAP_A_DPORT]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFESP_SA_A_ENCAP],
+					    "no encap port to change");
+			return -EINVAL;
+		}
+		if (etb[NFESP_ENCAP_A_SPORT])
+			sport = nla_get_u16(etb[NFESP_ENCAP_A_SPORT]);
+		if (etb[NFESP_ENCAP_A_DPORT])
+			dport = nla_get_u16(etb[NFESP_ENCAP_A_DPORT]);
+	}
+
+	mutex_lock(&nn->lock);
+	sa = find_sa(nn, info, tb);
+	if (IS_ERR(sa)) {
+		err = PTR_ERR(sa);
+		goto out_unlock;
+	}
+	err = -EINVAL;
+	if (nfesp_sa_is_larval(sa)) {
+		NL_SET_ERR_MSG_MOD(extack, "the SPI is only reserved; NFESP_CMD_SA_NEW fills it");
+		goto out_unlock;
+	}
+	if (tb[NFESP_SA_A_SRC] && src_family != sa->key.family) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFESP_SA_A_SRC],
+				    "source and destination are of different families");
+		goto out_unlock;
+	}
+	/* Encap on or off decides the packet's layout: it never changes. */
+	if (tb[NFESP_SA_A_ENCAP] && !sa->encap_sport) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFESP_SA_A_ENCAP],
+				    "the SA has no UDP encapsulation to change");
+		goto out_unlock;
+	}
+	nfesp_sa_set_peer(sa, tb[NFESP_SA_A_SRC] ? &src : NULL, sport, dport);
+	nn->sad_gen++;
+	nfesp_event_sa(nn, sa, NFESP_CMD_SA_SET);
+	err = 0;
+out_unlock:
 	mutex_unlock(&nn->lock);
 	return err;
 }
@@ -1117,6 +1224,9 @@ static const struct genl_ops nfesp_ops[] = {
 	  .flags = GENL_UNS_ADMIN_PERM,
 	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_STATS_GET, .doit = nfesp_nl_stats_get,
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
+	{ .cmd = NFESP_CMD_SA_SET, .doit = nfesp_nl_sa_set,
 	  .flags = GENL_UNS_ADMIN_PERM,
 	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 };

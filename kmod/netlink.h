@@ -28,5 +28,8 @@ struct nfesp_flow;
 void nfesp_event_acquire(struct nfesp_net *nn, const struct nfesp_policy *pol,
 			 const struct nfesp_flow *fl);
 void nfesp_event_expire(struct nfesp_net *nn, const struct nfesp_sa *sa, bool hard);
+struct nfesp_sa_peer;
+void nfesp_event_mapping(struct nfesp_net *nn, const struct nfesp_sa *sa,
+			 const struct nfesp_sa_peer *old, const struct nfesp_sa_peer *new);
 
 #endif /* _NFESP_NETLINK_H */

@@ -58,20 +58,21 @@ static void sa_error(struct nfesp_net *nn, struct nfesp_sa *sa, enum nfesp_stats
 	nfesp_net_count(nn, why);
 }
 
+/* Whether @sa has encap never changes; its ports may (NFESP_CMD_SA_SET). */
 static unsigned int encap_len(const struct nfesp_sa *sa)
 {
-	return sa->encap_sport ? sizeof(struct udphdr) : 0;
+	return READ_ONCE(sa->encap_sport) ? sizeof(struct udphdr) : 0;
 }
 
 static u8 outer_proto(const struct nfesp_sa *sa)
 {
-	return sa->encap_sport ? IPPROTO_UDP : IPPROTO_ESP;
+	return READ_ONCE(sa->encap_sport) ? IPPROTO_UDP : IPPROTO_ESP;
 }
 
-static void put_udp(const struct nfesp_sa *sa, struct udphdr *uh, unsigned int len)
+static void put_udp(const struct nfesp_sa_peer *peer, struct udphdr *uh, unsigned int len)
 {
-	uh->source = htons(sa->encap_sport);
-	uh->dest = htons(sa->encap_dport);
+	uh->source = htons(peer->sport);
+	uh->dest = htons(peer->dport);
 	uh->len = htons(len);
 	uh->check = 0;	/* IPv4: none (RFC 3948); IPv6: set once encrypted */
 }
@@ -95,7 +96,7 @@ static void output_done(struct nfesp_crypt *c, int err)
 	struct sk_buff *skb = c->skb;
 	struct nfesp_net *nn = c->nn;
 
-	if (!err && c->sa->encap_sport && c->sa->key.family == AF_INET6)
+	if (!err && encap_len(c->sa) && c->sa->key.family == AF_INET6)
 		udp6_checksum(skb, c->esp_off - sizeof(struct udphdr));
 	/* The device the packet came with may be gone by now. */
 	skb->dev = skb_dst(skb)->dev;
@@ -180,12 +181,13 @@ static bool fits(const struct sk_buff *skb, unsigned int mtu)
 	return skb->len <= mtu;
 }
 
-static struct dst_entry *route_peer(struct nfesp_net *nn, struct nfesp_sa *sa)
+static struct dst_entry *route_peer(struct nfesp_net *nn, struct nfesp_sa *sa,
+				    const union nfesp_addr *src)
 {
 	if (sa->key.family == AF_INET) {
 		struct flowi4 fl4 = {
 			.daddr = sa->key.dst.ip4,
-			.saddr = sa->src.ip4,
+			.saddr = src->ip4,
 			.flowi4_proto = IPPROTO_ESP,
 		};
 		struct rtable *rt;
@@ -202,7 +204,7 @@ static struct dst_entry *route_peer(struct nfesp_net *nn, struct nfesp_sa *sa)
 	} else {
 		struct flowi6 fl6 = {
 			.daddr = sa->key.dst.ip6,
-			.saddr = sa->src.ip6,
+			.saddr = src->ip6,
 			.flowi6_proto = IPPROTO_ESP,
 		};
 		struct dst_entry *dst;
@@ -235,6 +237,7 @@ struct out_layout {
 	bool df;		/* false: the ESP packet may be fragmented */
 	unsigned int hdr_len;	/* transport: IP header(s) kept in front */
 	unsigned int nh_off;	/* transport: the byte that names ESP */
+	struct nfesp_sa_peer peer; /* the SA's endpoint, read once */
 };
 
 static int transport_layout(struct sk_buff *skb, u8 family, struct out_layout *l)
@@ -274,7 +277,7 @@ static void push_outer(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff
 		iph->frag_off = l->df ? htons(IP_DF) : 0;
 		iph->ttl = ip4_dst_hoplimit(dst);
 		iph->protocol = outer_proto(sa);
-		iph->saddr = sa->src.ip4;
+		iph->saddr = l->peer.src.ip4;
 		iph->daddr = sa->key.dst.ip4;
 		iph->check = 0;
 		skb_dst_drop(skb);
@@ -290,7 +293,7 @@ static void push_outer(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff
 		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 		ip6h->nexthdr = outer_proto(sa);
 		ip6h->hop_limit = ip6_dst_hoplimit(dst);
-		ip6h->saddr = sa->src.ip6;
+		ip6h->saddr = l->peer.src.ip6;
 		ip6h->daddr = sa->key.dst.ip6;
 		skb_dst_drop(skb);
 		skb_dst_set(skb, dst);
@@ -371,7 +374,7 @@ static void output_one(struct nfesp_net *nn, struct nfesp_sa *sa,
 		esp_off = l->hdr_len + encap_len(sa);
 	}
 	if (encap_len(sa))
-		put_udp(sa, (struct udphdr *)(skb->data + esp_off - sizeof(struct udphdr)),
+		put_udp(&l->peer, (struct udphdr *)(skb->data + esp_off - sizeof(struct udphdr)),
 			skb->len - esp_off + sizeof(struct udphdr));
 	esph = (struct ip_esp_hdr *)(skb->data + esp_off);
 	esph->spi = sa->key.spi;
@@ -482,9 +485,10 @@ void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb
 		goto err_free;
 	}
 	nfesp_device_tap_out(nn, skb);
+	nfesp_sa_peer_read(sa, &l.peer);
 
 	if (sa->mode == NFESP_MODE_TUNNEL) {
-		dst = route_peer(nn, sa);
+		dst = route_peer(nn, sa, &l.peer.src);
 		if (IS_ERR(dst)) {
 			sa_error(nn, sa, NFESP_STATS_A_OUT_NO_ROUTE);
 			goto err_free;

@@ -196,6 +196,39 @@ void nfesp_sa_stats_read(const struct nfesp_sa *sa, struct nfesp_sa_stats *st)
 	}
 }
 
+/*
+ * Move @sa to a new outer endpoint: NFESP_CMD_SA_SET (under nn->lock) or a
+ * NAT mapping it follows (the packet path). Packets read the endpoint
+ * whole, old or new. Encapsulation stays on or off: a port is never 0.
+ */
+void __nfesp_sa_set_peer(struct nfesp_sa *sa, const struct nfesp_sa_peer *peer)
+{
+	lockdep_assert_held(&sa->peer_lock.lock);
+
+	sa->src = peer->src;
+	if (sa->encap_sport) {
+		WRITE_ONCE(sa->encap_sport, peer->sport);
+		WRITE_ONCE(sa->encap_dport, peer->dport);
+	}
+	/* The route to the peer was looked up with the old source. */
+	if (sa->mode == NFESP_MODE_TUNNEL)
+		dst_cache_reset(&sa->dst_cache);
+}
+
+/* NFESP_CMD_SA_SET: what is NULL or 0 stays as it is. */
+void nfesp_sa_set_peer(struct nfesp_sa *sa, const union nfesp_addr *src, u16 sport,
+		       u16 dport)
+{
+	struct nfesp_sa_peer peer;
+
+	write_seqlock_bh(&sa->peer_lock);
+	peer.src = src ? *src : sa->src;
+	peer.sport = sport ?: sa->encap_sport;
+	peer.dport = dport ?: sa->encap_dport;
+	__nfesp_sa_set_peer(sa, &peer);
+	write_sequnlock_bh(&sa->peer_lock);
+}
+
 static struct nfesp_sa *sa_alloc(const struct nfesp_sa_key *key)
 {
 	struct nfesp_sa *sa;
@@ -211,6 +244,8 @@ static struct nfesp_sa *sa_alloc(const struct nfesp_sa_key *key)
 	sa->key = *key;
 	kref_init(&sa->refcount);
 	INIT_LIST_HEAD(&sa->larval_node);
+	seqlock_init(&sa->peer_lock);
+	sa->map_jiffies = jiffies - NFESP_MAPPING_INTERVAL;
 	atomic_set(&sa->inflight, 0);
 	nfesp_order_init(&sa->order);
 	sa->last_cpu = -1;

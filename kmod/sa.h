@@ -5,6 +5,7 @@
 
 #include <linux/kref.h>
 #include <linux/rhashtable.h>
+#include <linux/seqlock.h>
 #include <linux/workqueue.h>
 #include <crypto/aead.h>
 #include <net/dst_cache.h>
@@ -84,10 +85,22 @@ struct nfesp_sa {
 	u32 flags;		/* NFESP_SA_F_* */
 	u32 reqid;
 	u8 mode;
+	/*
+	 * The outer endpoint: src and the encap ports, which NFESP_CMD_SA_SET
+	 * and a NAT mapping (follow-peer) change under peer_lock while
+	 * packets use them; read them with nfesp_sa_peer_read(). Whether the
+	 * SA has encap (encap_sport != 0) never changes.
+	 */
+	seqlock_t peer_lock;
 	union nfesp_addr src;
-	u32 replay_window;
 	u16 encap_sport;
 	u16 encap_dport;
+	/* The last NAT mapping reported (mapping.c), under peer_lock. */
+	union nfesp_addr map_addr;
+	u16 map_port;
+	bool map_pending;		/* reported, no packet from src since */
+	unsigned long map_jiffies;	/* when; starts a second in the past */
+	u32 replay_window;
 	struct nfesp_lifetime soft;
 	struct nfesp_lifetime hard;
 	time64_t add_time;
@@ -133,6 +146,16 @@ struct nfesp_sa {
 	struct delayed_work life_work;
 };
 
+/* NAT mapping events: at most one per SA in this long. */
+#define NFESP_MAPPING_INTERVAL HZ
+
+/* An SA's outer endpoint, as one packet uses it. */
+struct nfesp_sa_peer {
+	union nfesp_addr src;
+	u16 sport;
+	u16 dport;
+};
+
 /* What NFESP_CMD_SA_NEW asks for, parsed and checked. */
 struct nfesp_sa_config {
 	struct nfesp_sa_key key;
@@ -176,6 +199,27 @@ void nfesp_sa_unlink(struct nfesp_net *nn, struct nfesp_sa *sa);
 void nfesp_sa_flush(struct nfesp_net *nn);
 void nfesp_sa_put(struct nfesp_sa *sa);
 void nfesp_sa_stats_read(const struct nfesp_sa *sa, struct nfesp_sa_stats *st);
+void nfesp_sa_set_peer(struct nfesp_sa *sa, const union nfesp_addr *src, u16 sport,
+		       u16 dport);
+void __nfesp_sa_set_peer(struct nfesp_sa *sa, const struct nfesp_sa_peer *peer);
+
+/* mapping.c: ESP in UDP from a new endpoint, authenticated. */
+void nfesp_mapping_check(struct nfesp_net *nn, struct nfesp_sa *sa,
+			 const struct sk_buff *skb, unsigned int udp_off);
+
+/* A consistent snapshot of @sa's endpoint: any context. */
+static inline void nfesp_sa_peer_read(const struct nfesp_sa *sa,
+				      struct nfesp_sa_peer *peer)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&sa->peer_lock);
+		peer->src = sa->src;
+		peer->sport = sa->encap_sport;
+		peer->dport = sa->encap_dport;
+	} while (read_seqretry(&sa->peer_lock, seq));
+}
 
 static inline bool nfesp_sa_is_larval(const struct nfesp_sa *sa)
 {

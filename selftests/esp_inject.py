@@ -14,6 +14,8 @@
 #   truncated  six bytes of ESP header
 #   nosa       valid, but for SPI + 1
 # for example: ok:1 ok:1 ok:10 ok:8 badicv:11
+# KIND:SEQ@PORT sends that packet in UDP (RFC 3948) from SRC port PORT to
+# DST port 4500 instead, for example ok:1@30001.
 
 import hashlib
 import hmac
@@ -68,9 +70,15 @@ def main():
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     for item in sys.argv[7:]:
         kind, seq = item.split(":")
+        seq, _, port = seq.partition("@")
         seq = int(seq, 0)
         this_spi = spi + 1 if kind == "nosa" else spi
         payload = esp(this_spi, seq, key, echo_request(isrc, idst, seq), kind)
+        if port:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                udp.bind((src, int(port)))
+                udp.sendto(payload, (dst, 4500))
+            continue
         sock.sendto(ipv4(src, dst, socket.IPPROTO_ESP, payload, ident=seq & 0xFFFF),
                     (dst, 0))
 

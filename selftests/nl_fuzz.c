@@ -972,6 +972,8 @@ static void drain_events(void)
 enum tmpl {
 	T_SA_NEW, T_SA_DEL, T_SA_GET, T_SA_DUMP, T_SA_FLUSH, T_SPI_ALLOC,
 	T_POL_NEW, T_POL_DEL, T_POL_GET, T_POL_DUMP, T_POL_FLUSH, T_STATS,
+	T_SA_SET,
+	/* From here on, not one command's message: see gen_valid(). */
 	T_EVENT_CMD, T_HUGE, T_DEEP, T_RANDOM, __T_MAX
 };
 
@@ -980,6 +982,7 @@ static const unsigned int tmpl_weight[__T_MAX] = {
 	[T_SA_FLUSH] = 2, [T_SPI_ALLOC] = 7, [T_POL_NEW] = 16, [T_POL_DEL] = 7,
 	[T_POL_GET] = 5, [T_POL_DUMP] = 4, [T_POL_FLUSH] = 2, [T_STATS] = 4,
 	[T_EVENT_CMD] = 3, [T_HUGE] = 4, [T_DEEP] = 4, [T_RANDOM] = 5,
+	[T_SA_SET] = 7,
 };
 
 static const char *const v4[] = { "10.9.0.1", "10.9.0.2", "10.9.0.3", "192.0.2.7",
@@ -1156,6 +1159,42 @@ static void gen_spi_alloc(struct msg *m)
 	nest_end(m);
 }
 
+/*
+ * SA_SET: often one of the batch's SAs, a new source or ports, and now and
+ * then an attribute it refuses (anything else, or a port of 0).
+ */
+static void gen_sa_set(struct msg *m)
+{
+	const struct base_sa *b = &base_sas[rnd(N_BASE_SA)];
+	bool six = chance(30), copy = chance(60);
+
+	nest_start(m, NFESP_A_SA, NFESP_SA_A_MAX);
+	if (chance(95))
+		put_be32(m, NFESP_SA_A_SPI, copy ? b->spi : rnd_spi());
+	if (chance(95))
+		put_addr(m, NFESP_SA_A_DST, copy ? b->dst : rnd_addr(six));
+	if (chance(60))
+		put_addr(m, NFESP_SA_A_SRC, copy && chance(50) ? b->src :
+			 rnd_addr(chance(90) ? six : !six));
+	if (chance(50)) {
+		nest_start(m, NFESP_SA_A_ENCAP, NFESP_ENCAP_A_MAX);
+		if (chance(70))
+			put_u16(m, NFESP_ENCAP_A_SPORT, chance(90) ? 4500 + rnd(3) : 0);
+		if (chance(70))
+			put_u16(m, NFESP_ENCAP_A_DPORT, chance(90) ? 4500 + rnd(3) : 0);
+		nest_end(m);
+	}
+	if (chance(10))
+		put_u8(m, NFESP_SA_A_PROTO, IPPROTO_ESP);
+	if (chance(10))
+		put_u32(m, NFESP_SA_A_REQID, rnd(5));
+	if (chance(5))
+		put_u32(m, NFESP_SA_A_FLAGS, NFESP_SA_F_FOLLOW_PEER);
+	if (chance(5))
+		put_fuzz_key(m, NFESP_SA_A_ENC_KEY, 20);
+	nest_end(m);
+}
+
 static void gen_selector(struct msg *m, bool six)
 {
 	uint8_t proto;
@@ -1325,6 +1364,7 @@ static const uint8_t tmpl_cmd[__T_MAX] = {
 	[T_POL_NEW] = NFESP_CMD_POLICY_NEW, [T_POL_DEL] = NFESP_CMD_POLICY_DEL,
 	[T_POL_GET] = NFESP_CMD_POLICY_GET, [T_POL_DUMP] = NFESP_CMD_POLICY_GET,
 	[T_POL_FLUSH] = NFESP_CMD_POLICY_FLUSH, [T_STATS] = NFESP_CMD_STATS_GET,
+	[T_SA_SET] = NFESP_CMD_SA_SET,
 };
 
 static enum tmpl pick_tmpl(void)
@@ -1347,9 +1387,13 @@ static void gen_valid(struct msg *m, enum tmpl t, unsigned int attr_pct)
 
 	if (t == T_SA_DUMP || t == T_POL_DUMP)
 		flags = NLM_F_REQUEST | NLM_F_DUMP;
-	if (t == T_EVENT_CMD)
-		cmd = chance(70) ? NFESP_CMD_ACQUIRE + rnd(2) :
+	if (t == T_EVENT_CMD) {
+		static const uint8_t events[] = { NFESP_CMD_ACQUIRE, NFESP_CMD_EXPIRE,
+						  NFESP_CMD_MAPPING };
+
+		cmd = chance(70) ? events[rnd(3)] :
 		      chance(50) ? NFESP_CMD_UNSPEC : NFESP_CMD_MAX + 1 + rnd(250);
+	}
 	if (t >= T_HUGE)
 		cmd = 1 + rnd(NFESP_CMD_MAX);
 	if (t == T_RANDOM && chance(50))
@@ -1374,6 +1418,9 @@ static void gen_valid(struct msg *m, enum tmpl t, unsigned int attr_pct)
 		break;
 	case T_SPI_ALLOC:
 		gen_spi_alloc(m);
+		break;
+	case T_SA_SET:
+		gen_sa_set(m);
 		break;
 	case T_POL_NEW:
 		gen_policy_new(m);
@@ -1510,6 +1557,7 @@ static bool changes_state(uint8_t cmd)
 	switch (cmd) {
 	case NFESP_CMD_SA_NEW:
 	case NFESP_CMD_SA_DEL:
+	case NFESP_CMD_SA_SET:
 	case NFESP_CMD_SA_FLUSH:
 	case NFESP_CMD_SPI_ALLOC:
 	case NFESP_CMD_POLICY_NEW:
@@ -1522,7 +1570,8 @@ static bool changes_state(uint8_t cmd)
 
 static bool is_op(uint8_t cmd)
 {
-	return cmd >= NFESP_CMD_SA_NEW && cmd <= NFESP_CMD_STATS_GET;
+	return (cmd >= NFESP_CMD_SA_NEW && cmd <= NFESP_CMD_STATS_GET) ||
+	       cmd == NFESP_CMD_SA_SET;
 }
 
 static bool has_dumpit(uint8_t cmd)

@@ -1077,6 +1077,103 @@ static bool sa_del_missing(void)
 	return request(&m, EXPECT(.err = ENOENT, .msg = true));
 }
 
+/* NFESP_SA_F_FOLLOW_PEER means nothing without UDP encapsulation. */
+static bool sa_new_follow_no_encap(void)
+{
+	unsigned int bad;
+	struct msg m;
+
+	sa_begin(&m, NFESP_CMD_SA_NEW);
+	sa_put_valid(&m, 0);
+	bad = put_u32(&m, NFESP_SA_A_FLAGS, NFESP_SA_F_FOLLOW_PEER);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
+}
+
+/* SA_SET of the valid SA: its identity, then what the caller puts. */
+static void sa_set_begin(struct msg *m)
+{
+	sa_begin(m, NFESP_CMD_SA_SET);
+	put_be32(m, NFESP_SA_A_SPI, TEST_SPI);
+	put_addr(m, NFESP_SA_A_DST, "10.0.0.2");
+}
+
+static bool sa_set_same_src(void)
+{
+	struct msg m;
+
+	sa_set_begin(&m);
+	put_addr(&m, NFESP_SA_A_SRC, "10.0.0.1");
+	nest_end(&m);
+	return request(&m, EXPECT(.err = 0));
+}
+
+static bool sa_set_reqid(void)
+{
+	unsigned int bad;
+	struct msg m;
+
+	sa_set_begin(&m);
+	put_addr(&m, NFESP_SA_A_SRC, "10.0.0.1");
+	bad = put_u32(&m, NFESP_SA_A_REQID, 7);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
+}
+
+static bool sa_set_key(void)
+{
+	unsigned int bad;
+	struct msg m;
+
+	sa_set_begin(&m);
+	bad = put_fill(&m, NFESP_SA_A_ENC_KEY, KEY_VALID, 20);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
+}
+
+static bool sa_set_nothing(void)
+{
+	struct msg m;
+
+	sa_set_begin(&m);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true));
+}
+
+static bool sa_set_encap(void)
+{
+	unsigned int bad;
+	struct msg m;
+
+	sa_set_begin(&m);
+	bad = nest_start(&m, NFESP_SA_A_ENCAP);
+	put_u16(&m, NFESP_ENCAP_A_DPORT, 4500);
+	nest_end(&m);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
+}
+
+static bool sa_set_src6(void)
+{
+	unsigned int bad;
+	struct msg m;
+
+	sa_set_begin(&m);
+	bad = put_addr(&m, NFESP_SA_A_SRC, "2001:db8::1");
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
+}
+
+static bool sa_set_missing(void)
+{
+	struct msg m;
+
+	sa_set_begin(&m);
+	put_addr(&m, NFESP_SA_A_SRC, "10.0.0.1");
+	nest_end(&m);
+	return request(&m, EXPECT(.err = ENOENT, .msg = true));
+}
+
 /* Policies */
 
 static unsigned int pol_begin(struct msg *m, uint8_t cmd)
@@ -1314,8 +1411,16 @@ static const struct test tests[] = {
 	  policy_new_ports_reversed },
 	{ "dumps: the baseline, the valid SA and the valid policy",
 	  dump_policy_added },
+	{ "SA_NEW with follow-peer and no encap: EINVAL", sa_new_follow_no_encap },
+	{ "SA_SET of the valid SA to its own source: success", sa_set_same_src },
+	{ "SA_SET with a reqid: EINVAL, at the reqid", sa_set_reqid },
+	{ "SA_SET with a key: EINVAL, at the key", sa_set_key },
+	{ "SA_SET with nothing to change: EINVAL", sa_set_nothing },
+	{ "SA_SET with encap ports on an SA without encap: EINVAL", sa_set_encap },
+	{ "SA_SET with an IPv6 source on an IPv4 SA: EINVAL", sa_set_src6 },
 	{ "SA_DEL of the valid SA: success", sa_del_valid },
 	{ "SA_DEL of a missing SA: ENOENT", sa_del_missing },
+	{ "SA_SET of a missing SA: ENOENT", sa_set_missing },
 	{ "POLICY_DEL of the valid policy by id: success", policy_del_valid },
 	{ "POLICY_DEL of a missing policy: ENOENT", policy_del_missing },
 	{ "after cleanup: SAD and SPD as before the test, counts agree",

@@ -12,7 +12,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 52
+ktap_plan 55
 
 I=$IPSECCTL
 K20=0x0102030405060708090a0b0c0d0e0f1011121314
@@ -62,6 +62,8 @@ for who in nobody userns; do
 	check_fails "$what cannot add SAs" "$DENIED" \
 		"${as[@]}" $I sa add spi 0x43 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20B
 	check_fails "$what cannot delete SAs" "$DENIED" "${as[@]}" $I sa del spi 0x42 dst 192.0.2.2
+	check_fails "$what cannot move SAs" "$DENIED" \
+		"${as[@]}" $I sa update spi 0x42 dst 192.0.2.2 src 192.0.2.9
 	check_fails "$what cannot get an SA" "$DENIED" "${as[@]}" $I sa get spi 0x42 dst 192.0.2.2
 	check_fails "$what cannot list SAs" "$DENIED" "${as[@]}" $I sa show
 	check_fails "$what cannot flush SAs" "$DENIED" "${as[@]}" $I sa flush
@@ -120,6 +122,7 @@ eq "the init namespace sees none of them" "$before" "$(state)"
 check_fails "nor get the init namespace's SA" "no SA" \
 	inns $I sa get spi 0x42 dst 192.0.2.2
 check_fails "nor delete it" "no SA" inns $I sa del spi 0x42 dst 192.0.2.2
+check_fails "nor move it" "no SA" inns $I sa update spi 0x42 dst 192.0.2.2 src 192.0.2.9
 check "it flushes its SAD" inns $I sa flush
 check "and its SPD" inns $I policy flush
 eq "which empties its namespace and leaves the init namespace's alone" \

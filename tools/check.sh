@@ -12,7 +12,7 @@
 # make check runs a matrix sized for CI's time (selftests/run.sh, scales
 # in selftests/lib.sh):
 #   newest Debian 6.12   every test at normal scale, and make bench --smoke
-#   newest Debian 6.1    what differs by kernel (insmod, module, datapath,
+#   newest Debian 6.1    what differs by kernel (insmod, module, datapath, natt,
 #                        esp_fuzz, interop core cases, stress with its
 #                        async drivers) at small scale
 #   the debug kernel     every test at small scale (KASAN, lockdep, ...)
@@ -354,7 +354,7 @@ else
 		bench_smoke "$k612"
 	fi
 	[ -z "$k61" ] || vm_suite "$k61" small 1200 \
-		insmod.sh module.sh datapath.sh router.sh esp_fuzz.sh interop.sh stress.sh
+		insmod.sh module.sh datapath.sh natt.sh router.sh esp_fuzz.sh interop.sh stress.sh
 	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700
 fi
 echo "# kernels tested: ${k612:-no 6.12} ${k61:-no 6.1} ${dr:-no debug kernel}"

@@ -61,6 +61,92 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 	putchar('\n');
 }
 
+static const struct nla_policy mapping_policy[NFESP_MAPPING_A_MAX + 1] = {
+	[NFESP_MAPPING_A_OLD_ADDR] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_MAPPING_A_OLD_PORT] = { .type = NLA_U16 },
+	[NFESP_MAPPING_A_NEW_ADDR] = { .minlen = 4, .maxlen = 16 },
+	[NFESP_MAPPING_A_NEW_PORT] = { .type = NLA_U16 },
+};
+
+/*
+ * mapping spi SPI dst ADDR old ADDR port N new ADDR port N [followed]:
+ * the peer of an inbound SA moved behind a NAT.
+ */
+static void print_mapping(struct nl_msg *msg, const struct sa *sa)
+{
+	struct nlattr *top[NFESP_A_MAX + 1], *m[NFESP_MAPPING_A_MAX + 1] = { };
+	char d[INET6_ADDRSTRLEN], o[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN];
+	struct addr old = { }, new = { };
+	unsigned int oport = 0, nport = 0;
+	bool followed = sa->flags & NFESP_SA_F_FOLLOW_PEER;
+
+	genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL);
+	/* On a bad attribute, what came before it is shown, "?" for the rest. */
+	if (top[NFESP_A_MAPPING])
+		nla_parse_nested(m, NFESP_MAPPING_A_MAX, top[NFESP_A_MAPPING], mapping_policy);
+	if (m[NFESP_MAPPING_A_OLD_ADDR])
+		nfesp_get_addr(m[NFESP_MAPPING_A_OLD_ADDR], &old);
+	if (m[NFESP_MAPPING_A_NEW_ADDR])
+		nfesp_get_addr(m[NFESP_MAPPING_A_NEW_ADDR], &new);
+	if (m[NFESP_MAPPING_A_OLD_PORT])
+		oport = nla_get_u16(m[NFESP_MAPPING_A_OLD_PORT]);
+	if (m[NFESP_MAPPING_A_NEW_PORT])
+		nport = nla_get_u16(m[NFESP_MAPPING_A_NEW_PORT]);
+	addr_str(&sa->dst, d, sizeof(d));
+	addr_str(&old, o, sizeof(o));
+	addr_str(&new, n, sizeof(n));
+
+	if (opt_json) {
+		json_begin_object(NULL);
+		json_str("event", "mapping");
+		json_u64("spi", sa->spi);
+		json_str("dst", d);
+		json_u64("reqid", sa->reqid);
+		json_begin_object("old");
+		json_str("addr", o);
+		json_u64("port", oport);
+		json_end_object();
+		json_begin_object("new");
+		json_str("addr", n);
+		json_u64("port", nport);
+		json_end_object();
+		json_bool("followed", followed);
+		json_end_object();
+		return;
+	}
+	printf("mapping spi 0x%08x dst %s reqid %u old %s port %u new %s port %u%s\n",
+	       sa->spi, d, sa->reqid, o, oport, n, nport, followed ? " followed" : "");
+}
+
+/* sa update spi SPI dst ADDR src ADDR [encap udp SPORT DPORT]: as typed. */
+static void print_sa_update(const struct sa *sa)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	addr_str(&sa->src, s, sizeof(s));
+	addr_str(&sa->dst, d, sizeof(d));
+	if (opt_json) {
+		json_begin_object(NULL);
+		json_str("event", "sa update");
+		json_u64("spi", sa->spi);
+		json_str("dst", d);
+		json_str("src", s);
+		if (sa->encap_sport) {
+			json_begin_object("encap");
+			json_str("type", "udp");
+			json_u64("sport", sa->encap_sport);
+			json_u64("dport", sa->encap_dport);
+			json_end_object();
+		}
+		json_end_object();
+		return;
+	}
+	printf("sa update spi 0x%08x dst %s src %s", sa->spi, d, s);
+	if (sa->encap_sport)
+		printf(" encap udp %u %u", sa->encap_sport, sa->encap_dport);
+	putchar('\n');
+}
+
 int monitor_print_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
@@ -98,6 +184,16 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 			       top[NFESP_A_EXPIRE_HARD] ? "hard" : "soft", sa.spi,
 			       addr_str(&sa.dst, a, sizeof(a)), sa.reqid);
 		}
+		break;
+	case NFESP_CMD_SA_SET:
+		if (sa_from_nl(msg, &sa, &larval))
+			return 0;
+		print_sa_update(&sa);
+		break;
+	case NFESP_CMD_MAPPING:
+		if (sa_from_nl(msg, &sa, &larval))
+			return 0;
+		print_mapping(msg, &sa);
 		break;
 	case NFESP_CMD_POLICY_NEW:
 	case NFESP_CMD_POLICY_DEL:

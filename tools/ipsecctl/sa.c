@@ -4,9 +4,13 @@
  *
  *   sa add spi SPI src ADDR dst ADDR [mode tunnel|transport] [reqid N]
  *          [owner N] enc ALG [key HEX|@FILE] [auth ALG authkey HEX|@FILE]
- *          [esn] [replay-window N] [encap udp SPORT DPORT]
+ *          [esn] [replay-window N] [encap udp SPORT DPORT [follow-peer]]
  *          [lifetime soft|hard bytes N|packets N|seconds N]... [driver NAME]
+ *   sa update spi SPI dst ADDR [src ADDR] [encap udp SPORT DPORT]
  */
+
+/* What a command line of sa names: the SA alone, a move, or all of it. */
+enum sa_words { SA_ID, SA_MOVE, SA_FULL };
 
 #include <errno.h>
 #include <inttypes.h>
@@ -62,14 +66,23 @@ static int parse_port_word(struct args *a, const char *what, uint16_t *port)
 }
 
 /* Check what the kernel would refuse, to say it in the user's own words. */
-static int sa_check(struct sa *sa, bool need_keys)
+static int sa_check(struct sa *sa, enum sa_words words)
 {
 	if (!sa->spi)
 		return error("missing spi");
 	if (!sa->dst.family)
 		return error("missing dst");
-	if (!need_keys)
+	if (words == SA_MOVE) {
+		if (!sa->src.family && !sa->encap_sport)
+			return error("nothing to update: give src ADDR or encap udp SPORT DPORT");
+		if (sa->src.family && sa->src.family != sa->dst.family)
+			return error("src and dst must both be IPv4 or both IPv6");
 		return 0;
+	}
+	if (words == SA_ID)
+		return 0;
+	if ((sa->flags & NFESP_SA_F_FOLLOW_PEER) && !sa->encap_sport)
+		return error("follow-peer needs encap udp SPORT DPORT");
 	if (!sa->src.family)
 		return error("missing src");
 	if (sa->src.family != sa->dst.family)
@@ -99,7 +112,7 @@ static int sa_check(struct sa *sa, bool need_keys)
 	return 0;
 }
 
-static int sa_parse(struct args *a, struct sa *sa, bool full)
+static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 {
 	const char *w, *v;
 
@@ -112,11 +125,21 @@ static int sa_parse(struct args *a, struct sa *sa, bool full)
 		} else if (!strcmp(w, "dst")) {
 			if (!(v = next_word(a, "dst address")) || parse_addr(v, &sa->dst))
 				return -1;
-		} else if (!full) {
+		} else if (words == SA_ID) {
 			return error("unexpected \"%s\"; this takes only spi and dst", w);
 		} else if (!strcmp(w, "src")) {
 			if (!(v = next_word(a, "src address")) || parse_addr(v, &sa->src))
 				return -1;
+		} else if (!strcmp(w, "encap")) {
+			if (!(v = next_word(a, "udp after encap")))
+				return -1;
+			if (strcmp(v, "udp"))
+				return error("encap \"%s\": only udp is supported", v);
+			if (parse_port_word(a, "encap source port", &sa->encap_sport) ||
+			    parse_port_word(a, "encap destination port", &sa->encap_dport))
+				return -1;
+		} else if (words == SA_MOVE) {
+			return error("unexpected \"%s\"; sa update changes only src and encap ports", w);
 		} else if (!strcmp(w, "mode")) {
 			if (!(v = next_word(a, "mode")) || parse_mode(v, &sa->mode))
 				return -1;
@@ -160,14 +183,8 @@ static int sa_parse(struct args *a, struct sa *sa, bool full)
 			if (sa->replay_window > NFESP_REPLAY_WINDOW_MAX)
 				return error("replay-window %s is above %d", v,
 					     NFESP_REPLAY_WINDOW_MAX);
-		} else if (!strcmp(w, "encap")) {
-			if (!(v = next_word(a, "udp after encap")))
-				return -1;
-			if (strcmp(v, "udp"))
-				return error("encap \"%s\": only udp is supported", v);
-			if (parse_port_word(a, "encap source port", &sa->encap_sport) ||
-			    parse_port_word(a, "encap destination port", &sa->encap_dport))
-				return -1;
+		} else if (!strcmp(w, "follow-peer")) {
+			sa->flags |= NFESP_SA_F_FOLLOW_PEER;
 		} else if (!strcmp(w, "lifetime")) {
 			if (parse_lifetime(a, sa))
 				return -1;
@@ -181,7 +198,7 @@ static int sa_parse(struct args *a, struct sa *sa, bool full)
 			return error("unexpected \"%s\"", w);
 		}
 	}
-	return sa_check(sa, full);
+	return sa_check(sa, words);
 }
 
 static void put_lifetime(struct nl_msg *msg, int type, const struct lifetime *lt)
@@ -200,7 +217,7 @@ static void put_lifetime(struct nl_msg *msg, int type, const struct lifetime *lt
 	nla_nest_end(msg, nest);
 }
 
-static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, bool full)
+static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words)
 {
 	struct nl_msg *msg = nfesp_request(cmd, 0);
 	struct nlattr *nest;
@@ -210,7 +227,17 @@ static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, bool full)
 	nest = nla_nest_start(msg, NFESP_A_SA);
 	nla_put_u32(msg, NFESP_SA_A_SPI, htonl(sa->spi));
 	nfesp_put_addr(msg, NFESP_SA_A_DST, &sa->dst);
-	if (full) {
+	if (words == SA_MOVE) {
+		if (sa->src.family)
+			nfesp_put_addr(msg, NFESP_SA_A_SRC, &sa->src);
+		if (sa->encap_sport) {
+			struct nlattr *e = nla_nest_start(msg, NFESP_SA_A_ENCAP);
+
+			nla_put_u16(msg, NFESP_ENCAP_A_SPORT, sa->encap_sport);
+			nla_put_u16(msg, NFESP_ENCAP_A_DPORT, sa->encap_dport);
+			nla_nest_end(msg, e);
+		}
+	} else if (words == SA_FULL) {
 		nfesp_put_addr(msg, NFESP_SA_A_SRC, &sa->src);
 		nla_put_u8(msg, NFESP_SA_A_MODE, sa->mode);
 		nla_put_u32(msg, NFESP_SA_A_REQID, sa->reqid);
@@ -425,6 +452,7 @@ static void sa_print_json(const struct sa *sa, bool larval)
 	if (sa->auth)
 		json_str("auth", sa->auth->name);
 	json_bool("esn", sa->flags & NFESP_SA_F_ESN);
+	json_bool("follow_peer", sa->flags & NFESP_SA_F_FOLLOW_PEER);
 	json_u64("replay_window", sa->replay_window);
 	if (sa->encap_sport) {
 		json_begin_object("encap");
@@ -480,6 +508,8 @@ void sa_print(const struct sa *sa, bool larval)
 	printf(" replay-window %u", sa->replay_window);
 	if (sa->encap_sport)
 		printf(" encap udp %u %u", sa->encap_sport, sa->encap_dport);
+	if (sa->flags & NFESP_SA_F_FOLLOW_PEER)
+		printf(" follow-peer");
 	print_lifetime_text("soft", &sa->soft);
 	print_lifetime_text("hard", &sa->hard);
 	if (sa->driver[0])
@@ -527,18 +557,18 @@ static void wipe(struct sa *sa)
 	OPENSSL_cleanse(sa->auth_key, sizeof(sa->auth_key));
 }
 
-static int sa_change(struct args *a, uint8_t cmd, bool full, const char *what)
+static int sa_change(struct args *a, uint8_t cmd, enum sa_words words, const char *what)
 {
 	struct nl_msg *msg;
 	struct sa sa;
 	int err;
 
-	err = sa_parse(a, &sa, full);
+	err = sa_parse(a, &sa, words);
 	if (err) {
 		wipe(&sa);
 		return err;
 	}
-	msg = sa_msg(cmd, &sa, full);
+	msg = sa_msg(cmd, &sa, words);
 	wipe(&sa);
 	if (!msg)
 		return error("out of memory");
@@ -554,16 +584,18 @@ static int sa_change(struct args *a, uint8_t cmd, bool full, const char *what)
 
 int cmd_sa(struct args *a)
 {
-	const char *verb = next_word(a, "sa command: add, del, get, show or flush");
+	const char *verb = next_word(a, "sa command: add, update, del, get, show or flush");
 
 	if (!verb)
 		return -1;
 	if (!strcmp(verb, "add"))
-		return sa_change(a, NFESP_CMD_SA_NEW, true, "sa add");
+		return sa_change(a, NFESP_CMD_SA_NEW, SA_FULL, "sa add");
+	if (!strcmp(verb, "update"))
+		return sa_change(a, NFESP_CMD_SA_SET, SA_MOVE, "sa update");
 	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
-		return sa_change(a, NFESP_CMD_SA_DEL, false, "sa del");
+		return sa_change(a, NFESP_CMD_SA_DEL, SA_ID, "sa del");
 	if (!strcmp(verb, "get"))
-		return sa_change(a, NFESP_CMD_SA_GET, false, "sa get");
+		return sa_change(a, NFESP_CMD_SA_GET, SA_ID, "sa get");
 	if (a->i < a->argc)
 		return error("sa %s takes no arguments, got \"%s\"", verb, a->argv[a->i]);
 	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
@@ -576,7 +608,7 @@ int cmd_sa(struct args *a)
 		err = nfesp_transact(nfesp_request(NFESP_CMD_SA_FLUSH, 0), NULL, NULL);
 		return err ? kernel_error("sa flush", err) : 0;
 	}
-	return error("unknown sa command \"%s\"; use add, del, get, show or flush", verb);
+	return error("unknown sa command \"%s\"; use add, update, del, get, show or flush", verb);
 }
 
 /* spi alloc dst ADDR [src ADDR] [range MIN-MAX]: prints the reserved SPI. */

@@ -45,7 +45,10 @@
  *                         NFESP_ENC_AES_CBC and NFESP_ENC_NULL, refused
  *                         with AEADs
  *    NFESP_SA_A_AUTH_KEY: NLA_BINARY, the HMAC key, exactly the hash size
- *    NFESP_SA_A_FLAGS: NLA_U32, NFESP_SA_F_* bits; unknown bits are refused
+ *    NFESP_SA_A_FLAGS: NLA_U32, NFESP_SA_F_* bits; unknown bits are refused.
+ *        NFESP_SA_F_ESN: 64-bit extended sequence numbers.
+ *        NFESP_SA_F_FOLLOW_PEER: only with NFESP_SA_A_ENCAP; see "NAT
+ *        mappings" below.
  *    NFESP_SA_A_REPLAY_WINDOW: NLA_U32, 0 (no replay check) to
  *                              NFESP_REPLAY_WINDOW_MAX packets; default 64
  *    NFESP_SA_A_ENCAP: NLA_NESTED, UDP encapsulation (RFC 3948)
@@ -68,6 +71,30 @@
  * ----------------
  * Deletes the SA identified by NFESP_SA_A_SPI, NFESP_SA_A_DST and
  * NFESP_SA_A_PROTO (default ESP) in NFESP_A_SA. ENOENT if there is none.
+ *
+ * NFESP_CMD_SA_SET
+ * ----------------
+ * Moves an existing SA to new outer addresses or UDP ports, without making
+ * a new one: its keys, sequence number, replay window, counters, lifetimes
+ * and index stay. The SA is identified as for NFESP_CMD_SA_DEL (ENOENT if
+ * there is none; EINVAL for a reserved SPI). NFESP_A_SA holds, besides
+ * NFESP_SA_A_SPI, _DST and _PROTO, at least one of:
+ *
+ *    NFESP_SA_A_SRC: the new outer source address, of the SA's family: for
+ *        an inbound SA the peer, for an outbound SA this host's address.
+ *    NFESP_SA_A_ENCAP: new ports, NFESP_ENCAP_A_SPORT and/or _DPORT (a port
+ *        left out stays). Only for an SA created with NFESP_SA_A_ENCAP:
+ *        encapsulation is neither added nor removed.
+ *
+ * Everything else is refused with EINVAL and an extack naming the
+ * attribute. In particular the destination cannot change: it is part of
+ * the SA's identity (SPI, destination, protocol), and for an outbound SA
+ * also what protect policies find it by (their NFESP_POL_A_PEER). A NAT
+ * that rebinds keeps its public address and changes the port, which this
+ * command follows; a peer at a new public address needs a new SA and
+ * policy. Packets in flight use either the old or the new endpoint, never
+ * a mix. The change is multicast as NFESP_CMD_SA_SET with NFESP_A_SA as in
+ * a dump, after the change.
  *
  * NFESP_CMD_SA_GET
  * ----------------
@@ -221,6 +248,40 @@
  *        _SPORT_MIN, _DPORT_MIN).
  *    NFESP_CMD_EXPIRE: an SA reached a lifetime limit; NFESP_A_SA and
  *        NFESP_A_EXPIRE_HARD (NLA_FLAG) for a hard limit.
+ *    NFESP_CMD_SA_SET: an SA was moved by NFESP_CMD_SA_SET; NFESP_A_SA as
+ *        in a dump, after the change.
+ *    NFESP_CMD_MAPPING: the peer of an SA moved behind a NAT; NFESP_A_SA
+ *        as in a dump (after the SA followed, with NFESP_SA_F_FOLLOW_PEER),
+ *        and NFESP_A_MAPPING: NLA_NESTED with
+ *            NFESP_MAPPING_A_OLD_ADDR, NFESP_MAPPING_A_NEW_ADDR: binary, 4 or
+ *                16 bytes, the SA's family
+ *            NFESP_MAPPING_A_OLD_PORT, NFESP_MAPPING_A_NEW_PORT: NLA_U16
+ *
+ * NAT mappings
+ * ------------
+ * An SA with NFESP_SA_A_ENCAP records its peer: NFESP_SA_A_SRC and
+ * NFESP_ENCAP_A_SPORT, for an inbound SA the address and port the peer's
+ * packets come from. When ESP in UDP arrives for the SA from another
+ * source address or UDP source port, and only once the packet is
+ * authenticated (its ICV verified and the replay window advanced past it;
+ * nothing is done for a packet that fails either), nfesp multicasts
+ * NFESP_CMD_MAPPING with the recorded (old) and the packet's (new)
+ * endpoint, as XFRM's km_new_mapping() does, so that IKE can move the
+ * SAs that go the other way. Such events are limited to one per SA per new
+ * endpoint (a new endpoint already reported is not reported again until
+ * packets have come from the recorded one in between), and to one per SA
+ * per second: a change within a second of the last report is reported
+ * when a packet from it arrives after that second. The packet is accepted
+ * in every case, as before.
+ *
+ * Without NFESP_SA_F_FOLLOW_PEER the SA keeps the peer it has. With it,
+ * the SA's NFESP_SA_A_SRC and NFESP_ENCAP_A_SPORT become the new endpoint
+ * when, and only when, the event is raised (whether or not anyone
+ * listens): the SA never follows a change that IKE was not told of.
+ * Outbound SAs are separate objects and never follow by themselves: the
+ * IKE daemon moves them with NFESP_CMD_SA_SET (NFESP_ENCAP_A_DPORT). Bare
+ * ESP (not in UDP) raises no event. The SA's NFESP_ENCAP_A_DPORT, this
+ * host's port, is never changed by a packet.
  */
 
 #ifndef _UAPI_LINUX_NFESP_H
@@ -250,6 +311,8 @@ enum nfesp_cmd {
 	NFESP_CMD_STATS_GET,
 	NFESP_CMD_ACQUIRE,
 	NFESP_CMD_EXPIRE,
+	NFESP_CMD_SA_SET,
+	NFESP_CMD_MAPPING,
 	__NFESP_CMD_MAX
 };
 #define NFESP_CMD_MAX (__NFESP_CMD_MAX - 1)
@@ -261,6 +324,7 @@ enum nfesp_attr {
 	NFESP_A_STATS,
 	NFESP_A_ACQUIRE,
 	NFESP_A_EXPIRE_HARD,
+	NFESP_A_MAPPING,
 	__NFESP_A_MAX
 };
 #define NFESP_A_MAX (__NFESP_A_MAX - 1)
@@ -291,7 +355,8 @@ enum nfesp_sa_flags {
 	NFESP_SA_F_ESN = 1U << 0,	/* 64-bit extended sequence numbers */
 	NFESP_SA_F_LARVAL = 1U << 1,	/* reserved SPI; reported, never set */
 	NFESP_SA_F_EXPIRED_SOFT = 1U << 2, /* reported, never set */
-	__NFESP_SA_F_ALL = NFESP_SA_F_ESN
+	NFESP_SA_F_FOLLOW_PEER = 1U << 3, /* UDP encap: move with the NAT */
+	__NFESP_SA_F_ALL = NFESP_SA_F_ESN | NFESP_SA_F_FOLLOW_PEER
 };
 
 enum nfesp_sa_attr {
@@ -332,6 +397,17 @@ enum nfesp_encap_attr {
 	__NFESP_ENCAP_A_MAX
 };
 #define NFESP_ENCAP_A_MAX (__NFESP_ENCAP_A_MAX - 1)
+
+/* NFESP_A_MAPPING of a NFESP_CMD_MAPPING event. */
+enum nfesp_mapping_attr {
+	NFESP_MAPPING_A_UNSPEC,
+	NFESP_MAPPING_A_OLD_ADDR,	/* binary, 4 or 16 bytes */
+	NFESP_MAPPING_A_OLD_PORT,	/* NLA_U16 */
+	NFESP_MAPPING_A_NEW_ADDR,
+	NFESP_MAPPING_A_NEW_PORT,
+	__NFESP_MAPPING_A_MAX
+};
+#define NFESP_MAPPING_A_MAX (__NFESP_MAPPING_A_MAX - 1)
 
 enum nfesp_lifetime_attr {
 	NFESP_LT_A_UNSPEC,

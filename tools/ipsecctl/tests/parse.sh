@@ -26,6 +26,10 @@ good=(
 	"sa add spi 2 src 192.0.2.1 dst 192.0.2.2 owner 0xffffffffffffffff enc aes-gcm-128 key $K20"
 	"policy add dir out from any to any action bypass owner 42"
 	"policy add dir out from any to any action protect local 192.0.2.1 peer 192.0.2.2 match-ike"
+	"sa add spi 3 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 encap udp 4500 4500 follow-peer"
+	"sa update spi 3 dst 192.0.2.2 src 192.0.2.9"
+	"sa update spi 3 dst 192.0.2.2 encap udp 4500 20001"
+	"sa update spi 3 dst 2001:db8::2 src 2001:db8::9 encap udp 4500 4501"
 	"show"
 )
 bad=(
@@ -62,6 +66,13 @@ bad=(
 	"policy add dir out from any to any action bypass owner -1|owner \"-1\" is not a number"
 	"policy del dir out from any to any owner 3|unexpected \"owner\""
 	"policy add dir out from any to any action bypass match-ike|match-ike are only for action protect"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 follow-peer|follow-peer needs encap udp SPORT DPORT"
+	"sa update spi 3 dst 192.0.2.2|nothing to update"
+	"sa update spi 3 src 192.0.2.9|missing dst"
+	"sa update spi 3 dst 192.0.2.2 src 2001:db8::9|must both be IPv4 or both IPv6"
+	"sa update spi 3 dst 192.0.2.2 reqid 4|unexpected \"reqid\"; sa update changes only src and encap ports"
+	"sa update spi 3 dst 192.0.2.2 encap udp 4500 0|encap destination port 0 must be 1 to 65535"
+	"sa update spi 3 dst 192.0.2.2 follow-peer|unexpected \"follow-peer\""
 	"frobnicate|unknown command \"frobnicate\""
 )
 ktap_plan $((${#good[@]} + ${#bad[@]} + 3))
