@@ -1,0 +1,1102 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host tests of the IKE codec: the reader and writer, a hand-built
+ * IKE_SA_INIT request decoded field by field and encoded back byte for
+ * byte, round trips of every payload, every class of malformed message
+ * refused with its error, and a mutation loop that ASan and UBSan watch.
+ * KTAP on stdout; exits 1 if any test failed.
+ *
+ *	test_codec [-n MUTATIONS] [-s SEED]
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../buf.h"
+#include "../codec.h"
+#include "roundtrip.h"
+
+struct test {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Failures in the test running now, reported as KTAP diagnostics. */
+static unsigned int failures;
+static unsigned long mutations = 100000;
+static unsigned long seed = 7296;
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+#define CHECK_ERR(got, want) check_err((got), (want), #got, __LINE__)
+
+static bool check(bool ok, const char *what, int line)
+{
+	if (!ok) {
+		printf("# line %d: %s\n", line, what);
+		failures++;
+	}
+	return ok;
+}
+
+static bool check_err(int got, int want, const char *what, int line)
+{
+	if (got == want)
+		return true;
+	printf("# line %d: %s: got \"%s\", want \"%s\"\n", line, what, ike_strerror(got),
+	       ike_strerror(want));
+	failures++;
+	return false;
+}
+
+/* A message under construction, in a fixed buffer. */
+struct bytes {
+	uint8_t p[4096];
+	size_t len;
+};
+
+static void put(struct bytes *b, const void *p, size_t n)
+{
+	if (b->len + n > sizeof(b->p))
+		abort();
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void put_fill(struct bytes *b, uint8_t v, size_t n)
+{
+	if (b->len + n > sizeof(b->p))
+		abort();
+	memset(b->p + b->len, v, n);
+	b->len += n;
+}
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = (uint8_t)v;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	put_u16(p, v >> 16);
+	put_u16(p + 2, (uint16_t)v);
+}
+
+/* Set the header's length field to the bytes so far. */
+static void fix_len(struct bytes *b)
+{
+	put_u32(b->p + 24, (uint32_t)b->len);
+}
+
+/* Decode a copy of exactly len bytes, so that ASan sees any overread. */
+static int decode_copy(const uint8_t *p, size_t len, struct ike_msg *m, uint8_t **copy)
+{
+	*copy = malloc(len ? len : 1);
+	if (!*copy)
+		abort();
+	memcpy(*copy, p, len);
+	return ike_decode(*copy, len, m);
+}
+
+/*
+ * RFC 7296 1.2's first message, built by hand from the formats of section
+ * 3: HDR, SA (IKE: AES-CBC-128, PRF-HMAC-SHA2-256, HMAC-SHA2-256-128,
+ * MODP 2048), KE (group 14, 256 bytes), Ni (32 bytes), N(NAT_DETECTION_
+ * SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP).
+ */
+static const uint8_t init_hdr[] = {
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,	/* SPIi */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* SPIr */
+	33, 0x20, 34, 0x08,				/* next SA, 2.0, IKE_SA_INIT, I */
+	0x00, 0x00, 0x00, 0x00,				/* message ID */
+	0x00, 0x00, 0x01, 0xb0,				/* length 432 */
+};
+
+static const uint8_t init_sa[] = {
+	34, 0x00, 0x00, 48,			/* next KE, length 48 */
+	0, 0, 0x00, 44, 1, 1, 0, 4,		/* last, length 44, #1, IKE, SPI 0, 4 transforms */
+	3, 0, 0x00, 12, 1, 0, 0x00, 12,		/* more, length 12, ENCR, AES-CBC */
+	0x80, 0x0e, 0x00, 0x80,			/* key length 128 */
+	3, 0, 0x00, 8, 2, 0, 0x00, 5,		/* PRF_HMAC_SHA2_256 */
+	3, 0, 0x00, 8, 3, 0, 0x00, 12,		/* AUTH_HMAC_SHA2_256_128 */
+	0, 0, 0x00, 8, 4, 0, 0x00, 14,		/* last, DH MODP 2048 */
+};
+
+static const uint8_t init_ke[] = { 40, 0x00, 0x01, 0x08, 0x00, 14, 0x00, 0x00 };
+static const uint8_t init_nonce[] = { 41, 0x00, 0x00, 36 };
+static const uint8_t init_natd_src[] = { 41, 0x00, 0x00, 28, 0, 0, 0x40, 0x04 };
+static const uint8_t init_natd_dst[] = { 0, 0x00, 0x00, 28, 0, 0, 0x40, 0x05 };
+
+static void build_sa_init(struct bytes *b)
+{
+	b->len = 0;
+	put(b, init_hdr, sizeof(init_hdr));
+	put(b, init_sa, sizeof(init_sa));
+	put(b, init_ke, sizeof(init_ke));
+	put_fill(b, 0xaa, 256);
+	put(b, init_nonce, sizeof(init_nonce));
+	put_fill(b, 0x11, 32);
+	put(b, init_natd_src, sizeof(init_natd_src));
+	put_fill(b, 0x5a, 20);
+	put(b, init_natd_dst, sizeof(init_natd_dst));
+	put_fill(b, 0xa5, 20);
+}
+
+static void test_rbuf(void)
+{
+	static const uint8_t d[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+	struct ike_rbuf r;
+
+	ike_rbuf_init(&r, d, sizeof(d));
+	CHECK(ike_rbuf_u8(&r) == 1);
+	CHECK(ike_rbuf_u16(&r) == 0x0203);
+	CHECK(ike_rbuf_u32(&r) == 0x04050607);
+	CHECK(ike_rbuf_u64(&r) == 0x08090a0b0c0d0e0fULL);
+	CHECK(!r.err && ike_rbuf_left(&r) == 0);
+	CHECK(ike_rbuf_bytes(&r, 0) != NULL);
+	CHECK(ike_rbuf_u8(&r) == 0 && r.err);
+	/* Sticky: nothing reads once the error is set. */
+	CHECK(ike_rbuf_bytes(&r, 0) == NULL && ike_rbuf_left(&r) == 0);
+
+	ike_rbuf_init(&r, d, 3);
+	CHECK(ike_rbuf_u32(&r) == 0 && r.err && r.off == 0);
+	ike_rbuf_init(&r, d, 3);
+	CHECK(ike_rbuf_skip(&r, 2) && !ike_rbuf_skip(&r, 2) && ike_rbuf_u8(&r) == 0);
+	ike_rbuf_init(&r, d, 3);
+	CHECK(ike_rbuf_bytes(&r, SIZE_MAX) == NULL && r.err);
+	ike_rbuf_init(&r, NULL, 10);
+	CHECK(ike_rbuf_left(&r) == 0 && ike_rbuf_u8(&r) == 0 && r.err);
+}
+
+static void test_wbuf(void)
+{
+	static const uint8_t want[] = { 1, 0, 2, 0, 0, 0, 3, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 4 };
+	uint8_t buf[17];
+	struct ike_wbuf w;
+	size_t off;
+
+	ike_wbuf_init(&w, buf, sizeof(buf));
+	ike_wbuf_u8(&w, 1);
+	ike_wbuf_u16(&w, 2);
+	ike_wbuf_u32(&w, 3);
+	off = ike_wbuf_reserve(&w, 2);
+	ike_wbuf_u64(&w, 4);
+	ike_wbuf_patch_u16(&w, off, 0xabcd);
+	CHECK(!w.err && w.len == sizeof(want) && !memcmp(buf, want, sizeof(want)));
+	/* Full: the write is refused whole and the error sticks. */
+	ike_wbuf_u8(&w, 9);
+	CHECK(w.err && w.len == sizeof(want));
+	ike_wbuf_init(&w, buf, 3);
+	ike_wbuf_u32(&w, 1);
+	CHECK(w.err && w.len == 0);
+	ike_wbuf_u8(&w, 1);
+	CHECK(w.len == 0);
+	/* Patches only inside what was written. */
+	ike_wbuf_init(&w, buf, sizeof(buf));
+	ike_wbuf_u16(&w, 0);
+	ike_wbuf_patch_u16(&w, 1, 7);
+	CHECK(w.err);
+	ike_wbuf_init(&w, buf, sizeof(buf));
+	ike_wbuf_patch_u8(&w, SIZE_MAX, 7);
+	CHECK(w.err);
+	ike_wbuf_init(&w, buf, sizeof(buf));
+	ike_wbuf_bytes(&w, buf, SIZE_MAX);
+	CHECK(w.err && w.len == 0);
+}
+
+static void test_strerror(void)
+{
+	int i, j;
+
+	for (i = 0; i < IKE_E_COUNT; i++) {
+		CHECK(strcmp(ike_strerror(i), "unknown error") != 0);
+		for (j = 0; j < i; j++)
+			if (!strcmp(ike_strerror(i), ike_strerror(j)))
+				CHECK(!"two errors share a name");
+	}
+	CHECK(!strcmp(ike_strerror(-1), "unknown error"));
+	CHECK(!strcmp(ike_strerror(IKE_E_COUNT), "unknown error"));
+	CHECK(!strcmp(ike_strerror(IKE_E_PL_PAST_END), "payload length past end of message"));
+}
+
+static void check_sa_init_sa(const struct ike_pl *pl)
+{
+	struct ike_sa_pl sa;
+	const struct ike_transform *t = sa.trans;
+
+	if (!CHECK_ERR(ike_dec_sa(pl, &sa), IKE_OK))
+		return;
+	CHECK(sa.nprop == 1 && sa.ntrans == 4);
+	CHECK(sa.prop[0].num == 1 && sa.prop[0].protocol == IKE_PROTO_IKE);
+	CHECK(sa.prop[0].spi_size == 0 && sa.prop[0].first == 0 && sa.prop[0].ntrans == 4);
+	CHECK(t[0].type == IKE_TRANS_ENCR && t[0].id == IKE_ENCR_AES_CBC && t[0].keylen == 128);
+	CHECK(t[1].type == IKE_TRANS_PRF && t[1].id == IKE_PRF_HMAC_SHA2_256 && !t[1].keylen);
+	CHECK(t[2].type == IKE_TRANS_INTEG && t[2].id == IKE_INTEG_HMAC_SHA2_256_128);
+	CHECK(t[3].type == IKE_TRANS_DH && t[3].id == IKE_DH_MODP2048);
+	CHECK(!t[0].unknown_attr && !t[1].unknown_attr && !t[2].unknown_attr &&
+	      !t[3].unknown_attr);
+}
+
+static void check_sa_init_rest(const struct ike_msg *m)
+{
+	struct ike_notify n;
+	struct ike_view v;
+	struct ike_ke ke;
+
+	if (CHECK_ERR(ike_dec_ke(&m->pl[1], &ke), IKE_OK))
+		CHECK(ke.group == IKE_DH_MODP2048 && ke.data.len == 256 && ke.data.p[255] == 0xaa);
+	if (CHECK_ERR(ike_dec_nonce(&m->pl[2], &v), IKE_OK))
+		CHECK(v.len == 32 && v.p[0] == 0x11 && v.p == m->raw.p + 28 + 48 + 264 + 4);
+	if (CHECK_ERR(ike_dec_notify(&m->pl[3], &n), IKE_OK))
+		CHECK(n.type == IKE_N_NAT_DETECTION_SOURCE_IP && !n.protocol && !n.spi_size &&
+		      n.data.len == 20 && n.data.p[19] == 0x5a);
+	if (CHECK_ERR(ike_dec_notify(&m->pl[4], &n), IKE_OK))
+		CHECK(n.type == IKE_N_NAT_DETECTION_DESTINATION_IP && n.data.len == 20 &&
+		      n.data.p[0] == 0xa5);
+	CHECK_ERR(ike_dec_ke(&m->pl[2], &ke), IKE_E_WRONG_TYPE);
+}
+
+static void test_sa_init_decode(void)
+{
+	static const uint8_t types[] = { 33, 34, 40, 41, 41 };
+	const struct ike_pl *pl;
+	struct ike_msg m;
+	struct bytes b;
+	unsigned int i, from = 0;
+	uint8_t *copy;
+
+	build_sa_init(&b);
+	CHECK(b.len == 432);
+	if (!CHECK_ERR(decode_copy(b.p, b.len, &m, &copy), IKE_OK))
+		goto out;
+	CHECK(!memcmp(m.hdr.spi_i, init_hdr, 8) && !memcmp(m.hdr.spi_r, init_hdr + 8, 8));
+	CHECK(m.hdr.next == IKE_PL_SA && m.hdr.major == 2 && m.hdr.minor == 0);
+	CHECK(m.hdr.exchange == IKE_EXCH_IKE_SA_INIT && m.hdr.flags == IKE_FLAG_INITIATOR);
+	CHECK(m.hdr.msgid == 0 && m.hdr.length == 432);
+	CHECK(m.npl == 5 && !m.encrypted.p);
+	for (i = 0; i < m.npl && i < 5; i++)
+		CHECK(m.pl[i].type == types[i] && !m.pl[i].critical && !m.pl[i].inner);
+	CHECK(m.pl[0].body.len == 44 && m.pl[1].body.len == 260 && m.pl[2].body.len == 32);
+	CHECK(m.pl[4].next == 0 && m.pl[0].next == 34);
+	if (m.npl == 5) {
+		check_sa_init_sa(&m.pl[0]);
+		check_sa_init_rest(&m);
+	}
+	pl = ike_msg_find(&m, IKE_PL_NOTIFY, &from);
+	CHECK(pl == &m.pl[3] && from == 4);
+	pl = ike_msg_find(&m, IKE_PL_NOTIFY, &from);
+	CHECK(pl == &m.pl[4] && !ike_msg_find(&m, IKE_PL_NOTIFY, &from));
+	CHECK(!ike_msg_find(&m, IKE_PL_AUTH, NULL));
+	CHECK(rt_check(copy, b.len) == NULL);
+out:
+	free(copy);
+}
+
+/* The same message from the encoders must be the same bytes. */
+static void test_sa_init_encode(void)
+{
+	static const uint8_t natd_s[20] = { [0 ... 19] = 0x5a }, natd_d[20] = { [0 ... 19] = 0xa5 };
+	static const uint8_t ke_data[256] = { [0 ... 255] = 0xaa };
+	static const uint8_t nonce_data[32] = { [0 ... 31] = 0x11 };
+	struct ike_sa_pl sa = {
+		.nprop = 1, .ntrans = 4,
+		.prop = { { .num = 1, .protocol = IKE_PROTO_IKE, .first = 0, .ntrans = 4 } },
+		.trans = {
+			{ .type = IKE_TRANS_ENCR, .id = IKE_ENCR_AES_CBC, .keylen = 128 },
+			{ .type = IKE_TRANS_PRF, .id = IKE_PRF_HMAC_SHA2_256 },
+			{ .type = IKE_TRANS_INTEG, .id = IKE_INTEG_HMAC_SHA2_256_128 },
+			{ .type = IKE_TRANS_DH, .id = IKE_DH_MODP2048 },
+		},
+	};
+	struct ike_ke ke = { IKE_DH_MODP2048, { ke_data, sizeof(ke_data) } };
+	struct ike_view nonce = { nonce_data, sizeof(nonce_data) };
+	struct ike_notify n = { .type = IKE_N_NAT_DETECTION_SOURCE_IP, .data = { natd_s, 20 } };
+	struct ike_hdr h = { .major = 2, .exchange = IKE_EXCH_IKE_SA_INIT,
+			     .flags = IKE_FLAG_INITIATOR };
+	uint8_t out[432];
+	struct ike_wbuf w;
+	struct ike_enc e;
+	struct bytes b;
+
+	memcpy(h.spi_i, init_hdr, 8);
+	build_sa_init(&b);
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	ike_enc_sa(&e, &sa);
+	ike_enc_ke(&e, &ke);
+	ike_enc_nonce(&e, &nonce);
+	ike_enc_notify(&e, &n);
+	n.type = IKE_N_NAT_DETECTION_DESTINATION_IP;
+	n.data.p = natd_d;
+	ike_enc_notify(&e, &n);
+	CHECK_ERR(ike_enc_end(&e), IKE_OK);
+	CHECK(w.len == b.len && !memcmp(out, b.p, b.len));
+
+	/* One byte short: refused, and the writer stays inside its buffer. */
+	ike_wbuf_init(&w, out, sizeof(out) - 1);
+	ike_enc_begin(&e, &w, &h);
+	ike_enc_sa(&e, &sa);
+	ike_enc_ke(&e, &ke);
+	ike_enc_nonce(&e, &nonce);
+	ike_enc_notify(&e, &n);
+	ike_enc_notify(&e, &n);
+	CHECK_ERR(ike_enc_end(&e), IKE_E_NOSPACE);
+	CHECK(w.len <= sizeof(out) - 1);
+}
+
+/* Every payload through its encoder, the message decoded, each compared. */
+static const uint8_t spi_a[4] = { 0xc0, 0, 0, 1 }, spi_b[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t v4a[4] = { 10, 1, 0, 0 }, v4b[4] = { 10, 1, 255, 255 };
+static const uint8_t v6a[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+static const uint8_t v6b[16] = { 0x20, 0x01, 0x0d, 0xb8, [4 ... 15] = 0xff };
+static const uint8_t blob[300] = { 1, 2, 3, [299] = 4 };
+
+static void fill_typed(struct rt_typed *t, uint8_t type)
+{
+	memset(t, 0, sizeof(*t));
+	switch (type) {
+	case IKE_PL_SA:
+		t->sa.nprop = 2;
+		t->sa.ntrans = 5;
+		t->sa.prop[0] = (struct ike_proposal){ .num = 1, .protocol = IKE_PROTO_ESP,
+						       .spi_size = 4, .spi = spi_a, .ntrans = 2 };
+		t->sa.prop[1] = (struct ike_proposal){ .num = 2, .protocol = IKE_PROTO_IKE,
+						       .spi_size = 8, .spi = spi_b, .first = 2,
+						       .ntrans = 3 };
+		t->sa.trans[0] = (struct ike_transform){ .type = IKE_TRANS_ENCR,
+							 .id = IKE_ENCR_AES_GCM_16, .keylen = 256 };
+		t->sa.trans[1] = (struct ike_transform){ .type = IKE_TRANS_ESN, .id = IKE_ESN_YES };
+		t->sa.trans[2] = (struct ike_transform){ .type = IKE_TRANS_ENCR,
+							 .id = IKE_ENCR_CHACHA20_POLY1305 };
+		t->sa.trans[3] = (struct ike_transform){ .type = IKE_TRANS_PRF,
+							 .id = IKE_PRF_HMAC_SHA2_512 };
+		t->sa.trans[4] = (struct ike_transform){ .type = IKE_TRANS_DH,
+							 .id = IKE_DH_CURVE25519 };
+		break;
+	case IKE_PL_KE:
+		t->ke = (struct ike_ke){ IKE_DH_CURVE25519, { blob, 32 } };
+		break;
+	case IKE_PL_NONCE:
+		t->view = (struct ike_view){ blob, 256 };
+		break;
+	case IKE_PL_VID:
+		t->view = (struct ike_view){ blob, 16 };
+		break;
+	case IKE_PL_IDI:
+		t->id = (struct ike_id){ IKE_ID_FQDN, { (const uint8_t *)"gw-a.example", 12 } };
+		break;
+	case IKE_PL_IDR:
+		t->id = (struct ike_id){ IKE_ID_IPV6_ADDR, { v6a, 16 } };
+		break;
+	case IKE_PL_AUTH:
+		t->auth = (struct ike_auth){ IKE_AUTH_PSK, { blob, 32 } };
+		break;
+	case IKE_PL_CERT:
+	case IKE_PL_CERTREQ:
+		t->cert = (struct ike_cert){ 4, { blob, 300 } };
+		break;
+	case IKE_PL_NOTIFY:
+		t->n = (struct ike_notify){ .protocol = IKE_PROTO_ESP, .spi_size = 4,
+					    .type = IKE_N_REKEY_SA, .spi = spi_a };
+		break;
+	case IKE_PL_DELETE:
+		t->d = (struct ike_delete){ IKE_PROTO_ESP, 4, 2, spi_b };
+		break;
+	case IKE_PL_TSI:
+	case IKE_PL_TSR:
+		t->ts.n = 3;
+		t->ts.ts[0] = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE, .proto = 6,
+					       .sport = 80, .eport = 443, .alen = 4,
+					       .start = v4a, .end = v4b };
+		t->ts.ts[1] = (struct ike_ts){ .type = IKE_TS_IPV6_ADDR_RANGE, .eport = 65535,
+					       .alen = 16, .start = v6a, .end = v6b };
+		t->ts.ts[2] = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE, .proto = 17,
+					       .sport = IKE_TS_PORT_OPAQUE_START,
+					       .eport = IKE_TS_PORT_OPAQUE_END, .alen = 4,
+					       .start = v4a, .end = v4a };
+		break;
+	case IKE_PL_CP:
+		t->cp.cfg_type = IKE_CFG_REQUEST;
+		t->cp.n = 2;
+		t->cp.attr[0] = (struct ike_cp_attr){ 1, { NULL, 0 } };
+		t->cp.attr[1] = (struct ike_cp_attr){ 3, { v4a, 4 } };
+		break;
+	case IKE_PL_SK:
+		t->sk = (struct ike_sk){ .inner = IKE_PL_IDI, .data = { blob, 64 } };
+		break;
+	case IKE_PL_SKF:
+		t->sk = (struct ike_sk){ .inner = IKE_PL_IDI, .frag = true, .frag_num = 2,
+					 .frag_total = 3, .data = { blob, 64 } };
+		break;
+	}
+}
+
+static void test_roundtrip_all(void)
+{
+	static const uint8_t types[] = {
+		IKE_PL_SA, IKE_PL_KE, IKE_PL_NONCE, IKE_PL_IDI, IKE_PL_IDR, IKE_PL_CERT,
+		IKE_PL_CERTREQ, IKE_PL_AUTH, IKE_PL_NOTIFY, IKE_PL_DELETE, IKE_PL_TSI, IKE_PL_TSR,
+		IKE_PL_VID, IKE_PL_CP, IKE_PL_SK,
+	};
+	const unsigned int n = sizeof(types);
+	struct ike_hdr h = { .major = 2, .exchange = IKE_EXCH_IKE_AUTH, .msgid = 1 };
+	struct rt_typed want, got;
+	static uint8_t out[4096];
+	struct ike_wbuf w;
+	struct ike_msg m;
+	struct ike_enc e;
+	unsigned int i;
+
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	for (i = 0; i < n; i++) {
+		fill_typed(&want, types[i]);
+		rt_enc(&e, types[i], &want);
+	}
+	if (!CHECK_ERR(ike_enc_end(&e), IKE_OK) || !CHECK_ERR(ike_decode(out, w.len, &m), IKE_OK))
+		return;
+	CHECK(m.npl == n && m.hdr.length == w.len);
+	for (i = 0; i < n && i < m.npl; i++) {
+		fill_typed(&want, types[i]);
+		if (!CHECK(m.pl[i].type == types[i] && rt_dec(&m.pl[i], &got)))
+			continue;
+		if (!CHECK_ERR(got.err, IKE_OK))
+			continue;
+		if (!check(rt_eq(types[i], &want, &got), "round trip", __LINE__))
+			printf("# payload type %u\n", types[i]);
+	}
+	CHECK(rt_check(out, w.len) == NULL);
+
+	/* SKF, alone, and nothing after an SK. */
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	fill_typed(&want, IKE_PL_SKF);
+	ike_enc_sk(&e, &want.sk);
+	CHECK_ERR(ike_enc_end(&e), IKE_OK);
+	if (CHECK_ERR(ike_decode(out, w.len, &m), IKE_OK) && CHECK(m.npl == 1)) {
+		CHECK(rt_dec(&m.pl[0], &got) && got.err == IKE_OK);
+		CHECK(rt_eq(IKE_PL_SKF, &want, &got));
+	}
+	ike_enc_vid(&e, &want.view);
+	CHECK_ERR(ike_enc_end(&e), IKE_E_ENC_ORDER);
+}
+
+/* An SK payload's plaintext chain joins the message, marked inner. */
+static void test_inner(void)
+{
+	static const uint8_t plain[] = {
+		39, 0, 0, 12, IKE_ID_IPV4_ADDR, 0, 0, 0, 192, 0, 2, 1,	/* IDi */
+		0, 0, 0, 9, IKE_AUTH_PSK, 0, 0, 0, 0xee,		/* AUTH */
+	};
+	struct ike_hdr h = { .major = 2, .exchange = IKE_EXCH_IKE_AUTH, .msgid = 1 };
+	struct ike_sk sk = { .inner = IKE_PL_IDI, .data = { blob, 40 } };
+	static uint8_t out[256];
+	struct ike_wbuf w;
+	struct ike_msg m;
+	struct ike_enc e;
+	struct ike_id id;
+
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	ike_enc_sk(&e, &sk);
+	if (!CHECK_ERR(ike_enc_end(&e), IKE_OK) || !CHECK_ERR(ike_decode(out, w.len, &m), IKE_OK))
+		return;
+	CHECK(m.npl == 1 && m.pl[0].type == IKE_PL_SK && m.pl[0].next == IKE_PL_IDI);
+	if (!CHECK_ERR(ike_decode_inner(&m, m.pl[0].next, plain, sizeof(plain)), IKE_OK))
+		return;
+	CHECK(m.npl == 3 && m.pl[1].inner && m.pl[2].inner && m.pl[2].type == IKE_PL_AUTH);
+	if (CHECK_ERR(ike_dec_id(&m.pl[1], &id), IKE_OK))
+		CHECK(id.type == IKE_ID_IPV4_ADDR && id.data.len == 4 && id.data.p[0] == 192);
+	/* Re-encoding leaves the inner ones in the ciphertext. */
+	ike_wbuf_init(&w, out + 128, 128);
+	CHECK_ERR(ike_encode(&w, &m), IKE_OK);
+	CHECK(w.len == m.raw.len && !memcmp(out, out + 128, w.len));
+	CHECK_ERR(ike_decode_inner(&m, IKE_PL_IDI, plain, sizeof(plain) - 1), IKE_E_PL_PAST_END);
+}
+
+static void test_ikev1(void)
+{
+	static const uint8_t mm[] = {
+		1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+		IKE1_PL_SA, 0x10, IKE1_EXCH_IDENT_PROT, 0, 0, 0, 0, 0, 0, 0, 0, 52,
+		IKE1_PL_VID, 0, 0, 12, 0, 0, 0, 1, 0, 0, 0, 1,		/* SA: DOI, situation */
+		0, 0x80, 0, 12, 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, /* VID */
+	};
+	struct ike_msg m;
+	struct bytes b;
+	uint8_t *copy;
+
+	if (CHECK_ERR(decode_copy(mm, sizeof(mm), &m, &copy), IKE_OK)) {
+		CHECK(m.hdr.major == 1 && m.hdr.exchange == IKE1_EXCH_IDENT_PROT && m.npl == 2);
+		CHECK(m.pl[1].type == IKE1_PL_VID && !m.pl[1].critical && m.pl[1].body.len == 8);
+		CHECK(rt_check(copy, sizeof(mm)) == NULL);
+	}
+	free(copy);
+
+	/* The E flag: everything after the header is the caller's to decrypt. */
+	b.len = 0;
+	put(&b, mm, sizeof(mm));
+	b.p[19] = IKE1_FLAG_ENCRYPTION;
+	if (CHECK_ERR(decode_copy(b.p, b.len, &m, &copy), IKE_OK)) {
+		CHECK(m.npl == 0 && m.encrypted.len == 24 && m.encrypted.p == copy + 28);
+		CHECK(rt_check(copy, b.len) == NULL);
+		/* Decrypted, with padding after the chain. */
+		CHECK_ERR(ike_decode_inner(&m, IKE1_PL_SA, mm + 28, 24 - 1), IKE_E_PL_PAST_END);
+		m.npl = 0;
+		put_fill(&b, 0, 3);
+		CHECK_ERR(ike_decode_inner(&m, IKE1_PL_SA, b.p + 28, b.len - 28), IKE_OK);
+		CHECK(m.npl == 2 && m.pl[0].inner);
+	}
+	free(copy);
+}
+
+/* Decoding bytes b must fail with want. */
+static bool refused(const struct bytes *b, int want, int line)
+{
+	struct ike_msg m;
+	uint8_t *copy;
+	bool ok;
+
+	ok = check_err(decode_copy(b->p, b->len, &m, &copy), want, "ike_decode", line);
+	free(copy);
+	return ok;
+}
+
+static void test_bad_header(void)
+{
+	struct ike_msg m;
+	struct bytes b;
+	size_t len;
+	uint8_t *copy;
+
+	build_sa_init(&b);
+	for (len = 0; len < IKE_HDR_LEN; len++) {
+		CHECK_ERR(decode_copy(b.p, len, &m, &copy), IKE_E_HDR_TRUNC);
+		free(copy);
+	}
+	CHECK_ERR(ike_decode(NULL, 0, &m), IKE_E_HDR_TRUNC);
+	/* Any shorter datagram, or the length field one off either way. */
+	for (len = IKE_HDR_LEN; len < b.len; len++) {
+		CHECK_ERR(decode_copy(b.p, len, &m, &copy), IKE_E_MSG_LEN);
+		free(copy);
+	}
+	put_u32(b.p + 24, 433);
+	refused(&b, IKE_E_MSG_LEN, __LINE__);
+	put_u32(b.p + 24, 431);
+	refused(&b, IKE_E_MSG_LEN, __LINE__);
+	put_u32(b.p + 24, 0xffffffff);
+	refused(&b, IKE_E_MSG_LEN, __LINE__);
+	fix_len(&b);
+	b.p[17] = 0x30;
+	refused(&b, IKE_E_VERSION, __LINE__);
+	b.p[17] = 0x00;
+	refused(&b, IKE_E_VERSION, __LINE__);
+	b.p[17] = 0xf0;
+	refused(&b, IKE_E_VERSION, __LINE__);
+	b.p[17] = 0x2f;		/* minor versions are ignored */
+	refused(&b, IKE_OK, __LINE__);
+	/* Trailing bytes, length field included. */
+	build_sa_init(&b);
+	put_fill(&b, 0, 4);
+	fix_len(&b);
+	refused(&b, IKE_E_TRAILING, __LINE__);
+	/* A first payload announced, none there. */
+	b.len = IKE_HDR_LEN;
+	fix_len(&b);
+	refused(&b, IKE_E_PL_HDR_TRUNC, __LINE__);
+	b.p[16] = 0;
+	refused(&b, IKE_OK, __LINE__);
+	put_fill(&b, 0, 3);
+	b.p[16] = IKE_PL_VID;
+	fix_len(&b);
+	refused(&b, IKE_E_PL_HDR_TRUNC, __LINE__);
+}
+
+static void test_bad_payload_len(void)
+{
+	struct ike_msg m;
+	struct bytes b;
+	uint8_t *copy;
+	uint16_t len;
+
+	/* The nonce's length 0..3, and one past the end of the message. */
+	for (len = 0; len < 4; len++) {
+		build_sa_init(&b);
+		put_u16(b.p + 28 + 48 + 264 + 2, len);
+		refused(&b, IKE_E_PL_SHORT, __LINE__);
+	}
+	build_sa_init(&b);
+	put_u16(b.p + 28 + 48 + 264 + 2, 0xffff);
+	refused(&b, IKE_E_PL_PAST_END, __LINE__);
+	build_sa_init(&b);
+	put_u16(b.p + b.len - 28 + 2, 29);
+	if (CHECK_ERR(decode_copy(b.p, b.len, &m, &copy), IKE_E_PL_PAST_END))
+		CHECK(m.bad_off == b.len - 28);
+	free(copy);
+	/* Shorter: the rest is trailing data or a bad next header. */
+	build_sa_init(&b);
+	put_u16(b.p + b.len - 28 + 2, 27);
+	refused(&b, IKE_E_TRAILING, __LINE__);
+}
+
+/* Chains of n empty VIDs, and n VIDs whose next points at themselves. */
+static void test_too_many(void)
+{
+	static const uint8_t vid[] = { IKE_PL_VID, 0, 0, 4 };
+	struct bytes b;
+	unsigned int i;
+
+	build_sa_init(&b);
+	b.p[16] = IKE_PL_VID;
+	b.len = IKE_HDR_LEN;
+	for (i = 0; i < IKE_MAX_PAYLOADS; i++)
+		put(&b, vid, sizeof(vid));
+	b.p[b.len - 4] = 0;
+	fix_len(&b);
+	refused(&b, IKE_OK, __LINE__);
+	b.p[b.len - 4] = IKE_PL_VID;
+	put(&b, vid, sizeof(vid));
+	b.p[b.len - 4] = 0;
+	fix_len(&b);
+	refused(&b, IKE_E_TOO_MANY, __LINE__);
+	/* The loop ends at the end of the message, whatever it claims. */
+	b.p[b.len - 4] = IKE_PL_VID;
+	refused(&b, IKE_E_TOO_MANY, __LINE__);
+	b.len = IKE_HDR_LEN + 4 * 10;
+	fix_len(&b);
+	refused(&b, IKE_E_PL_HDR_TRUNC, __LINE__);
+}
+
+static void test_critical(void)
+{
+	struct ike_msg m;
+	struct bytes b;
+	uint8_t *copy;
+
+	/* The nonce, renamed 99 (unassigned): skipped, then refused when critical. */
+	build_sa_init(&b);
+	b.p[28 + 48] = 99;
+	if (CHECK_ERR(decode_copy(b.p, b.len, &m, &copy), IKE_OK))
+		CHECK(m.npl == 5 && m.pl[2].type == 99 && !ike_pl_known(2, 99));
+	free(copy);
+	b.p[28 + 48 + 264 + 1] = IKE_PL_CRITICAL;
+	if (CHECK_ERR(decode_copy(b.p, b.len, &m, &copy), IKE_E_CRITICAL))
+		CHECK(m.bad_type == 99 && m.bad_off == 28 + 48 + 264);
+	free(copy);
+	/* A known payload may be critical; the other bits are ignored. */
+	build_sa_init(&b);
+	b.p[28 + 48 + 264 + 1] = 0xff;
+	if (CHECK_ERR(decode_copy(b.p, b.len, &m, &copy), IKE_OK))
+		CHECK(m.pl[2].critical && !m.pl[1].critical);
+	free(copy);
+	/* IKEv1 has no critical bit. */
+	build_sa_init(&b);
+	b.p[17] = 0x10;
+	b.p[28 + 48] = 99;
+	b.p[28 + 48 + 264 + 1] = IKE_PL_CRITICAL;
+	refused(&b, IKE_OK, __LINE__);
+}
+
+/* An SA payload from raw proposal bytes, decoded alone. */
+static int dec_sa_bytes(const uint8_t *body, size_t len)
+{
+	struct ike_sa_pl sa;
+	struct ike_pl pl = { .type = IKE_PL_SA };
+	uint8_t *copy = malloc(len ? len : 1);
+	int err;
+
+	memcpy(copy, body, len);
+	pl.body = (struct ike_view){ copy, len };
+	err = ike_dec_sa(&pl, &sa);
+	free(copy);
+	return err;
+}
+
+static void test_bad_sa(void)
+{
+	uint8_t p[64];
+	const size_t len = 44;
+
+	memcpy(p, init_sa + 4, len);
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_OK);
+	CHECK_ERR(dec_sa_bytes(p, 0), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_sa_bytes(p, 7), IKE_E_PROP_LEN);
+	CHECK_ERR(dec_sa_bytes(p, len - 1), IKE_E_PROP_LEN);
+	p[3] = 7;
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_LEN);
+	p[3] = 45;
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_LEN);
+	p[3] = 36;	/* a shorter proposal: then it must say more */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_MORE);
+	p[3] = 44;
+	p[0] = 2;	/* more, but nothing follows */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_MORE);
+	p[0] = 1;
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_MORE);
+	p[0] = 0;
+	p[6] = 37;	/* SPI size past the proposal */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_SPI);
+	p[6] = 4;	/* eats into the transforms: the first is misread */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_XFORM_MORE);
+	p[6] = 0;
+	p[7] = 3;
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_NTRANS);
+	p[7] = 5;
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_PROP_NTRANS);
+	p[7] = 4;
+	p[8 + 3] = 7;	/* transform length under 8 */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_XFORM_LEN);
+	p[8 + 3] = 40;	/* past the proposal */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_XFORM_LEN);
+	p[8 + 3] = 14;	/* into the next transform: its header misread */
+	CHECK(dec_sa_bytes(p, len) != IKE_OK);
+	p[8 + 3] = 12;
+	p[8] = 0;	/* last, but more follow */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_XFORM_MORE);
+	p[8] = 3;
+	p[36] = 3;	/* the last says more */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_XFORM_MORE);
+	p[36] = 0;
+	p[16] = 0x00;	/* key length as TLV: 0x80 bytes of value past the end */
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_E_ATTR_LEN);
+	p[16] = 0x80;
+	CHECK_ERR(dec_sa_bytes(p, len), IKE_OK);
+}
+
+static void test_bad_sa_attrs(void)
+{
+	/* One proposal, one transform with attributes after its 8 bytes. */
+	uint8_t p[32] = { 0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 20 };
+	struct ike_pl pl = { .type = IKE_PL_SA, .body = { p, 0 } };
+	struct ike_sa_pl sa;
+
+	/* Three bytes of attribute. */
+	p[3] = 19;
+	p[11] = 11;
+	pl.body.len = 19;
+	CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_E_ATTR_LEN);
+	/* An unknown TV attribute and a TLV one: decoded, marked. */
+	p[3] = 24;
+	p[11] = 16;
+	memcpy(p + 16, (uint8_t[]){ 0x80, 0x01, 0, 5, 0x00, 0x02, 0, 0 }, 8);
+	pl.body.len = 24;
+	if (CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_OK))
+		CHECK(sa.trans[0].unknown_attr && !sa.trans[0].keylen);
+	/* Key length twice, or zero. */
+	memcpy(p + 16, (uint8_t[]){ 0x80, 0x0e, 0, 128, 0x80, 0x0e, 1, 0 }, 8);
+	if (CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_OK))
+		CHECK(sa.trans[0].unknown_attr && sa.trans[0].keylen == 128);
+	memcpy(p + 16, (uint8_t[]){ 0x80, 0x0e, 0, 0, 0x80, 0x0e, 1, 0 }, 8);
+	if (CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_OK))
+		CHECK(sa.trans[0].unknown_attr && sa.trans[0].keylen == 256);
+	pl.type = IKE_PL_KE;
+	CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_E_WRONG_TYPE);
+}
+
+/* Too many proposals and transforms. */
+static void test_sa_limits(void)
+{
+	static uint8_t p[4096];
+	struct ike_pl pl = { .type = IKE_PL_SA, .body = { p, 0 } };
+	static struct ike_sa_pl sa;
+	unsigned int i;
+	size_t len = 0;
+
+	for (i = 0; i <= IKE_MAX_PROPOSALS; i++) {
+		memcpy(p + len, (uint8_t[]){ 2, 0, 0, 8, i + 1, 3, 0, 0 }, 8);
+		len += 8;
+	}
+	p[len - 8] = 0;
+	pl.body.len = len - 8;
+	p[len - 16] = 0;
+	CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_OK);
+	CHECK(sa.nprop == IKE_MAX_PROPOSALS && sa.ntrans == 0);
+	p[len - 16] = 2;
+	pl.body.len = len;
+	CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_E_TOO_MANY_PROPS);
+
+	/* 255 transforms in two proposals. */
+	len = 0;
+	for (i = 0; i < 2; i++) {
+		memcpy(p + len, (uint8_t[]){ 2 * !i, 0, (8 + 8 * 80) >> 8, (8 + 8 * 80) & 0xff,
+					     i + 1, 3, 0, 80 }, 8);
+		len += 8;
+		for (unsigned int j = 0; j < 80; j++) {
+			memcpy(p + len, (uint8_t[]){ j < 79 ? 3 : 0, 0, 0, 8, 1, 0, 0, 12 }, 8);
+			len += 8;
+		}
+	}
+	pl.body.len = len;
+	CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_E_TOO_MANY_XFORMS);
+	pl.body.len = len / 2;
+	p[0] = 0;
+	CHECK_ERR(ike_dec_sa(&pl, &sa), IKE_OK);
+	CHECK(sa.ntrans == 80);
+}
+
+static int dec_ts_bytes(const uint8_t *body, size_t len)
+{
+	struct ike_pl pl = { .type = IKE_PL_TSI };
+	uint8_t *copy = malloc(len ? len : 1);
+	static struct ike_ts_pl ts;
+	int err;
+
+	memcpy(copy, body, len);
+	pl.body = (struct ike_view){ copy, len };
+	err = ike_dec_ts(&pl, &ts);
+	free(copy);
+	return err;
+}
+
+static void test_bad_ts(void)
+{
+	uint8_t v4[] = {
+		1, 0, 0, 0, IKE_TS_IPV4_ADDR_RANGE, 6, 0, 16, 0, 80, 0, 80,
+		10, 0, 0, 1, 10, 0, 0, 9,
+	};
+	uint8_t v6[44] = { 1, 0, 0, 0, IKE_TS_IPV6_ADDR_RANGE, 0, 0, 40, 0, 0, 0xff, 0xff };
+
+	memset(v6 + 28, 0xff, 16);
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_OK);
+	CHECK_ERR(dec_ts_bytes(v6, sizeof(v6)), IKE_OK);
+	CHECK_ERR(dec_ts_bytes(v4, 3), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_ts_bytes(v4, 4), IKE_E_TS_COUNT);
+	CHECK_ERR(dec_ts_bytes(v4, 7), IKE_E_TS_LEN);
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4) - 1), IKE_E_TS_LEN);
+	/* Address start above end, in the last byte and the first. */
+	v4[19] = 0;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_RANGE);
+	v4[19] = 9;
+	v4[12] = 11;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_RANGE);
+	v4[12] = 10;
+	v6[12] = 0x01;
+	v6[28] = 0x00;
+	CHECK_ERR(dec_ts_bytes(v6, sizeof(v6)), IKE_E_TS_RANGE);
+	v6[28] = 0xff;
+	/* Ports: backwards refused, OPAQUE (65535, 0) taken. */
+	v4[9] = 81;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_RANGE);
+	memcpy(v4 + 8, (uint8_t[]){ 0xff, 0xff, 0, 0 }, 4);
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_OK);
+	/* Selector lengths: of the other family, under 4, past the end. */
+	v4[7] = 40;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_LEN);
+	v6[7] = 16;
+	CHECK_ERR(dec_ts_bytes(v6, sizeof(v6)), IKE_E_TS_LEN);
+	v4[7] = 3;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_LEN);
+	v4[7] = 17;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_LEN);
+	v4[7] = 16;
+	/* The count: more, fewer, zero. */
+	v4[0] = 2;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_COUNT);
+	v4[0] = 0;
+	CHECK_ERR(dec_ts_bytes(v4, sizeof(v4)), IKE_E_TS_COUNT);
+	v4[0] = 1;
+	/* An unknown type is kept whole. */
+	v4[4] = 10;
+	v4[7] = 6;
+	CHECK_ERR(dec_ts_bytes(v4, 10), IKE_OK);
+}
+
+/* A payload of type t with these body bytes through decoder fn's wrapper. */
+static int dec_one(uint8_t t, const uint8_t *body, size_t len)
+{
+	struct ike_pl pl = { .type = t, .next = IKE_PL_IDI };
+	struct rt_typed *typed = malloc(sizeof(*typed));
+	uint8_t *copy = malloc(len ? len : 1);
+	int err = -1;
+
+	memcpy(copy, body, len);
+	pl.body = (struct ike_view){ copy, len };
+	if (rt_dec(&pl, typed))
+		err = typed->err;
+	free(copy);
+	free(typed);
+	return err;
+}
+
+static void test_bad_others(void)
+{
+	static const uint8_t z[300];
+	static const uint8_t n_spi[] = { 3, 4, 0x40, 0x09, 1, 2, 3 };
+	static const uint8_t del[] = { 3, 4, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t del_ike[] = { 1, 0, 0, 1 };
+	static const uint8_t cp[] = { 1, 0, 0, 0, 0, 1, 0, 4, 10, 0, 0, 1, 0, 2, 0, 4, 1 };
+	static const uint8_t id4[] = { 1, 0, 0, 0, 192, 0, 2, 1, 9 };
+	static const uint8_t skf[] = { 0, 1, 0, 2, 0xaa };
+
+	CHECK_ERR(dec_one(IKE_PL_NONCE, z, 15), IKE_E_NONCE_LEN);
+	CHECK_ERR(dec_one(IKE_PL_NONCE, z, 16), IKE_OK);
+	CHECK_ERR(dec_one(IKE_PL_NONCE, z, 256), IKE_OK);
+	CHECK_ERR(dec_one(IKE_PL_NONCE, z, 257), IKE_E_NONCE_LEN);
+	CHECK_ERR(dec_one(IKE_PL_NONCE, z, 0), IKE_E_NONCE_LEN);
+	CHECK_ERR(dec_one(IKE_PL_KE, z, 4), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_KE, z, 5), IKE_OK);
+	CHECK_ERR(dec_one(IKE_PL_AUTH, z, 4), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_IDI, id4, sizeof(id4) - 1), IKE_OK);
+	CHECK_ERR(dec_one(IKE_PL_IDR, id4, sizeof(id4)), IKE_E_ID_LEN);
+	CHECK_ERR(dec_one(IKE_PL_IDR, id4, 7), IKE_E_ID_LEN);
+	CHECK_ERR(dec_one(IKE_PL_IDI, z, 4), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_NOTIFY, n_spi, 3), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_NOTIFY, n_spi, sizeof(n_spi)), IKE_E_NOTIFY_SPI);
+	CHECK_ERR(dec_one(IKE_PL_NOTIFY, n_spi, 4), IKE_E_NOTIFY_SPI);
+	CHECK_ERR(dec_one(IKE_PL_DELETE, del, sizeof(del)), IKE_OK);
+	CHECK_ERR(dec_one(IKE_PL_DELETE, del, sizeof(del) - 1), IKE_E_DELETE_LEN);
+	CHECK_ERR(dec_one(IKE_PL_DELETE, del, 4), IKE_E_DELETE_LEN);
+	CHECK_ERR(dec_one(IKE_PL_DELETE, del_ike, 4), IKE_E_DELETE_LEN);
+	CHECK_ERR(dec_one(IKE_PL_DELETE, del, 3), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_CP, cp, 16), IKE_E_CP_ATTR_LEN);
+	CHECK_ERR(dec_one(IKE_PL_CP, cp, 14), IKE_E_CP_ATTR_LEN);
+	CHECK_ERR(dec_one(IKE_PL_CP, cp, 12), IKE_OK);
+	CHECK_ERR(dec_one(IKE_PL_CP, cp, 3), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_VID, z, 0), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_SKF, skf, sizeof(skf)), IKE_OK);
+	CHECK_ERR(dec_one(IKE_PL_SKF, skf, 3), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_one(IKE_PL_SKF, (uint8_t[]){ 0, 3, 0, 2 }, 4), IKE_E_FRAG_NUM);
+	CHECK_ERR(dec_one(IKE_PL_SKF, (uint8_t[]){ 0, 0, 0, 2 }, 4), IKE_E_FRAG_NUM);
+	CHECK_ERR(dec_one(IKE_PL_CERT, z, 0), IKE_E_BODY_SHORT);
+}
+
+static void test_encoder_limits(void)
+{
+	static const uint8_t big[65532];
+	struct ike_hdr h = { .major = 2 };
+	struct ike_view v = { big, sizeof(big) };
+	static uint8_t out[70000];
+	struct ike_wbuf w;
+	struct ike_enc e;
+
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	v.len = 65531;
+	ike_enc_vid(&e, &v);
+	CHECK_ERR(ike_enc_end(&e), IKE_OK);
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	v.len = 65532;
+	ike_enc_vid(&e, &v);
+	CHECK_ERR(ike_enc_end(&e), IKE_E_TOO_LONG);
+	ike_wbuf_init(&w, out, 20);
+	ike_enc_begin(&e, &w, &h);
+	CHECK_ERR(ike_enc_end(&e), IKE_E_NOSPACE);
+}
+
+static uint64_t next_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * Byte flips (and some with the length field fixed up) and truncations;
+ * counts those that still decode.
+ */
+static void mutate(const uint8_t *msg, size_t len, uint64_t *s, unsigned long *decoded)
+{
+	static struct ike_msg m;
+	uint64_t r = next_rand(s);
+	size_t n = len, i, flips = 1 + r % 4;
+	uint8_t *p = malloc(len);
+	const char *why;
+
+	memcpy(p, msg, len);
+	for (i = 0; i < flips; i++) {
+		r = next_rand(s);
+		p[r % len] ^= (uint8_t)(1 + (r >> 32) % 255);
+	}
+	if (r & (1ULL << 60))
+		n = (r >> 40) % len;
+	if (n >= IKE_HDR_LEN && (r & (1ULL << 61)))
+		put_u32(p + 24, (uint32_t)n);
+	*decoded += ike_decode(p, n, &m) == IKE_OK;
+	why = rt_check(p, n);
+	if (why)
+		check(false, why, __LINE__);
+	free(p);
+}
+
+static void test_mutations(void)
+{
+	static uint8_t all[4096];
+	uint64_t s = seed ? seed : 1;
+	unsigned long i, decoded = 0;
+	struct ike_hdr h = { .major = 2, .exchange = IKE_EXCH_IKE_AUTH, .msgid = 1 };
+	struct rt_typed t;
+	struct ike_wbuf w;
+	struct ike_enc e;
+	struct bytes b;
+	static const uint8_t types[] = {
+		IKE_PL_SA, IKE_PL_KE, IKE_PL_NONCE, IKE_PL_IDI, IKE_PL_IDR, IKE_PL_CERT,
+		IKE_PL_AUTH, IKE_PL_NOTIFY, IKE_PL_DELETE, IKE_PL_TSI, IKE_PL_CP, IKE_PL_SK,
+	};
+
+	build_sa_init(&b);
+	ike_wbuf_init(&w, all, sizeof(all));
+	ike_enc_begin(&e, &w, &h);
+	for (i = 0; i < sizeof(types); i++) {
+		fill_typed(&t, types[i]);
+		rt_enc(&e, types[i], &t);
+	}
+	if (!CHECK_ERR(ike_enc_end(&e), IKE_OK))
+		return;
+	for (i = 0; i < mutations && failures < 10; i++) {
+		if (i & 1)
+			mutate(b.p, b.len, &s, &decoded);
+		else
+			mutate(all, w.len, &s, &decoded);
+	}
+	printf("# %lu mutations (seed %lu), %lu still decoded\n", i, seed, decoded);
+}
+
+static const struct test tests[] = {
+	{ "reader: bounds and the sticky error", test_rbuf },
+	{ "writer: bounds, reserve and patch, the sticky error", test_wbuf },
+	{ "error names: one per error, distinct", test_strerror },
+	{ "IKE_SA_INIT request built by hand: decoded field by field", test_sa_init_decode },
+	{ "IKE_SA_INIT request from the encoders: the same bytes", test_sa_init_encode },
+	{ "round trip of every IKEv2 payload", test_roundtrip_all },
+	{ "SK: the decrypted inner chain joins the message", test_inner },
+	{ "IKEv1: header and chain, the E flag, padding after an inner chain", test_ikev1 },
+	{ "refused: truncated header, length mismatch, version, trailing", test_bad_header },
+	{ "refused: payload length 0..3 and past the end", test_bad_payload_len },
+	{ "refused: too many payloads, chains that loop", test_too_many },
+	{ "refused: unknown critical payload, with its type", test_critical },
+	{ "refused: bad proposal and transform lengths", test_bad_sa },
+	{ "transform attributes: past the end, unknown, repeated", test_bad_sa_attrs },
+	{ "SA: too many proposals and transforms", test_sa_limits },
+	{ "refused: TS start above end, bad lengths and counts", test_bad_ts },
+	{ "refused: nonce, KE, ID, notify, delete, CP, SKF, CERT", test_bad_others },
+	{ "encoder: payload and buffer limits", test_encoder_limits },
+	{ "mutations of valid messages: no crash, no overread, round trips", test_mutations },
+};
+
+int main(int argc, char **argv)
+{
+	const unsigned int n = sizeof(tests) / sizeof(tests[0]);
+	unsigned int i, failed = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
+		if (opt == 'n')
+			mutations = strtoul(optarg, NULL, 0);
+		else if (opt == 's')
+			seed = strtoul(optarg, NULL, 0);
+		else
+			return 2;
+	}
+	printf("KTAP version 1\n1..%u\n", n);
+	for (i = 0; i < n; i++) {
+		failures = 0;
+		tests[i].fn();
+		printf("%s %u - %s\n", failures ? "not ok" : "ok", i + 1, tests[i].name);
+		failed += !!failures;
+	}
+	printf("# %u passed, %u failed\n", n - failed, failed);
+	return failed ? 1 : 0;
+}
