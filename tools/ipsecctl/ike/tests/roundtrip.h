@@ -3,7 +3,8 @@
  * The codec's round-trip property, shared by test_codec.c and the libFuzzer
  * harness: whatever decodes re-encodes (as a whole message, and each IKEv2
  * payload through its typed encoder) into something that decodes to the
- * same views. rt_check() returns NULL, or what differed.
+ * same views, and so does an SK payload's body taken as its plaintext.
+ * rt_check() returns NULL, or what differed.
  *
  * Buffers come from malloc() at their exact size, so that AddressSanitizer
  * sees any read past them.
@@ -237,6 +238,31 @@ out:
 	return why;
 }
 
+/*
+ * The last payload, if SK, taken as plaintext: its inner chain decoded into
+ * m and each inner payload checked as rt_payload() does.
+ */
+static const char *rt_inner(struct ike_msg *m)
+{
+	const struct ike_pl *last;
+	const char *why = NULL;
+	struct ike_sk sk;
+	unsigned int i;
+
+	if (!m->npl || m->hdr.major != IKE2_MAJOR)
+		return NULL;
+	last = &m->pl[m->npl - 1];
+	if (last->type != IKE_PL_SK || ike_dec_sk(last, &sk))
+		return NULL;
+	if (ike_decode_inner(m, sk.inner, sk.data.p, sk.data.len))
+		return NULL;
+	for (i = 0; i < m->npl && !why; i++)
+		if (m->pl[i].inner)
+			why = rt_payload(&m->hdr, &m->pl[i]);
+	return why;
+}
+
+/* Decode p, then check every round trip, the inner chain's too. */
 static const char *rt_check(const uint8_t *p, size_t len)
 {
 	struct ike_msg *m = malloc(sizeof(*m)), *m2 = malloc(sizeof(*m2));
@@ -265,6 +291,8 @@ static const char *rt_check(const uint8_t *p, size_t len)
 		why = "a re-encoded message does not decode";
 	else if (!msg_eq(m, m2))
 		why = "a re-encoded message decodes to other views";
+	else
+		why = rt_inner(m);
 out:
 	free(buf);
 	free(m2);

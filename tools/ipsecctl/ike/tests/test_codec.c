@@ -7,6 +7,7 @@
  * KTAP on stdout; exits 1 if any test failed.
  *
  *	test_codec [-n MUTATIONS] [-s SEED]
+ *	test_codec -c DIR	write the valid messages to DIR (the fuzzer's seeds)
  */
 
 #include <stdio.h>
@@ -515,14 +516,16 @@ static void test_inner(void)
 	CHECK_ERR(ike_decode_inner(&m, IKE_PL_IDI, plain, sizeof(plain) - 1), IKE_E_PL_PAST_END);
 }
 
+/* An IKEv1 main mode first message: SA (DOI IPsec, situation identity only), a VID. */
+static const uint8_t mm[] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+	IKE1_PL_SA, 0x10, IKE1_EXCH_IDENT_PROT, 0, 0, 0, 0, 0, 0, 0, 0, 52,
+	IKE1_PL_VID, 0, 0, 12, 0, 0, 0, 1, 0, 0, 0, 1,		/* SA: DOI, situation */
+	0, 0x80, 0, 12, 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, /* VID */
+};
+
 static void test_ikev1(void)
 {
-	static const uint8_t mm[] = {
-		1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0,
-		IKE1_PL_SA, 0x10, IKE1_EXCH_IDENT_PROT, 0, 0, 0, 0, 0, 0, 0, 0, 52,
-		IKE1_PL_VID, 0, 0, 12, 0, 0, 0, 1, 0, 0, 0, 1,		/* SA: DOI, situation */
-		0, 0x80, 0, 12, 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, /* VID */
-	};
 	struct ike_msg m;
 	struct bytes b;
 	uint8_t *copy;
@@ -985,6 +988,41 @@ static void test_encoder_limits(void)
 	CHECK_ERR(ike_enc_end(&e), IKE_E_NOSPACE);
 }
 
+/* IKE_AUTH's payloads, and then some, for an SK's inner chain. */
+static const uint8_t auth[] = {
+	IKE_PL_IDI, IKE_PL_IDR, IKE_PL_AUTH, IKE_PL_SA, IKE_PL_TSI, IKE_PL_TSR,
+	IKE_PL_NOTIFY, IKE_PL_CP, IKE_PL_CERT, IKE_PL_CERTREQ, IKE_PL_VID,
+};
+
+/* HDR, SK {types...}: the SK body is the inner chain in clear. */
+static size_t build_with_inner(uint8_t *out, size_t cap, const uint8_t *types, size_t n)
+{
+	struct ike_hdr h = { .major = 2, .exchange = IKE_EXCH_IKE_AUTH, .msgid = 1,
+			     .flags = IKE_FLAG_INITIATOR };
+	static uint8_t inner[2048];
+	struct ike_wbuf w;
+	struct ike_enc e;
+	struct rt_typed t;
+	struct ike_sk sk;
+	size_t i;
+
+	ike_wbuf_init(&w, inner, sizeof(inner));
+	ike_enc_begin(&e, &w, &h);
+	for (i = 0; i < n; i++) {
+		fill_typed(&t, types[i]);
+		rt_enc(&e, types[i], &t);
+	}
+	if (ike_enc_end(&e))
+		abort();
+	sk = (struct ike_sk){ .inner = inner[16], .data = { inner + 28, w.len - 28 } };
+	ike_wbuf_init(&w, out, cap);
+	ike_enc_begin(&e, &w, &h);
+	ike_enc_sk(&e, &sk);
+	if (ike_enc_end(&e))
+		abort();
+	return w.len;
+}
+
 static uint64_t next_rand(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -1023,8 +1061,9 @@ static void mutate(const uint8_t *msg, size_t len, uint64_t *s, unsigned long *d
 
 static void test_mutations(void)
 {
-	static uint8_t all[4096];
+	static uint8_t all[4096], inner[4096];
 	uint64_t s = seed ? seed : 1;
+	size_t len;
 	unsigned long i, decoded = 0;
 	struct ike_hdr h = { .major = 2, .exchange = IKE_EXCH_IKE_AUTH, .msgid = 1 };
 	struct rt_typed t;
@@ -1045,13 +1084,71 @@ static void test_mutations(void)
 	}
 	if (!CHECK_ERR(ike_enc_end(&e), IKE_OK))
 		return;
+	len = build_with_inner(inner, sizeof(inner), auth, sizeof(auth));
 	for (i = 0; i < mutations && failures < 10; i++) {
-		if (i & 1)
+		if (i % 3 == 0)
 			mutate(b.p, b.len, &s, &decoded);
-		else
+		else if (i % 3 == 1)
 			mutate(all, w.len, &s, &decoded);
+		else
+			mutate(inner, len, &s, &decoded);
 	}
 	printf("# %lu mutations (seed %lu), %lu still decoded\n", i, seed, decoded);
+}
+
+/* The seed corpus of fuzz/fuzz_ike.c: the valid messages built here. */
+static int emit(const char *dir, const char *name, const uint8_t *p, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fwrite(p, 1, len, f) != len || fclose(f)) {
+		perror(path);
+		return 1;
+	}
+	return 0;
+}
+
+static int write_corpus(const char *dir)
+{
+	static const uint8_t info[] = { IKE_PL_DELETE, IKE_PL_NOTIFY };
+	static const uint8_t init[] = { IKE_PL_SA, IKE_PL_KE, IKE_PL_NONCE, IKE_PL_NOTIFY };
+	static uint8_t out[4096];
+	struct ike_hdr h = { .major = 2, .exchange = IKE_EXCH_IKE_SA_INIT };
+	struct ike_wbuf w;
+	struct ike_enc e;
+	struct rt_typed t;
+	struct bytes b;
+	size_t i, len;
+	int err = 0;
+
+	build_sa_init(&b);
+	err |= emit(dir, "ikev2-sa-init-request", b.p, b.len);
+	len = build_with_inner(out, sizeof(out), auth, sizeof(auth));
+	err |= emit(dir, "ikev2-auth-sk-inner", out, len);
+	len = build_with_inner(out, sizeof(out), info, sizeof(info));
+	err |= emit(dir, "ikev2-informational-delete", out, len);
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	for (i = 0; i < sizeof(init); i++) {
+		fill_typed(&t, init[i]);
+		rt_enc(&e, init[i], &t);
+	}
+	if (!ike_enc_end(&e))
+		err |= emit(dir, "ikev2-sa-init-curve25519", out, w.len);
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	fill_typed(&t, IKE_PL_SKF);
+	ike_enc_sk(&e, &t.sk);
+	if (!ike_enc_end(&e))
+		err |= emit(dir, "ikev2-skf", out, w.len);
+	err |= emit(dir, "ikev1-main-mode", mm, sizeof(mm));
+	memcpy(out, mm, sizeof(mm));
+	out[19] = IKE1_FLAG_ENCRYPTION;
+	err |= emit(dir, "ikev1-encrypted", out, sizeof(mm));
+	return err;
 }
 
 static const struct test tests[] = {
@@ -1082,8 +1179,10 @@ int main(int argc, char **argv)
 	unsigned int i, failed = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "c:n:s:")) != -1) {
+		if (opt == 'c')
+			return write_corpus(optarg);
+		else if (opt == 'n')
 			mutations = strtoul(optarg, NULL, 0);
 		else if (opt == 's')
 			seed = strtoul(optarg, NULL, 0);
