@@ -8,7 +8,10 @@
 
 void ike_rbuf_init(struct ike_rbuf *r, const uint8_t *p, size_t len)
 {
-	r->p = p;
+	static const uint8_t none[1];
+
+	/* Never NULL, so that an empty view is never NULL + 0. */
+	r->p = p ? p : none;
 	r->len = p ? len : 0;
 	r->off = 0;
 	r->err = false;
@@ -90,7 +93,7 @@ static uint8_t *claim(struct ike_wbuf *w, size_t n)
 		w->err = true;
 		return NULL;
 	}
-	p = w->p + w->len;
+	p = w->p ? w->p + w->len : NULL;
 	w->len += n;
 	return p;
 }

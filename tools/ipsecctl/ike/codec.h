@@ -7,7 +7,10 @@
  * given; every view points into the caller's datagram, which must outlive
  * it. ike_decode() checks the header and the chain of generic payloads;
  * the typed decoders (ike_dec_*) check one payload's body each. Every
- * refusal is a distinct enum ike_err, named by ike_strerror().
+ * refusal is a distinct enum ike_err, named by ike_strerror(); after one,
+ * the output struct holds partial results and is not to be used (but for
+ * ike_msg's bad_type and bad_off). Unknown payloads without the critical
+ * bit stay in the chain, for the caller to skip (RFC 7296 2.5).
  *
  * Encoding appends to an ike_wbuf: ike_enc_begin() writes the header, each
  * ike_enc_*() one payload, back-patching the previous payload's next

@@ -25,6 +25,7 @@ struct test {
 
 /* Failures in the test running now, reported as KTAP diagnostics. */
 static unsigned int failures;
+static unsigned long checks;
 static unsigned long mutations = 100000;
 static unsigned long seed = 7296;
 
@@ -33,6 +34,7 @@ static unsigned long seed = 7296;
 
 static bool check(bool ok, const char *what, int line)
 {
+	checks++;
 	if (!ok) {
 		printf("# line %d: %s\n", line, what);
 		failures++;
@@ -42,6 +44,7 @@ static bool check(bool ok, const char *what, int line)
 
 static bool check_err(int got, int want, const char *what, int line)
 {
+	checks++;
 	if (got == want)
 		return true;
 	printf("# line %d: %s: got \"%s\", want \"%s\"\n", line, what, ike_strerror(got),
@@ -481,6 +484,14 @@ static void test_roundtrip_all(void)
 	}
 	ike_enc_vid(&e, &want.view);
 	CHECK_ERR(ike_enc_end(&e), IKE_E_ENC_ORDER);
+	/* A payload after the SK, by hand: not part of the chain. */
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	fill_typed(&want, IKE_PL_SK);
+	ike_enc_sk(&e, &want.sk);
+	ike_wbuf_bytes(&w, (uint8_t[]){ 0, 0, 0, 4 }, 4);
+	CHECK_ERR(ike_enc_end(&e), IKE_OK);
+	CHECK_ERR(ike_decode(out, w.len, &m), IKE_E_TRAILING);
 }
 
 /* An SK payload's plaintext chain joins the message, marked inner. */
@@ -1196,6 +1207,6 @@ int main(int argc, char **argv)
 		printf("%s %u - %s\n", failures ? "not ok" : "ok", i + 1, tests[i].name);
 		failed += !!failures;
 	}
-	printf("# %u passed, %u failed\n", n - failed, failed);
+	printf("# %lu checks; %u passed, %u failed\n", checks, n - failed, failed);
 	return failed ? 1 : 0;
 }
