@@ -136,11 +136,11 @@ enum ike_notify_type {
 	IKE_N_UPDATE_SA_ADDRESSES		= 16400,
 	IKE_N_COOKIE2				= 16401,
 	IKE_N_NO_NATS_ALLOWED			= 16402,
-	IKE_N_EAP_ONLY_AUTHENTICATION		= 16417,
+	IKE_N_REDIRECT_SUPPORTED		= 16406,	/* RFC 5685 */
+	IKE_N_EAP_ONLY_AUTHENTICATION		= 16417,	/* RFC 5998 */
+	IKE_N_CHILDLESS_IKEV2_SUPPORTED		= 16418,	/* RFC 6023 */
 	IKE_N_IKEV2_FRAGMENTATION_SUPPORTED	= 16430,	/* RFC 7383 */
 	IKE_N_SIGNATURE_HASH_ALGORITHMS		= 16431,	/* RFC 7427 */
-	IKE_N_CHILDLESS_IKEV2_SUPPORTED		= 16418,	/* RFC 6023 */
-	IKE_N_REDIRECT_SUPPORTED		= 16406,
 	/* IKEv1 status (RFC 2407 4.6.3, RFC 3706) */
 	IKE1_N_CONNECTED			= 16384,
 	IKE1_N_RESPONDER_LIFETIME		= 24576,
@@ -243,6 +243,7 @@ enum ike_id_type {
 	IKE_ID_DER_ASN1_DN		= 9,
 	IKE_ID_DER_ASN1_GN		= 10,
 	IKE_ID_KEY_ID			= 11,
+	IKE_ID_NULL			= 13,	/* RFC 7619 */
 };
 
 /* Authentication methods (IKEv2 AUTH payload). */
@@ -275,6 +276,63 @@ enum ike_cfg_type {
 	IKE_CFG_SET			= 3,
 	IKE_CFG_ACK			= 4,
 };
+
+/*
+ * IKEv1: the IPsec DOI (RFC 2407), phase 1 SA attributes (RFC 2409 App. A)
+ * and phase 2 SA attributes (RFC 2407 4.5, RFC 3947 for UDP encapsulation).
+ * Attribute values that are IKEv2 numbers too (DH groups) are not repeated.
+ */
+#define IKE1_DOI_IPSEC			1
+#define IKE1_SIT_IDENTITY_ONLY		1
+#define IKE1_TRANSFORM_KEY_IKE		1	/* the phase 1 transform ID */
+
+enum ike1_p1_attr {
+	IKE1_A_ENCRYPTION		= 1,
+	IKE1_A_HASH			= 2,
+	IKE1_A_AUTH_METHOD		= 3,
+	IKE1_A_GROUP_DESC		= 4,	/* an IKE_DH_* value */
+	IKE1_A_LIFE_TYPE		= 11,
+	IKE1_A_LIFE_DURATION		= 12,
+	IKE1_A_KEY_LENGTH		= 14,
+};
+
+enum {
+	IKE1_ENC_DES_CBC		= 1,
+	IKE1_ENC_3DES_CBC		= 5,
+	IKE1_ENC_AES_CBC		= 7,
+	IKE1_HASH_MD5			= 1,
+	IKE1_HASH_SHA1			= 2,
+	IKE1_HASH_SHA2_256		= 4,
+	IKE1_HASH_SHA2_384		= 5,
+	IKE1_HASH_SHA2_512		= 6,
+	IKE1_AUTH_PSK			= 1,
+	IKE1_AUTH_DSS_SIG		= 2,
+	IKE1_AUTH_RSA_SIG		= 3,
+	IKE1_LIFE_SECONDS		= 1,
+	IKE1_LIFE_KILOBYTES		= 2,
+};
+
+enum ike1_p2_attr {
+	IKE1_A_SA_LIFE_TYPE		= 1,
+	IKE1_A_SA_LIFE_DURATION		= 2,
+	IKE1_A_SA_GROUP_DESC		= 3,
+	IKE1_A_ENCAP_MODE		= 4,
+	IKE1_A_AUTH_ALG			= 5,
+	IKE1_A_SA_KEY_LENGTH		= 6,
+};
+
+enum {
+	IKE1_ENCAP_TUNNEL		= 1,
+	IKE1_ENCAP_TRANSPORT		= 2,
+	IKE1_ENCAP_UDP_TUNNEL		= 3,	/* RFC 3947 */
+	IKE1_ENCAP_UDP_TRANSPORT	= 4,
+	IKE1_AUTH_ALG_HMAC_SHA1		= 2,
+	IKE1_AUTH_ALG_HMAC_SHA2_256	= 5,
+	IKE1_AUTH_ALG_HMAC_SHA2_384	= 6,
+	IKE1_AUTH_ALG_HMAC_SHA2_512	= 7,
+};
+
+/* IKEv1 ESP transform IDs share IKEv2's ENCR numbers (IKE_ENCR_*). */
 
 /* Nonce length limits (RFC 7296 3.9). */
 #define IKE_NONCE_MIN			16
