@@ -131,19 +131,48 @@ struct rt_typed {
 static bool rt_dec(const struct ike_pl *pl, struct rt_typed *t)
 {
 	switch (pl->type) {
-	case IKE_PL_SA: t->err = ike_dec_sa(pl, &t->sa); break;
-	case IKE_PL_KE: t->err = ike_dec_ke(pl, &t->ke); break;
-	case IKE_PL_NONCE: t->err = ike_dec_nonce(pl, &t->view); break;
-	case IKE_PL_VID: t->err = ike_dec_vid(pl, &t->view); break;
-	case IKE_PL_IDI: case IKE_PL_IDR: t->err = ike_dec_id(pl, &t->id); break;
-	case IKE_PL_AUTH: t->err = ike_dec_auth(pl, &t->auth); break;
-	case IKE_PL_CERT: case IKE_PL_CERTREQ: t->err = ike_dec_cert(pl, &t->cert); break;
-	case IKE_PL_NOTIFY: t->err = ike_dec_notify(pl, &t->n); break;
-	case IKE_PL_DELETE: t->err = ike_dec_delete(pl, &t->d); break;
-	case IKE_PL_TSI: case IKE_PL_TSR: t->err = ike_dec_ts(pl, &t->ts); break;
-	case IKE_PL_SK: case IKE_PL_SKF: t->err = ike_dec_sk(pl, &t->sk); break;
-	case IKE_PL_CP: t->err = ike_dec_cp(pl, &t->cp); break;
-	default: return false;
+	case IKE_PL_SA:
+		t->err = ike_dec_sa(pl, &t->sa);
+		break;
+	case IKE_PL_KE:
+		t->err = ike_dec_ke(pl, &t->ke);
+		break;
+	case IKE_PL_NONCE:
+		t->err = ike_dec_nonce(pl, &t->view);
+		break;
+	case IKE_PL_VID:
+		t->err = ike_dec_vid(pl, &t->view);
+		break;
+	case IKE_PL_IDI:
+	case IKE_PL_IDR:
+		t->err = ike_dec_id(pl, &t->id);
+		break;
+	case IKE_PL_AUTH:
+		t->err = ike_dec_auth(pl, &t->auth);
+		break;
+	case IKE_PL_CERT:
+	case IKE_PL_CERTREQ:
+		t->err = ike_dec_cert(pl, &t->cert);
+		break;
+	case IKE_PL_NOTIFY:
+		t->err = ike_dec_notify(pl, &t->n);
+		break;
+	case IKE_PL_DELETE:
+		t->err = ike_dec_delete(pl, &t->d);
+		break;
+	case IKE_PL_TSI:
+	case IKE_PL_TSR:
+		t->err = ike_dec_ts(pl, &t->ts);
+		break;
+	case IKE_PL_SK:
+	case IKE_PL_SKF:
+		t->err = ike_dec_sk(pl, &t->sk);
+		break;
+	case IKE_PL_CP:
+		t->err = ike_dec_cp(pl, &t->cp);
+		break;
+	default:
+		return false;
 	}
 	return true;
 }
@@ -151,32 +180,66 @@ static bool rt_dec(const struct ike_pl *pl, struct rt_typed *t)
 static void rt_enc(struct ike_enc *e, uint8_t type, const struct rt_typed *t)
 {
 	switch (type) {
-	case IKE_PL_SA: ike_enc_sa(e, &t->sa); break;
-	case IKE_PL_KE: ike_enc_ke(e, &t->ke); break;
-	case IKE_PL_NONCE: ike_enc_nonce(e, &t->view); break;
-	case IKE_PL_VID: ike_enc_vid(e, &t->view); break;
-	case IKE_PL_IDI: case IKE_PL_IDR: ike_enc_id(e, type, &t->id); break;
-	case IKE_PL_AUTH: ike_enc_auth(e, &t->auth); break;
-	case IKE_PL_CERT: case IKE_PL_CERTREQ: ike_enc_cert(e, type, &t->cert); break;
-	case IKE_PL_NOTIFY: ike_enc_notify(e, &t->n); break;
-	case IKE_PL_DELETE: ike_enc_delete(e, &t->d); break;
-	case IKE_PL_TSI: case IKE_PL_TSR: ike_enc_ts(e, type, &t->ts); break;
-	case IKE_PL_SK: case IKE_PL_SKF: ike_enc_sk(e, &t->sk); break;
-	case IKE_PL_CP: ike_enc_cp(e, &t->cp); break;
+	case IKE_PL_SA:
+		ike_enc_sa(e, &t->sa);
+		break;
+	case IKE_PL_KE:
+		ike_enc_ke(e, &t->ke);
+		break;
+	case IKE_PL_NONCE:
+		ike_enc_nonce(e, &t->view);
+		break;
+	case IKE_PL_VID:
+		ike_enc_vid(e, &t->view);
+		break;
+	case IKE_PL_IDI:
+	case IKE_PL_IDR:
+		ike_enc_id(e, type, &t->id);
+		break;
+	case IKE_PL_AUTH:
+		ike_enc_auth(e, &t->auth);
+		break;
+	case IKE_PL_CERT:
+	case IKE_PL_CERTREQ:
+		ike_enc_cert(e, type, &t->cert);
+		break;
+	case IKE_PL_NOTIFY:
+		ike_enc_notify(e, &t->n);
+		break;
+	case IKE_PL_DELETE:
+		ike_enc_delete(e, &t->d);
+		break;
+	case IKE_PL_TSI:
+	case IKE_PL_TSR:
+		ike_enc_ts(e, type, &t->ts);
+		break;
+	case IKE_PL_SK:
+	case IKE_PL_SKF:
+		ike_enc_sk(e, &t->sk);
+		break;
+	case IKE_PL_CP:
+		ike_enc_cp(e, &t->cp);
+		break;
 	}
 }
 
 static bool rt_eq(uint8_t type, const struct rt_typed *a, const struct rt_typed *b)
 {
 	switch (type) {
-	case IKE_PL_SA: return sa_eq(&a->sa, &b->sa);
-	case IKE_PL_KE: return a->ke.group == b->ke.group && view_eq(&a->ke.data, &b->ke.data);
-	case IKE_PL_NONCE: case IKE_PL_VID: return view_eq(&a->view, &b->view);
-	case IKE_PL_IDI: case IKE_PL_IDR:
+	case IKE_PL_SA:
+		return sa_eq(&a->sa, &b->sa);
+	case IKE_PL_KE:
+		return a->ke.group == b->ke.group && view_eq(&a->ke.data, &b->ke.data);
+	case IKE_PL_NONCE:
+	case IKE_PL_VID:
+		return view_eq(&a->view, &b->view);
+	case IKE_PL_IDI:
+	case IKE_PL_IDR:
 		return a->id.type == b->id.type && view_eq(&a->id.data, &b->id.data);
 	case IKE_PL_AUTH:
 		return a->auth.method == b->auth.method && view_eq(&a->auth.data, &b->auth.data);
-	case IKE_PL_CERT: case IKE_PL_CERTREQ:
+	case IKE_PL_CERT:
+	case IKE_PL_CERTREQ:
 		return a->cert.encoding == b->cert.encoding &&
 		       view_eq(&a->cert.data, &b->cert.data);
 	case IKE_PL_NOTIFY:
@@ -187,12 +250,16 @@ static bool rt_eq(uint8_t type, const struct rt_typed *a, const struct rt_typed 
 		return a->d.protocol == b->d.protocol && a->d.spi_size == b->d.spi_size &&
 		       a->d.nspi == b->d.nspi &&
 		       bytes_eq(a->d.spis, b->d.spis, (size_t)a->d.nspi * a->d.spi_size);
-	case IKE_PL_TSI: case IKE_PL_TSR: return ts_eq(&a->ts, &b->ts);
-	case IKE_PL_SK: case IKE_PL_SKF:
+	case IKE_PL_TSI:
+	case IKE_PL_TSR:
+		return ts_eq(&a->ts, &b->ts);
+	case IKE_PL_SK:
+	case IKE_PL_SKF:
 		return a->sk.inner == b->sk.inner && a->sk.frag == b->sk.frag &&
 		       a->sk.frag_num == b->sk.frag_num && a->sk.frag_total == b->sk.frag_total &&
 		       view_eq(&a->sk.data, &b->sk.data);
-	case IKE_PL_CP: return cp_eq(&a->cp, &b->cp);
+	case IKE_PL_CP:
+		return cp_eq(&a->cp, &b->cp);
 	}
 	return false;
 }
