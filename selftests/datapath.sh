@@ -182,12 +182,13 @@ nosa0=$(stat in-no-sa)
 authfail0=$(stat in-auth-fail)
 
 # recv_one ADDR PORT decode|hex: a Python program that prints the first UDP
-# datagram to ADDR:PORT, as text or hex, waiting 5 s at most
+# datagram to ADDR:PORT, as text or hex, waiting 30 s at most: the sender's
+# own Python took more than 5 s to start on the debug kernel
 recv_one() {
 	printf '%s\n' 'import socket' \
 		's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)' \
 		"s.bind((\"$1\", $2))" \
-		's.settimeout(5)' \
+		's.settimeout(30)' \
 		"print(s.recvfrom(100)[0].$3())"
 }
 

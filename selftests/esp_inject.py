@@ -33,8 +33,8 @@ def csum(data):
     return ~s & 0xFFFF
 
 
-def ipv4(src, dst, proto, payload, ident=0):
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0, 64,
+def ipv4(src, dst, proto, payload, ident=0, frag=0):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64,
                       proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
     hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
     return hdr + payload

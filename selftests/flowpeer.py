@@ -26,6 +26,8 @@ import struct
 import sys
 import time
 
+from esp_inject import ipv4
+
 PAYLOAD = bytes(range(100))
 
 
@@ -91,26 +93,26 @@ def udp_serve(addr, port, secs):
     return 0
 
 
+def echoes(sock, timeout):
+    """The echoes of PAYLOAD that arrive until TIMEOUT passes without one."""
+    got = 0
+    sock.settimeout(timeout)
+    try:
+        while True:
+            data, _ = sock.recvfrom(2048)
+            got += data[:100] == PAYLOAD
+    except socket.timeout:
+        return got
+
+
 def udp_talk(src, addr, port, count):
     sock = socket.socket(family(addr), socket.SOCK_DGRAM)
     sock.bind((src, 0))
     got = 0
     for i in range(int(count)):
         sock.sendto(PAYLOAD + struct.pack("!I", i), (addr, int(port)))
-        sock.settimeout(0.05)
-        try:
-            while True:
-                data, _ = sock.recvfrom(2048)
-                got += data[:100] == PAYLOAD
-        except socket.timeout:
-            pass
-    sock.settimeout(1)
-    try:
-        while True:
-            data, _ = sock.recvfrom(2048)
-            got += data[:100] == PAYLOAD
-    except socket.timeout:
-        pass
+        got += echoes(sock, 0.05)
+    got += echoes(sock, 1)
     print("ok %d" % got)
     return 0
 
@@ -183,25 +185,13 @@ def nh59(src, dst):
     return 0
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def frag(src, dst, dport):
     # A non-first fragment: offset 1480 bytes, more fragments follow. Its
     # first eight bytes look like a UDP header to DPORT, which they are not.
     body = struct.pack("!HHHH", 40000, int(dport), 72, 0) + bytes(64)
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0x4242,
-                      0x2000 | (1480 // 8), 64, socket.IPPROTO_UDP, 0,
-                      socket.inet_aton(src), socket.inet_aton(dst))
-    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    sock.sendto(hdr + body, (dst, 0))
+    sock.sendto(ipv4(src, dst, socket.IPPROTO_UDP, body, 0x4242, 0x2000 | (1480 // 8)),
+                (dst, 0))
     return 0
 
 
