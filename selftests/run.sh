@@ -64,7 +64,7 @@ pin_hooks() {
 	ip link add nfesp-pin type dummy &&
 	ip link set nfesp-pin up &&
 	tc qdisc add dev nfesp-pin clsact &&
-	nft -f - <<'EOF' &&
+	nft -f - <<'EOF' || return 1
 table inet nfesp_selftests_pin {
 	chain pin_prerouting { type filter hook prerouting priority 0; }
 	chain pin_input { type filter hook input priority 0; }
