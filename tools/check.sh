@@ -355,7 +355,11 @@ else
 	fi
 	[ -z "$k61" ] || vm_suite "$k61" small 1200 \
 		insmod.sh module.sh datapath.sh natt.sh router.sh esp_fuzz.sh interop.sh stress.sh
-	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700
+	# Not router.sh yet: its firewall does not load on the debug kernel
+	# (a netfilter option is still missing from debug.config).
+	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700 \
+		insmod.sh module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz \
+		nl_fuzz_break.sh datapath.sh natt.sh esp_fuzz.sh interop.sh stress.sh
 fi
 echo "# kernels tested: ${k612:-no 6.12} ${k61:-no 6.1} ${dr:-no debug kernel}"
 
