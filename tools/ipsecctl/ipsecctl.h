@@ -189,6 +189,7 @@ int stats_print_reply(struct nl_msg *msg, void *arg);
 int monitor_print_event(struct nl_msg *msg, void *arg);
 int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval);
 void sa_print(const struct sa *sa, bool larval);
+void sa_encap_json(const struct sa *sa);
 int policy_from_nl(struct nl_msg *msg, struct policy *pol);
 void policy_print(const struct policy *pol, const char *verb);
 int sa_dump(void);

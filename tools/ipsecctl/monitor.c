@@ -131,13 +131,7 @@ static void print_sa_update(const struct sa *sa)
 		json_u64("spi", sa->spi);
 		json_str("dst", d);
 		json_str("src", s);
-		if (sa->encap_sport) {
-			json_begin_object("encap");
-			json_str("type", "udp");
-			json_u64("sport", sa->encap_sport);
-			json_u64("dport", sa->encap_dport);
-			json_end_object();
-		}
+		sa_encap_json(sa);
 		json_end_object();
 		return;
 	}

@@ -428,6 +428,19 @@ static uint64_t age(uint64_t add_time)
 	return (uint64_t)ts.tv_sec > add_time ? ts.tv_sec - add_time : 0;
 }
 
+/* An SA's UDP encapsulation, if it has one, as the JSON object "encap". */
+void sa_encap_json(const struct sa *sa)
+{
+	if (!sa->encap_sport)
+		return;
+	json_begin_object("encap");
+	json_str("type", "udp");
+	json_u64("sport", sa->encap_sport);
+	json_u64("dport", sa->encap_dport);
+	json_end_object();
+}
+
+
 static void sa_print_json(const struct sa *sa, bool larval)
 {
 	char buf[INET6_ADDRSTRLEN], spi[16];
@@ -454,13 +467,7 @@ static void sa_print_json(const struct sa *sa, bool larval)
 	json_bool("esn", sa->flags & NFESP_SA_F_ESN);
 	json_bool("follow_peer", sa->flags & NFESP_SA_F_FOLLOW_PEER);
 	json_u64("replay_window", sa->replay_window);
-	if (sa->encap_sport) {
-		json_begin_object("encap");
-		json_str("type", "udp");
-		json_u64("sport", sa->encap_sport);
-		json_u64("dport", sa->encap_dport);
-		json_end_object();
-	}
+	sa_encap_json(sa);
 	print_lifetime_json("lifetime_soft", &sa->soft);
 	print_lifetime_json("lifetime_hard", &sa->hard);
 	if (sa->driver[0])
