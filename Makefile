@@ -32,18 +32,27 @@ CFLAGS ?= -O2 -g
 TOOL_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes \
 	-Wmissing-prototypes -D_GNU_SOURCE -I$(CURDIR)/uapi \
 	$(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-TOOL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null) -lcrypto
-TOOL_SRCS := $(wildcard tools/ipsecctl/*.c)
-TOOL_HDRS := $(wildcard tools/ipsecctl/*.h) uapi/linux/nfesp.h
+TOOL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null) -lcrypto -ljansson
+# The IKE daemon: tools/ipsecctl/ike/, its configuration grammar through bison.
+IKE_GEN := $(BUILD)/ike-gen
+IKE_Y := $(wildcard tools/ipsecctl/ike/*.y)
+IKE_Y_C := $(patsubst tools/ipsecctl/ike/%.y,$(IKE_GEN)/%.tab.c,$(IKE_Y))
+TOOL_SRCS := $(wildcard tools/ipsecctl/*.c) $(wildcard tools/ipsecctl/ike/*.c)
+TOOL_HDRS := $(wildcard tools/ipsecctl/*.h) $(wildcard tools/ipsecctl/ike/*.h) uapi/linux/nfesp.h
 
 .PHONY: all modules tool check check-long demo deps clean selftests bench fuzz
 all: tool modules
 
 tool: $(BUILD)/ipsecctl
 
-$(BUILD)/ipsecctl: $(TOOL_SRCS) $(TOOL_HDRS)
+$(BUILD)/ipsecctl: $(TOOL_SRCS) $(TOOL_HDRS) $(IKE_Y_C)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(TOOL_CFLAGS) -o $@ $(TOOL_SRCS) $(TOOL_LIBS)
+	$(CC) $(CFLAGS) $(TOOL_CFLAGS) -I$(IKE_GEN) -Itools/ipsecctl/ike -o $@ \
+		$(TOOL_SRCS) $(IKE_Y_C) $(TOOL_LIBS)
+
+$(IKE_GEN)/%.tab.c: tools/ipsecctl/ike/%.y
+	@mkdir -p $(IKE_GEN)
+	bison -Wall -Werror -d -o $@ $<
 
 # Each kernel builds in its own tree of links under build/R/src, so that
 # objects for different kernels never mix and kmod/ stays clean.

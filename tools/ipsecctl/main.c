@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ipsecctl.h"
+#include "ike/daemon.h"
 
 #define IPSECCTL_VERSION "0.1"
 
@@ -96,6 +97,9 @@ int main(int argc, char **argv)
 		error("-f takes no command as well, got \"%s\"", argv[0]);
 		return 1;
 	}
+	/* The IKE daemon and its control commands open what they need. */
+	if (!file && ike_is_command(argv[0]))
+		return ike_command(argc, argv) ? 1 : 0;
 	if (!opt_dry_run && nfesp_connect())
 		return 1;
 	err = file ? run_file(file) : run_command(argc, argv);

@@ -619,6 +619,28 @@ void ike_enc_begin(struct ike_enc *e, struct ike_wbuf *w, const struct ike_hdr *
 	ike_wbuf_reserve(w, 4);
 }
 
+void ike_enc_chain_begin(struct ike_enc *e, struct ike_wbuf *w)
+{
+	e->w = w;
+	e->start = w->len;
+	e->pl_off = SIZE_MAX;
+	e->err = IKE_OK;
+	/* The first payload's type goes here, as into a header's next payload. */
+	e->next_off = ike_wbuf_reserve(w, 1);
+}
+
+int ike_enc_chain_end(struct ike_enc *e, struct ike_view *chain, uint8_t *first)
+{
+	if (e->w->err)
+		enc_fail(e, IKE_E_NOSPACE);
+	if (e->err)
+		return e->err;
+	*first = e->w->p[e->start];
+	chain->p = e->w->p + e->start + 1;
+	chain->len = e->w->len - e->start - 1;
+	return IKE_OK;
+}
+
 void ike_enc_pl_begin(struct ike_enc *e, uint8_t type, bool critical)
 {
 	if (e->next_off == SIZE_MAX) {

@@ -243,6 +243,13 @@ struct ike_enc {
 };
 
 void ike_enc_begin(struct ike_enc *e, struct ike_wbuf *w, const struct ike_hdr *h);
+/*
+ * A bare chain of payloads, without a header: the plaintext of an SK
+ * payload. ike_enc_chain_end() gives the chain and its first payload's
+ * type; the ike_enc_*() payload functions work as in a message.
+ */
+void ike_enc_chain_begin(struct ike_enc *e, struct ike_wbuf *w);
+int ike_enc_chain_end(struct ike_enc *e, struct ike_view *chain, uint8_t *first);
 /* Open a payload: its generic header, the previous next payload field patched. */
 void ike_enc_pl_begin(struct ike_enc *e, uint8_t type, bool critical);
 /* Close it: its length patched. */
