@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the IKE exchanges ask of the daemon around them (daemon.c). */
+#ifndef IKE_DAEMON_INT_H
+#define IKE_DAEMON_INT_H
+
+#include <stdbool.h>
+#include "conf.h"
+
+struct ike_child;
+
+struct daemon_opts {
+	unsigned int cookie_threshold;	/* half-open IKE SAs before COOKIEs */
+	bool force_natt;		/* move to 4500 even without NAT */
+	const char *export_keys;
+};
+
+extern struct daemon_opts daemon_opts;
+extern struct ike_config daemon_cfg;
+
+/* The rule for an IKE_SA_INIT from remote to local, or NULL. */
+struct ike_conn *daemon_conn_for(const struct addr *local, const struct addr *remote);
+/* A child SA is up: policies for rules that install them per child. */
+void daemon_child_up(struct ike_child *c);
+
+#endif /* IKE_DAEMON_INT_H */
