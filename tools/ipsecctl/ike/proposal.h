@@ -41,7 +41,8 @@ bool ike_encr_is_aead(uint16_t id);
  * rekey; for IKE_PROTO_ESP encr, integ (not with AEADs), dh only if PFS
  * groups are configured, ESN "no", with spi_size 4. The proposals point at
  * spi, which must outlive out. A non-AEAD proposal without integrity
- * algorithms is left out (conf.y refuses such a block).
+ * algorithms is left out (conf.y refuses such a block). The child SA of
+ * IKE_AUTH has no KE (RFC 7296 1.2): build it from a copy with ndh = 0.
  */
 void ike_prop_build(struct ike_sa_pl *out, const struct ike_prop_conf *pc, uint8_t protocol,
 		    const uint8_t *spi, uint8_t spi_size);
@@ -49,8 +50,9 @@ void ike_prop_build(struct ike_sa_pl *out, const struct ike_prop_conf *pc, uint8
 /* Flags of ike_prop_select_flags(). */
 enum {
 	/*
-	 * Ignore transforms of type DH in the peer's proposals and choose no
-	 * group: the child SA of IKE_AUTH, which has no KE (RFC 7296 1.2).
+	 * ESP only: ignore transforms of type DH in the peer's proposals and
+	 * choose no group, for the child SA of IKE_AUTH, which has no KE
+	 * (RFC 7296 1.2), whatever PFS groups the block lists.
 	 */
 	IKE_PROP_SKIP_DH	= 1 << 0,
 };
@@ -76,7 +78,8 @@ int ike_prop_select_flags(const struct ike_sa_pl *peer, const struct ike_prop_co
  * offered, of our protocol and SPI size, with one transform of each type
  * that proposal needs, each of which we offered in it. A transform type
  * we offered only NONE of may be absent, and one we did not offer may be
- * there as NONE. 0, or -1 with a reason for the log in *why.
+ * there as NONE. 0, or -1 with a reason for the log in *why. That out->dh
+ * is the group of our KE is for the caller to check.
  */
 int ike_prop_accept(const struct ike_sa_pl *resp, const struct ike_sa_pl *offered,
 		    uint8_t protocol, struct ike_chosen *out, const char **why);
