@@ -140,15 +140,18 @@ static BIGNUM *modp_param(const struct group *grp, const EVP_PKEY *key, const ch
 	return bn;
 }
 
-/* pub = g^x mod p for MODP, x * G for ECP, pushed onto b. */
-static int push_public(const struct group *grp, OSSL_PARAM_BLD *b, const BIGNUM *x)
+/*
+ * The public value for the private x: g^x mod p into *y for MODP, x * G
+ * uncompressed into oct for ECP. The parameter builder only keeps
+ * pointers until OSSL_PARAM_BLD_to_param(), so the caller owns both.
+ */
+static int public_of(const struct group *grp, const BIGNUM *x, BIGNUM **y, uint8_t *oct,
+		     size_t *olen)
 {
-	BIGNUM *p = NULL, *g = NULL, *y = NULL;
-	uint8_t oct[DH_MAX];
+	BIGNUM *p = NULL, *g = NULL;
 	EC_GROUP *ecg = NULL;
 	EC_POINT *pt = NULL;
 	BN_CTX *bnc;
-	size_t len;
 	int ret = -1;
 
 	bnc = BN_CTX_secure_new();
@@ -157,19 +160,17 @@ static int push_public(const struct group *grp, OSSL_PARAM_BLD *b, const BIGNUM 
 	if (grp->kind == MODP) {
 		p = modp_param(grp, NULL, OSSL_PKEY_PARAM_FFC_P);
 		g = modp_param(grp, NULL, OSSL_PKEY_PARAM_FFC_G);
-		y = BN_new();
-		if (!p || !g || !y || !BN_mod_exp(y, g, x, p, bnc) ||
-		    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PUB_KEY, y))
+		*y = BN_new();
+		if (!p || !g || !*y || !BN_mod_exp(*y, g, x, p, bnc))
 			goto out;
 	} else {
 		ecg = EC_GROUP_new_by_curve_name_ex(NULL, NULL, EC_curve_nist2nid(grp->ossl));
 		pt = ecg ? EC_POINT_new(ecg) : NULL;
 		if (!pt || !EC_POINT_mul(ecg, pt, x, NULL, NULL, bnc))
 			goto out;
-		len = EC_POINT_point2oct(ecg, pt, POINT_CONVERSION_UNCOMPRESSED, oct,
-					 sizeof(oct), bnc);
-		if (!len || !OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, oct,
-							      len))
+		*olen = EC_POINT_point2oct(ecg, pt, POINT_CONVERSION_UNCOMPRESSED, oct, DH_MAX,
+					   bnc);
+		if (!*olen)
 			goto out;
 	}
 	ret = 0;
@@ -178,7 +179,6 @@ out:
 	EC_GROUP_free(ecg);
 	BN_free(p);
 	BN_free(g);
-	BN_free(y);
 	BN_CTX_free(bnc);
 	return ret;
 }
@@ -186,9 +186,11 @@ out:
 struct ike_dh *ike_dh_new_priv(uint16_t id, const uint8_t *priv, size_t len)
 {
 	const struct group *grp = find_group(id);
-	OSSL_PARAM_BLD *b;
-	EVP_PKEY *key;
-	BIGNUM *x;
+	OSSL_PARAM_BLD *b = NULL;
+	BIGNUM *x = NULL, *y = NULL;
+	EVP_PKEY *key = NULL;
+	uint8_t oct[DH_MAX];
+	size_t olen = 0;
 
 	if (!grp || !len || len > grp->g.ke_len)
 		return NULL;
@@ -197,14 +199,17 @@ struct ike_dh *ike_dh_new_priv(uint16_t id, const uint8_t *priv, size_t len)
 								NULL, priv, len) : NULL);
 	x = BN_secure_new();
 	b = OSSL_PARAM_BLD_new();
-	if (!x || !b || !BN_bin2bn(priv, (int)len, x) ||
-	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, x) || push_public(grp, b, x)) {
+	if (!x || !b || !BN_bin2bn(priv, (int)len, x) || public_of(grp, x, &y, oct, &olen) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PRIV_KEY, x) ||
+	    !(y ? OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_PUB_KEY, y) :
+		  OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, oct, olen))) {
 		OSSL_PARAM_BLD_free(b);
-		BN_clear_free(x);
-		return NULL;
+		goto out;
 	}
 	key = from_bld(grp, EVP_PKEY_KEYPAIR, b);
+out:
 	BN_clear_free(x);
+	BN_free(y);
 	return dh_wrap(grp, key);
 }
 
