@@ -204,7 +204,7 @@ enum ike_integ {
 	IKE_INTEG_HMAC_SHA2_512_256	= 14,
 };
 
-enum ike_dh {
+enum ike_dh_id {	/* not ike_dh: that tag is crypto.h's key pair */
 	IKE_DH_NONE			= 0,
 	IKE_DH_MODP768			= 1,
 	IKE_DH_MODP1024			= 2,
