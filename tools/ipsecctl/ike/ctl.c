@@ -569,8 +569,8 @@ int ike_ctl_call(const json_t *req, json_t **resp, int timeout_ms)
 	struct sockaddr_un sun;
 	socklen_t sl = ctl_addr(&sun);
 	json_error_t jerr;
-	char *s, *answer;
-	size_t answer_len;
+	char *s, *answer = NULL;
+	size_t answer_len = 0;
 	int fd, err;
 
 	*resp = NULL;
