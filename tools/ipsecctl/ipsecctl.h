@@ -153,6 +153,7 @@ struct transaction {
 };
 int nfesp_connect(void);
 void nfesp_disconnect(void);
+struct nl_sock *nfesp_socket(void);
 struct nl_msg *nfesp_request(uint8_t cmd, int flags);
 int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg);
 struct nl_cb *nfesp_reply_cb(struct transaction *t);
@@ -191,6 +192,12 @@ int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval);
 void sa_print(const struct sa *sa, bool larval);
 void sa_encap_json(const struct sa *sa);
 int policy_from_nl(struct nl_msg *msg, struct policy *pol);
+/* Requests built from the model, nothing printed; NULL if out of memory. */
+enum sa_words { SA_ID, SA_MOVE, SA_FULL };	/* the SA alone, a move, all */
+struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words);
+struct nl_msg *spi_msg(const struct addr *dst, const struct addr *src,
+		       uint32_t min, uint32_t max);
+struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add);
 void policy_print(const struct policy *pol, const char *verb);
 int sa_dump(void);
 int policy_dump(void);

@@ -52,6 +52,12 @@ int nfesp_connect(void)
 	return 0;
 }
 
+/* The request socket, for a caller that runs its own receive loop. */
+struct nl_sock *nfesp_socket(void)
+{
+	return sock;
+}
+
 void nfesp_disconnect(void)
 {
 	if (sock)

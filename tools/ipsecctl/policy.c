@@ -166,7 +166,8 @@ static void put_ports(struct nl_msg *msg, int min_type, uint16_t min, uint16_t m
 	nla_put_u16(msg, min_type + 1, max);
 }
 
-static struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add)
+/* The request for @cmd about @p (by id if set, else by selector), nothing printed. */
+struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add)
 {
 	struct nl_msg *msg = nfesp_request(cmd, 0);
 	struct nlattr *nest;

@@ -9,9 +9,6 @@
  *   sa update spi SPI dst ADDR [src ADDR] [encap udp SPORT DPORT]
  */
 
-/* What a command line of sa names: the SA alone, a move, or all of it. */
-enum sa_words { SA_ID, SA_MOVE, SA_FULL };
-
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -217,7 +214,12 @@ static void put_lifetime(struct nl_msg *msg, int type, const struct lifetime *lt
 	nla_nest_end(msg, nest);
 }
 
-static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words)
+/*
+ * The request for @cmd about @sa, nothing printed: SA_ID puts the SPI and
+ * destination, SA_MOVE adds the new source and each encap port that is not
+ * 0, SA_FULL everything of sa add, keys included (nfesp_discard() wipes).
+ */
+struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words)
 {
 	struct nl_msg *msg = nfesp_request(cmd, 0);
 	struct nlattr *nest;
@@ -230,11 +232,13 @@ static struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words wor
 	if (words == SA_MOVE) {
 		if (sa->src.family)
 			nfesp_put_addr(msg, NFESP_SA_A_SRC, &sa->src);
-		if (sa->encap_sport) {
+		if (sa->encap_sport || sa->encap_dport) {
 			struct nlattr *e = nla_nest_start(msg, NFESP_SA_A_ENCAP);
 
-			nla_put_u16(msg, NFESP_ENCAP_A_SPORT, sa->encap_sport);
-			nla_put_u16(msg, NFESP_ENCAP_A_DPORT, sa->encap_dport);
+			if (sa->encap_sport)
+				nla_put_u16(msg, NFESP_ENCAP_A_SPORT, sa->encap_sport);
+			if (sa->encap_dport)
+				nla_put_u16(msg, NFESP_ENCAP_A_DPORT, sa->encap_dport);
 			nla_nest_end(msg, e);
 		}
 	} else if (words == SA_FULL) {
@@ -640,8 +644,9 @@ int spi_print_reply(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-static struct nl_msg *spi_msg(const struct addr *dst, const struct addr *src,
-			      uint32_t min, uint32_t max)
+/* SPI_ALLOC for @dst, from @src if its family is set, in [min, max] if max. */
+struct nl_msg *spi_msg(const struct addr *dst, const struct addr *src,
+		       uint32_t min, uint32_t max)
 {
 	struct nl_msg *msg = nfesp_request(NFESP_CMD_SPI_ALLOC, 0);
 	struct nlattr *nest;
