@@ -322,11 +322,11 @@ static int check_peer(int fd, char *why, size_t len)
 		pidfd = -1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)cred.pid);
 	if (!has_net_admin(cred.pid)) {
-		snprintf(why, len, "permission denied: the client (PID %d) does not have "
-			 "CAP_NET_ADMIN", (int)cred.pid);
+		snprintf(why, len, "permission denied: the client (PID %d) does not have CAP_NET_ADMIN",
+			 (int)cred.pid);
 	} else if (stat(path, &peer_ns) < 0 || !userns_above_netns(&peer_ns)) {
-		snprintf(why, len, "permission denied: the client (PID %d) does not have "
-			 "CAP_NET_ADMIN in the user namespace of this network namespace",
+		snprintf(why, len,
+			 "permission denied: the client (PID %d) does not have CAP_NET_ADMIN in the user namespace of this network namespace",
 			 (int)cred.pid);
 	} else if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
 		snprintf(why, len, "the client (PID %d) exited", (int)cred.pid);
@@ -398,8 +398,9 @@ int ike_ctl_open(ike_ctl_fn fn, void *arg)
 	if (bind(fd, (struct sockaddr *)&sun, sl) < 0) {
 		err = -errno;
 		if (err == -EADDRINUSE)
-			ike_log(IKE_LOG_ERR, "the control socket @%s is in use: another IKE "
-				"daemon is running in this network namespace", IKE_CTL_NAME);
+			ike_log(IKE_LOG_ERR,
+				"the control socket @%s is in use: another IKE daemon is running in this network namespace",
+				IKE_CTL_NAME);
 		else
 			ike_log(IKE_LOG_ERR, "control socket @%s: %s", IKE_CTL_NAME,
 				strerror(-err));
@@ -587,8 +588,7 @@ int ike_ctl_call(const json_t *req, json_t **resp, int timeout_ms)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sl) < 0) {
 		if (errno == ECONNREFUSED || errno == ENOENT)
-			err = say("no IKE daemon is running in this network namespace "
-				  "(start one with: ipsecctl daemon -f FILE)");
+			err = say("no IKE daemon is running in this network namespace (start one with: ipsecctl daemon -f FILE)");
 		else if (errno == EAGAIN || errno == EINPROGRESS)
 			err = say("the IKE daemon did not accept the connection in time");
 		else

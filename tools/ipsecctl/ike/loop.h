@@ -57,9 +57,10 @@ int ike_loop_mod_fd(int fd, uint32_t events);
 /* Before closing fd. Harmless on an fd that was not added. */
 void ike_loop_del_fd(int fd);
 /*
- * SIGTERM and SIGINT call on_term, SIGHUP calls on_hup (either may be
- * NULL: the signal is then ignored), from the loop through a signalfd;
- * SIGPIPE is ignored. The three signals are blocked in this thread.
+ * After ike_loop_init(): SIGTERM and SIGINT call on_term, SIGHUP calls
+ * on_hup (either may be NULL: the signal is then ignored), from the loop
+ * through a signalfd; SIGPIPE is ignored. The three signals are blocked
+ * in this thread. Called again, it only changes the callbacks.
  */
 void ike_loop_signals(void (*on_term)(void), void (*on_hup)(void));
 /* Runs until ike_loop_stop(); 0, or -errno if epoll itself fails. */

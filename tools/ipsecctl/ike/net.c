@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -231,12 +232,12 @@ static int open_sock(struct sock *s)
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		err = -errno;
 		if (err == -EADDRINUSE)
-			ike_log(IKE_LOG_ERR, "UDP port %u is in use: is another IKE daemon "
-				"(charon, pluto, ipsecctl) running in this network namespace?",
+			ike_log(IKE_LOG_ERR,
+				"UDP port %u is in use: is another IKE daemon (charon, pluto, ipsecctl) running in this network namespace?",
 				s->port);
 		else if (err == -EACCES)
-			ike_log(IKE_LOG_ERR, "cannot bind UDP port %u: %s (it takes "
-				"CAP_NET_BIND_SERVICE)", s->port, strerror(-err));
+			ike_log(IKE_LOG_ERR, "cannot bind UDP port %u: %s (it takes CAP_NET_BIND_SERVICE)",
+				s->port, strerror(-err));
 		else
 			ike_log(IKE_LOG_ERR, "cannot bind UDP port %u (%s): %s", s->port,
 				s->family == AF_INET ? "IPv4" : "IPv6", strerror(-err));
