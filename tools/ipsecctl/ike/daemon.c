@@ -6,6 +6,7 @@
  * answers the control socket; the exchanges are in v2_*.c.
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -467,7 +468,7 @@ static json_t *status_json(void)
 
 static json_t *ctl_error(const char *fmt, const char *arg)
 {
-	char buf[256];
+	char buf[1024];
 
 	snprintf(buf, sizeof(buf), fmt, arg);
 	return json_pack("{s:b,s:s}", "ok", 0, "error", buf);
@@ -650,7 +651,7 @@ static int run_daemon(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool check = opt_dry_run, debug = false, use_syslog = !isatty(2);
+	bool check = opt_dry_run, debug = false, use_syslog = false;
 	struct ike_conn *conn;
 	uint32_t n;
 	int c, err;

@@ -321,6 +321,7 @@ void ike2_sa_dead(struct ike_sa *sa, const char *why)
 	ike_timer_cancel(&sa->rekey_timer);
 	ike_timer_cancel(&sa->dpd_timer);
 	/* Freed from the loop: the caller may still hold it. */
+	ike_timer_cancel(&sa->expire_timer);
 	ike_timer_init(&sa->expire_timer, free_dead);
 	ike_timer_arm(&sa->expire_timer, 0);
 }

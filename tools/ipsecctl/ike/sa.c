@@ -4,6 +4,7 @@
  * SA into two ESP SAs in the module.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

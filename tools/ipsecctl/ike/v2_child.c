@@ -158,7 +158,8 @@ static int child_decide(struct ike_sa *sa, const struct ike2_pls *p, struct ike_
 		return -1;
 	if (!create)
 		pc.ndh = 0;
-	idx = ike_prop_select(&sapl, &pc, IKE_PROTO_ESP, ke_group, &c->alg);
+	idx = ike_prop_select_flags(&sapl, &pc, IKE_PROTO_ESP, ke_group,
+				    create ? 0 : IKE_PROP_SKIP_DH, &c->alg);
 	if (idx < 0 || sapl.prop[idx].spi_size != 4) {
 		ike_prop_build(&ours, &pc, IKE_PROTO_ESP, (uint8_t[4]){ 0 }, 4);
 		ike_log(IKE_LOG_WARN, "%s: no ESP proposal in common (NO_PROPOSAL_CHOSEN):",

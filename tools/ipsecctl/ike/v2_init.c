@@ -237,7 +237,10 @@ static int init_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg 
 			group == IKE_N_NO_PROPOSAL_CHOSEN ? "NO_PROPOSAL_CHOSEN" : "error notify");
 		if (group == IKE_N_NO_PROPOSAL_CHOSEN) {
 			ike_log(IKE_LOG_WARN, "%s: proposed:", ike_sa_name(sa));
-			ike_prop_log_mismatch(NULL, &sa->offered, log_refusal, (void *)ike_sa_name(sa));
+			static const struct ike_sa_pl none;
+
+			ike_prop_log_mismatch(&none, &sa->offered, log_refusal,
+					      (void *)ike_sa_name(sa));
 		}
 		return -1;
 	}
