@@ -796,6 +796,142 @@ static void test_bad_pad_length(void)
 	}
 }
 
+/* AEAD in place with EVP, no tag check: stream ciphers, so it also decrypts. */
+static void aead_enc(const struct ike_encr_alg *a, const uint8_t *key, const uint8_t *nonce,
+		     const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag)
+{
+	const char *name = a->id == IKE_ENCR_CHACHA20_POLY1305 ? "ChaCha20-Poly1305" :
+			   a->keybits == 128 ? "AES-128-GCM" : "AES-256-GCM";
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n;
+
+	if (!c || !ctx || !EVP_EncryptInit_ex2(ctx, c, key, nonce, NULL) ||
+	    !EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aadlen) ||
+	    !EVP_EncryptUpdate(ctx, buf, &n, buf, (int)len) ||
+	    !EVP_EncryptFinal_ex(ctx, buf + n, &n) ||
+	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag))
+		abort();
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(c);
+}
+
+/*
+ * AEAD: the SK plaintext's last byte (the pad length) set to pad and the
+ * tag made anew, with the initiator's keys, by EVP here.
+ */
+static void aead_set_pad(uint8_t *msg, size_t len, const struct ike2_keys *k, uint8_t pad)
+{
+	const struct ike_encr_alg *a = k->encr;
+	uint8_t nonce[12], tag[16];
+	struct ike_msg m;
+	struct ike_sk sk;
+	uint8_t *ct;
+	size_t ctl;
+
+	if (ike_decode(msg, len, &m) || ike_dec_sk(&m.pl[m.npl - 1], &sk))
+		abort();
+	memcpy(nonce, k->sk_ei + a->key_len - 4, 4);
+	memcpy(nonce + 4, sk.data.p, 8);
+	ct = msg + (sk.data.p - msg) + 8;
+	ctl = sk.data.len - 8 - 16;
+	aead_enc(a, k->sk_ei, nonce, NULL, 0, ct, ctl, tag);	/* now plaintext */
+	ct[ctl - 1] = pad;
+	aead_enc(a, k->sk_ei, nonce, msg, (size_t)(sk.data.p - msg), ct, ctl, tag);
+	memcpy(ct + ctl, tag, 16);
+}
+
+/* AEADs: a pad length past the plaintext under a valid tag; all padding is fine. */
+static void test_bad_pad_aead(void)
+{
+	uint8_t msg[1024], chain[512], out[512];
+	size_t i, len, clen, plen;
+	struct ike2_keys k;
+
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		if (suites[i].encr == IKE_ENCR_AES_CBC)
+			continue;
+		suite_keys(&suites[i], &k);
+		len = seal_msg(&k, true, msg, sizeof(msg), chain, &clen);
+		if (!CHECK(len))
+			continue;
+		/* The helper itself: pad length 0 again opens. */
+		aead_set_pad(msg, len, &k, 0);
+		CHECK(!decode_open(msg, len, &k, true, out, &plen) && plen == clen);
+		/* The plaintext is clen bytes and the pad length byte. */
+		aead_set_pad(msg, len, &k, (uint8_t)(clen + 1));
+		CHECK(decode_open(msg, len, &k, true, out, &plen) == -1);
+		aead_set_pad(msg, len, &k, 0xff);
+		CHECK(decode_open(msg, len, &k, true, out, &plen) == -1);
+		/* Everything padding: an empty inner chain. */
+		aead_set_pad(msg, len, &k, (uint8_t)clen);
+		CHECK(!decode_open(msg, len, &k, true, out, &plen) && plen == 0);
+		ike2_keys_wipe(&k);
+	}
+}
+
+/* RFC 7383: fragments of at most max_len bytes that open and join again. */
+static void test_fragments(void)
+{
+	struct ike_hdr h = { .spi_i = { 1, 2, 3, 4, 5, 6, 7, 8 }, .spi_r = { 9, 10 },
+			     .major = 2, .exchange = IKE_EXCH_IKE_AUTH, .msgid = 1,
+			     .flags = IKE_FLAG_INITIATOR };
+	uint8_t chain[600], joined[600], out[4096], piece[512];
+	size_t i, plen, total, flips, refused;
+	struct ike_view frags[16];
+	unsigned int nf, f, bit;
+	struct ike2_keys k;
+	struct ike_msg m;
+	struct ike_sk sk;
+
+	ike_random(chain, sizeof(chain));
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		suite_keys(&suites[i], &k);
+		if (!CHECK(!ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 200, out,
+					  sizeof(out), frags, 16, &nf)))
+			continue;
+		CHECK(nf >= 4 && nf <= 6);
+		total = 0;
+		for (f = 0; f < nf; f++) {
+			CHECK(frags[f].len <= 200);
+			/* AEADs fill every fragment but the last to the byte. */
+			CHECK(!k.encr->aead || f + 1 == nf || frags[f].len == 200);
+			if (!CHECK(!ike_decode(frags[f].p, frags[f].len, &m)) ||
+			    !CHECK(m.npl == 1 && !ike_dec_sk(&m.pl[0], &sk)))
+				continue;
+			CHECK(sk.frag && sk.frag_num == f + 1 && sk.frag_total == nf);
+			CHECK(sk.inner == (f ? IKE_PL_NONE : IKE_PL_IDI));
+			CHECK(m.hdr.msgid == 1 && m.hdr.exchange == IKE_EXCH_IKE_AUTH);
+			if (CHECK(!ike2_sk_open(&m, &k, true, piece, sizeof(piece), &plen)) &&
+			    CHECK(total + plen <= sizeof(joined))) {
+				memcpy(joined + total, piece, plen);
+				total += plen;
+			}
+			CHECK(ike2_sk_open(&m, &k, false, piece, sizeof(piece), &plen) == -1);
+		}
+		CHECK(total == sizeof(chain) && ike_memeq(joined, chain, total));
+		/* Every bit of the second fragment, its number and total included. */
+		flips = refused = 0;
+		for (bit = 0; bit < frags[1].len * 8; bit++) {
+			out[frags[1].p - out + bit / 8] ^= (uint8_t)(1 << (bit % 8));
+			flips++;
+			refused += decode_open(frags[1].p, frags[1].len, &k, true, piece, &plen) == -1;
+			out[frags[1].p - out + bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		}
+		CHECK(flips == refused);
+		/* One fragment for an empty chain; no room; too many fragments; no space. */
+		CHECK(!ike2_skf_seal(&h, &k, true, IKE_PL_NONE, chain, 0, 200, out, sizeof(out),
+				     frags, 16, &nf) && nf == 1);
+		CHECK(ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 60, out,
+				    sizeof(out), frags, 16, &nf) == IKE_E_ENC_ARG);
+		CHECK(ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 200, out,
+				    sizeof(out), frags, 2, &nf) == IKE_E_TOO_LONG);
+		CHECK(ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 200, out, 500,
+				    frags, 16, &nf) == IKE_E_NOSPACE);
+		ike2_keys_wipe(&k);
+	}
+}
+
 /* Seal's refusals: no room, payload after SK, too long for the SK length field. */
 static void test_seal_limits(void)
 {
@@ -844,6 +980,10 @@ static const struct test tests[] = {
 	{ "SK: padding for plaintexts of 0 to 33 bytes", test_padding },
 	{ "SK: CBC pad length past the plaintext refused under a valid ICV",
 	  test_bad_pad_length },
+	{ "SK: AEAD pad length past the plaintext refused under a valid tag",
+	  test_bad_pad_aead },
+	{ "SKF: RFC 7383 fragments within the size, joined again; bit flips refused",
+	  test_fragments },
 	{ "SK: seal refuses no room, payload after SK, too long, no integrity", test_seal_limits },
 };
 
