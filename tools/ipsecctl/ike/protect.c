@@ -246,8 +246,8 @@ static int find_sk(const struct ike_msg *m, struct ike_sk *sk)
 	for (i = 0; i < m->npl; i++)
 		if (!m->pl[i].inner)
 			pl = &m->pl[i];
-	if (m->hdr.major != IKE2_MAJOR || !pl || (pl->type != IKE_PL_SK && pl->type != IKE_PL_SKF) ||
-	    ike_dec_sk(pl, sk))
+	if (m->hdr.major != IKE2_MAJOR || !pl ||
+	    (pl->type != IKE_PL_SK && pl->type != IKE_PL_SKF) || ike_dec_sk(pl, sk))
 		return -1;
 	if (sk->data.p + sk->data.len != m->raw.p + m->raw.len)
 		return -1;

@@ -87,6 +87,8 @@ static bool check_bytes(const uint8_t *got, const uint8_t *want, size_t n, const
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+static const uint8_t zero[IKE_KEY_MAX];
+
 /* --- Lookups --------------------------------------------------------- */
 
 static void test_lookups(void)
@@ -132,7 +134,7 @@ static void test_helpers(void)
 	ike_random(b, sizeof(b));
 	CHECK(!ike_memeq(a, b, sizeof(a)));
 	ike_wipe(a, sizeof(a));
-	CHECK(ike_memeq(a, (uint8_t[64]){ 0 }, sizeof(a)));
+	CHECK(ike_memeq(a, zero, sizeof(a)));
 }
 
 /* --- PRF, prf+, integrity -------------------------------------------- */
@@ -328,7 +330,7 @@ static void test_derive(void)
 		CHECK_BYTES(k.sk_pi, d + 128, 4);
 	}
 	ike2_keys_wipe(&k);
-	CHECK(!k.prf && ike_memeq(k.sk_d, (uint8_t[IKE_KEY_MAX]){ 0 }, IKE_KEY_MAX));
+	CHECK(!k.prf && ike_memeq(k.sk_d, zero, IKE_KEY_MAX));
 
 	/* No integrity algorithm without an AEAD. */
 	k.prf = ike_prf_alg(IKE_PRF_HMAC_SHA2_256);
@@ -915,7 +917,8 @@ static void test_fragments(void)
 		for (bit = 0; bit < frags[1].len * 8; bit++) {
 			out[frags[1].p - out + bit / 8] ^= (uint8_t)(1 << (bit % 8));
 			flips++;
-			refused += decode_open(frags[1].p, frags[1].len, &k, true, piece, &plen) == -1;
+			refused += decode_open(frags[1].p, frags[1].len, &k, true, piece,
+					       &plen) == -1;
 			out[frags[1].p - out + bit / 8] ^= (uint8_t)(1 << (bit % 8));
 		}
 		CHECK(flips == refused);
