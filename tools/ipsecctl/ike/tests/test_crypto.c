@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include "../codec.h"
@@ -627,11 +628,12 @@ static void suite_keys(const struct suite *s, struct ike2_keys *k)
 }
 
 /*
- * An IKE_AUTH-like message: a cleartext VID outside, IDi, AUTH and a
- * Notify inside; plen bytes of inner chain. Returns the message length.
+ * An IKE_AUTH-like message: a cleartext VID outside, IDi (192.0.2.1), AUTH
+ * and a Notify inside; the inner chain is copied to chain_out. SPIi starts
+ * with the byte spi. Returns the message length.
  */
-static size_t seal_msg(const struct ike2_keys *k, bool initiator, uint8_t *buf, size_t cap,
-		       uint8_t *chain_out, size_t *chain_len)
+static size_t seal_msg_spi(const struct ike2_keys *k, bool initiator, uint8_t spi,
+			   uint8_t *buf, size_t cap, uint8_t *chain_out, size_t *chain_len)
 {
 	static const uint8_t vid[] = "nfesp test";
 	uint8_t idd[4] = { 192, 0, 2, 1 }, authd[32], inner[512];
@@ -656,12 +658,19 @@ static size_t seal_msg(const struct ike2_keys *k, bool initiator, uint8_t *buf, 
 		abort();
 	memcpy(chain_out, chain.p, chain.len);
 	*chain_len = chain.len;
+	h.spi_i[0] = spi;
 	ike_wbuf_init(&w, buf, cap);
 	ike_enc_begin(&e, &w, &h);
 	ike_enc_vid(&e, &vv);
 	if (ike2_sk_seal(&e, k, initiator, first, chain.p, chain.len))
 		return 0;
 	return w.len;
+}
+
+static size_t seal_msg(const struct ike2_keys *k, bool initiator, uint8_t *buf, size_t cap,
+		       uint8_t *chain_out, size_t *chain_len)
+{
+	return seal_msg_spi(k, initiator, 1, buf, cap, chain_out, chain_len);
 }
 
 /* Decodes a copy of len bytes and opens it: 0, or -1 if either refused. */
@@ -935,6 +944,137 @@ static void test_fragments(void)
 	}
 }
 
+/*
+ * Wireshark as a second implementation: tshark 4.0 (a dependency of make
+ * check, tools/deps.sh) decrypts and verifies what we seal, given the keys
+ * in its ikev2_decryption_table, and sees a flipped ICV byte. The packets
+ * go into a pcap of raw IPv4/UDP datagrams (linktype 101).
+ */
+static void pcap_u32(FILE *f, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	fwrite(b, 1, 4, f);
+}
+
+static void pcap_packet(FILE *f, const uint8_t *msg, size_t len)
+{
+	uint8_t ip[28] = {
+		0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0,
+		192, 0, 2, 1, 192, 0, 2, 2,	/* IPv4, UDP, 192.0.2.1 > 192.0.2.2 */
+		0x01, 0xf4, 0x01, 0xf4,		/* ports 500 > 500, checksum 0 */
+	};
+
+	ip[2] = (uint8_t)((len + 28) >> 8);
+	ip[3] = (uint8_t)(len + 28);
+	ip[24] = (uint8_t)((len + 8) >> 8);
+	ip[25] = (uint8_t)(len + 8);
+	pcap_u32(f, 0);
+	pcap_u32(f, 0);
+	pcap_u32(f, (uint32_t)(len + 28));
+	pcap_u32(f, (uint32_t)(len + 28));
+	fwrite(ip, 1, sizeof(ip), f);
+	fwrite(msg, 1, len, f);
+}
+
+static char *hexs(char *p, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%02x", b[i]);
+	return p;
+}
+
+/* One ikev2_decryption_table row as a tshark -o option, appended at p. */
+static char *uat_row(char *p, const uint8_t *spi_i, const uint8_t *spi_r,
+		     const struct ike2_keys *k)
+{
+	const struct ike_integ_alg *ia = k->integ;
+
+	p += sprintf(p, " -o 'uat:ikev2_decryption_table:");
+	p = hexs(p, spi_i, 8);
+	*p++ = ',';
+	p = hexs(p, spi_r, 8);
+	*p++ = ',';
+	p = hexs(p, k->sk_ei, k->encr->key_len);
+	*p++ = ',';
+	p = hexs(p, k->sk_er, k->encr->key_len);
+	p += sprintf(p, ",\"%s\",", k->encr->tshark);
+	if (ia) {
+		p = hexs(p, k->sk_ai, ia->key_len);
+		*p++ = ',';
+		p = hexs(p, k->sk_ar, ia->key_len);
+	} else {
+		*p++ = ',';
+	}
+	return p + sprintf(p, ",\"%s\"'", ia ? ia->tshark : "NONE [RFC4306]");
+}
+
+static void test_tshark(void)
+{
+	char dir[] = "/tmp/test_crypto.XXXXXX", path[64], cmd[8192], line[512], *p;
+	unsigned int npkt = 0, good = 0, bad = 0;
+	uint8_t msg[1024], chain[512];
+	size_t i, len, clen;
+	struct ike2_keys k;
+	bool ok;
+	FILE *f;
+
+	if (!CHECK(mkdtemp(dir)))
+		return;
+	snprintf(path, sizeof(path), "%s/ike.pcap", dir);
+	f = fopen(path, "w");
+	if (!CHECK(f))
+		goto out;
+	pcap_u32(f, 0xa1b2c3d4);
+	pcap_u32(f, 0x00040002);	/* version 2.4 */
+	pcap_u32(f, 0);
+	pcap_u32(f, 0);
+	pcap_u32(f, 65535);
+	pcap_u32(f, 101);		/* LINKTYPE_RAW */
+	p = cmd + sprintf(cmd, "tshark -n -r %s", path);
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		suite_keys(&suites[i], &k);
+		if (!k.encr->tshark)	/* Wireshark 4.0 has no ChaCha20-Poly1305 */
+			continue;
+		len = seal_msg_spi(&k, true, (uint8_t)(0x10 + i), msg, sizeof(msg), chain, &clen);
+		if (!CHECK(len))
+			continue;
+		p = uat_row(p, msg, msg + 8, &k);
+		/* Each message twice: as sealed (odd frames), then its last ICV byte flipped. */
+		pcap_packet(f, msg, len);
+		msg[len - 1] ^= 1;
+		pcap_packet(f, msg, len);
+		npkt += 2;
+		ike2_keys_wipe(&k);
+	}
+	fclose(f);
+	snprintf(p, (size_t)(cmd + sizeof(cmd) - p),
+		 " -T fields -E separator=, -e frame.number -e isakmp.id.data.ipv4_addr"
+		 " -e _ws.expert.message 2>&1");
+	f = popen(cmd, "r");
+	if (!CHECK(f))
+		goto out;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] < '0' || line[0] > '9')	/* "Running as user root" */
+			continue;
+		/* Decrypted either way; the ICV or tag is right only in odd frames. */
+		ok = strstr(line, ",192.0.2.1,");
+		if (atoi(line) % 2)
+			good += ok && !strstr(line, "incorrect");
+		else
+			bad += ok && strstr(line, "Integrity Checksum Data is incorrect");
+		printf("# tshark: %s", line);
+	}
+	CHECK(pclose(f) == 0);
+	CHECK(npkt == 10 && good == npkt / 2 && bad == npkt / 2);
+	ike_wipe(cmd, sizeof(cmd));
+out:
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Seal's refusals: no room, payload after SK, too long for the SK length field. */
 static void test_seal_limits(void)
 {
@@ -987,6 +1127,7 @@ static const struct test tests[] = {
 	  test_bad_pad_aead },
 	{ "SKF: RFC 7383 fragments within the size, joined again; bit flips refused",
 	  test_fragments },
+	{ "SK: tshark 4.0 decrypts and verifies GCM and CBC+HMAC, sees a bad ICV", test_tshark },
 	{ "SK: seal refuses no room, payload after SK, too long, no integrity", test_seal_limits },
 };
 
