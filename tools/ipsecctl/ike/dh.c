@@ -123,12 +123,12 @@ static EVP_PKEY *from_bld(const struct group *grp, int selection, OSSL_PARAM_BLD
 		key = NULL;
 out:
 	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);	/* private values were copied: cleared by the BLD */
+	OSSL_PARAM_free(params);	/* clears the copy of a private value */
 	OSSL_PARAM_BLD_free(b);
 	return key;
 }
 
-/* The MODP prime (or NULL): from our key, or from the bare group. */
+/* A MODP domain parameter (p or g), or NULL: from our key, or from the bare group. */
 static BIGNUM *modp_param(const struct group *grp, const EVP_PKEY *key, const char *name)
 {
 	EVP_PKEY *params = NULL;
