@@ -157,7 +157,8 @@ static int seal(struct ike_enc *e, const struct ike2_keys *k, bool initiator, ui
 		memcpy(p + iv_off, iv, a->iv_len);
 	else
 		ike_random(p + iv_off, a->iv_len);
-	memmove(p + ct_off, plain, plen);
+	if (plen)	/* an empty INFORMATIONAL (liveness check) has no inner payload */
+		memmove(p + ct_off, plain, plen);
 	memset(p + ct_off + plen, 0, padded - plen);
 	p[ct_off + padded - 1] = (uint8_t)(padded - plen - 1);
 	if (a->aead) {
@@ -226,7 +227,7 @@ int ike2_skf_seal(const struct ike_hdr *h, const struct ike2_keys *k, bool initi
 		ike_enc_begin(&e, &w, h);
 		/* Only the first fragment names the first inner payload (RFC 7383 2.5). */
 		err = seal(&e, k, initiator, IKE_PL_SKF, i ? IKE_PL_NONE : first,
-			   (uint16_t)(i + 1), (uint16_t)total, plain + off, n, NULL);
+			   (uint16_t)(i + 1), (uint16_t)total, plen ? plain + off : NULL, n, NULL);
 		if (err)
 			return err;
 		frags[i] = (struct ike_view){ out + used, w.len };

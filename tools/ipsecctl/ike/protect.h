@@ -23,7 +23,8 @@
 /*
  * Appends the SK payload to the message being encoded in e (after
  * ike_enc_begin() and any outer payloads), its next payload field first,
- * its plaintext the inner chain plain (from ike_enc_chain_end()); ends the
+ * its plaintext the inner chain plain (from ike_enc_chain_end(), in another
+ * buffer; NULL and 0 for an empty INFORMATIONAL, first IKE_PL_NONE); ends the
  * message (ike_enc_end()) and encrypts and authenticates it in place.
  * initiator: the sender is the original initiator (SK_ei, SK_ai), or not
  * (SK_er, SK_ar). 0, an IKE_E_* from the encoder, or -1.

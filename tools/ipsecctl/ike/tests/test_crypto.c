@@ -767,6 +767,13 @@ static void test_padding(void)
 			CHECK(!ike2_sk_open(&m, &k, true, out, sizeof(out), &plen) && plen == n &&
 			      ike_memeq(out, plain, n));
 		}
+		/* An empty INFORMATIONAL: no plaintext at all. */
+		ike_wbuf_init(&w, msg, sizeof(msg));
+		ike_enc_begin(&e, &w, &h);
+		CHECK(!ike2_sk_seal(&e, &k, false, IKE_PL_NONE, NULL, 0) &&
+		      !ike_decode(msg, w.len, &m) && !ike_dec_sk(&m.pl[0], &sk) &&
+		      sk.inner == IKE_PL_NONE &&
+		      !ike2_sk_open(&m, &k, false, out, sizeof(out), &plen) && plen == 0);
 		ike2_keys_wipe(&k);
 	}
 }
@@ -1120,7 +1127,7 @@ static const struct test tests[] = {
 	{ "DH: ECP points off the curve, X25519 small order refused", test_dh_ecp_x25519_bad },
 	{ "SK: RFC 7634 Appendix B ChaCha20-Poly1305 opened and resealed", test_chacha_ike },
 	{ "SK: GCM, ChaCha20, CBC+HMAC round trips; every bit flip refused", test_roundtrip },
-	{ "SK: padding for plaintexts of 0 to 33 bytes", test_padding },
+	{ "SK: padding for plaintexts of 0 to 33 bytes, and none at all", test_padding },
 	{ "SK: CBC pad length past the plaintext refused under a valid ICV",
 	  test_bad_pad_length },
 	{ "SK: AEAD pad length past the plaintext refused under a valid tag",
