@@ -182,13 +182,16 @@ static const struct kdf_vector kdf_vectors[] = {
 /*
  * Key exchange: private values, public values as the KE payload carries
  * them, and g^ir. ECP: RFC 5903 8.1 (256-bit) and 8.2 (384-bit), i, gix |
- * giy, r, grx | gry, girx, as quoted (and checked by point arithmetic) in
- * a public test script indexed by the search tool (Math::EllipticCurve
- * ::Prime, "secp256r1"/"secp384r1"); the 256-bit values are also quoted
- * as "RFC 5903 8.1" by several other projects. Curve25519: RFC 7748 6.1
- * (Alice and Bob) and RFC 8031 Appendix A, as transcribed in strongswan/
- * strongswan src/libstrongswan/plugins/test_vectors/test_vectors/
- * curve25519.c (curve25519_1, curve25519_2).
+ * giy, r, grx | gry, girx. The RFC text itself was not reachable here; the
+ * values are those quoted as "RFC 5903 8.1/8.2" by several projects the
+ * search tool indexes (Nordic's nrf_crypto ECDH vectors "secp384r1", Rust
+ * and Elixir ECDH tests, a Math::EllipticCurve::Prime test script that
+ * checks them by point arithmetic); one notes a typo in the RFC's published
+ * 384-bit responder point, fixed in these. test_dh_vectors() recomputes
+ * every public value from its private one, so a wrong digit cannot pass.
+ * Curve25519: RFC 7748 6.1 (Alice and Bob) and RFC 8031 Appendix A, as
+ * transcribed in strongswan/strongswan src/libstrongswan/plugins/
+ * test_vectors/test_vectors/curve25519.c (curve25519_1, curve25519_2).
  */
 struct dh_vector {
 	uint16_t group;
