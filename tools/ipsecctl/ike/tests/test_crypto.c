@@ -340,6 +340,49 @@ static void test_derive(void)
 	CHECK(ike2_derive(&k, seed.p, &vni, &vnr, si.p, sr.p) == -1);
 }
 
+/* Child SA keys cut from the CAVP child DKM (SHA-1), with and without PFS. */
+static void test_child_keys(void)
+{
+	const struct kdf_vector *v = &kdf_vectors[0];
+	const struct ike_prf_alg *prf = ike_prf_alg(IKE_PRF_HMAC_SHA1);
+	struct hex ni, nr, gnew, dkm, want;
+	struct ike_view vni, vnr, vgnew;
+	struct ike2_child_keys c;
+
+	unhex(&ni, v->ni);
+	unhex(&nr, v->nr);
+	unhex(&gnew, v->gir_new);
+	unhex(&dkm, v->dkm);
+	vni = view(&ni);
+	vnr = view(&nr);
+	vgnew = view(&gnew);
+	/* AES-CBC-128 and HMAC-SHA2-256: 16 + 32 + 16 + 32 of 132 bytes. */
+	memset(&c, 0, sizeof(c));
+	c.encr = ike_encr_alg(IKE_ENCR_AES_CBC, 128);
+	c.integ = ike_integ_alg(IKE_INTEG_HMAC_SHA2_256_128);
+	unhex(&want, v->dkm_child);
+	if (CHECK(!ike2_child_keys(prf, dkm.p, NULL, &vni, &vnr, &c))) {
+		CHECK_BYTES(c.ei, want.p, 16);
+		CHECK_BYTES(c.ai, want.p + 16, 32);
+		CHECK_BYTES(c.er, want.p + 48, 16);
+		CHECK_BYTES(c.ar, want.p + 64, 32);
+	}
+	/* AES-GCM-256 (key and salt) with PFS: 36 + 36. */
+	memset(&c, 0, sizeof(c));
+	c.encr = ike_encr_alg(IKE_ENCR_AES_GCM_16, 256);
+	unhex(&want, v->dkm_child_dh);
+	if (CHECK(!ike2_child_keys(prf, dkm.p, &vgnew, &vni, &vnr, &c))) {
+		CHECK_BYTES(c.ei, want.p, 36);
+		CHECK_BYTES(c.er, want.p + 36, 36);
+		CHECK(ike_memeq(c.ai, zero, IKE_KEY_MAX));
+	}
+	ike2_child_keys_wipe(&c);
+	CHECK(!c.encr && ike_memeq(c.ei, zero, IKE_KEY_MAX));
+	/* CBC without an integrity algorithm: refused. */
+	c.encr = ike_encr_alg(IKE_ENCR_AES_CBC, 128);
+	CHECK(ike2_child_keys(prf, dkm.p, NULL, &vni, &vnr, &c) == -1);
+}
+
 /*
  * PSK AUTH: no published vector was found, so the composition is checked
  * against HMAC computed here by OpenSSL's one-shot EVP_Q_mac().
@@ -1119,6 +1162,7 @@ static const struct test tests[] = {
 	{ "prf+: CAVP SP 800-135 DKM (SHA-1, SHA-256, SHA-384), prefixes, limit", test_prf_plus },
 	{ "KDF: CAVP SKEYSEED, rekey SKEYSEED, child DKM with and without PFS", test_kdf },
 	{ "SK_* cut from DKM in RFC 7296 2.14 order", test_derive },
+	{ "child SA keys cut from CAVP child DKM in RFC 7296 2.17 order", test_child_keys },
 	{ "PSK AUTH: RFC 7296 2.15 composition against EVP_Q_mac", test_psk_auth },
 	{ "DH: RFC 5903 8.1/8.2 ECP, RFC 7748 6.1 and RFC 8031 X25519", test_dh_vectors },
 	{ "DH: MODP 2048 from a known private value", test_dh_modp_priv },
