@@ -1159,7 +1159,7 @@ static const struct test tests[] = {
 	{ "constant-time compare, random, wipe", test_helpers },
 	{ "PRF: RFC 4868 2.7.1, HMAC-SHA-256/384/512, whole and in parts", test_prf },
 	{ "integrity: RFC 4868 2.7.2, truncated HMAC-SHA-256/384/512", test_integ },
-	{ "prf+: CAVP SP 800-135 DKM (SHA-1, SHA-256, SHA-384), prefixes, limit", test_prf_plus },
+	{ "prf+: CAVP SP 800-135 DKM (SHA-1, -256, -384, -512), prefixes, limit", test_prf_plus },
 	{ "KDF: CAVP SKEYSEED, rekey SKEYSEED, child DKM with and without PFS", test_kdf },
 	{ "SK_* cut from DKM in RFC 7296 2.14 order", test_derive },
 	{ "child SA keys cut from CAVP child DKM in RFC 7296 2.17 order", test_child_keys },
