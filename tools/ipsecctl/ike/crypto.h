@@ -5,7 +5,8 @@
  * encryption and integrity algorithms that protect.c uses, and randomness,
  * comparison and wiping.
  *
- * Lookups return NULL for what is not supported; everything else returns
+ * Lookups return NULL for what is not supported; the algorithm pointers
+ * the other functions take must come from them. Everything else returns
  * 0 (or a length) on success and -1 on failure. No function prints: the
  * caller logs, and never a secret.
  */

@@ -34,6 +34,8 @@ static const struct group groups[] = {
 	{ { IKE_DH_CURVE25519, "curve25519", 32 }, X25519, "X25519" },
 };
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Large enough for any group's public value or shared secret (and 0x04). */
 #define DH_MAX	520
 
@@ -46,7 +48,7 @@ static const struct group *find_group(uint16_t id)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(groups); i++)
 		if (groups[i].g.id == id)
 			return &groups[i];
 	return NULL;
@@ -121,12 +123,12 @@ static EVP_PKEY *from_bld(const struct group *grp, int selection, OSSL_PARAM_BLD
 		key = NULL;
 out:
 	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);	/* private values were copied: cleared by the BLD */
+	OSSL_PARAM_free(params);	/* clears the copy of a private value */
 	OSSL_PARAM_BLD_free(b);
 	return key;
 }
 
-/* The MODP prime (or NULL): from our key, or from the bare group. */
+/* A MODP domain parameter (p or g), or NULL: from our key, or from the bare group. */
 static BIGNUM *modp_param(const struct group *grp, const EVP_PKEY *key, const char *name)
 {
 	EVP_PKEY *params = NULL;

@@ -92,6 +92,36 @@ int ike2_child_keymat(const struct ike_prf_alg *prf, const uint8_t *sk_d,
 	return ike_prf_plus(prf, sk_d, prf->len, seed, n, out, len);
 }
 
+int ike2_child_keys(const struct ike_prf_alg *prf, const uint8_t *sk_d,
+		    const struct ike_view *gir, const struct ike_view *ni,
+		    const struct ike_view *nr, struct ike2_child_keys *c)
+{
+	size_t elen, alen, off = 0;
+	uint8_t km[4 * IKE_KEY_MAX];
+	int ret;
+
+	if (!c->encr || (!c->integ && !c->encr->aead))
+		return -1;
+	elen = c->encr->key_len;
+	alen = c->integ ? c->integ->key_len : 0;
+	if (elen > IKE_KEY_MAX || alen > IKE_KEY_MAX)
+		return -1;
+	ret = ike2_child_keymat(prf, sk_d, gir, ni, nr, km, 2 * (elen + alen));
+	if (!ret) {
+		take(c->ei, km, &off, elen);
+		take(c->ai, km, &off, alen);
+		take(c->er, km, &off, elen);
+		take(c->ar, km, &off, alen);
+	}
+	ike_wipe(km, sizeof(km));
+	return ret;
+}
+
+void ike2_child_keys_wipe(struct ike2_child_keys *c)
+{
+	ike_wipe(c, sizeof(*c));
+}
+
 int ike2_psk_auth(const struct ike_prf_alg *prf, const uint8_t *psk, size_t psklen,
 		  const struct ike_view *real_msg, const struct ike_view *nonce,
 		  const uint8_t *sk_p, const struct ike_view *id_body, uint8_t *out)

@@ -47,6 +47,24 @@ int ike2_derive(struct ike2_keys *k, const uint8_t *skeyseed, const struct ike_v
 int ike2_child_keymat(const struct ike_prf_alg *prf, const uint8_t *sk_d,
 		      const struct ike_view *gir, const struct ike_view *ni,
 		      const struct ike_view *nr, uint8_t *out, size_t len);
+/* A child SA pair's keys, as "ipsecctl sa add" takes them. */
+struct ike2_child_keys {
+	const struct ike_encr_alg *encr;	/* set by the caller */
+	const struct ike_integ_alg *integ;	/* NULL with an AEAD */
+	uint8_t ei[IKE_KEY_MAX], ai[IKE_KEY_MAX];	/* initiator to responder; salt in ei */
+	uint8_t er[IKE_KEY_MAX], ar[IKE_KEY_MAX];	/* responder to initiator */
+};
+
+/*
+ * KEYMAT for c->encr and c->integ cut as RFC 7296 2.17 says: encryption
+ * then integrity key of the initiator-to-responder SA, then those of the
+ * other direction. gir NULL without PFS.
+ */
+int ike2_child_keys(const struct ike_prf_alg *prf, const uint8_t *sk_d,
+		    const struct ike_view *gir, const struct ike_view *ni,
+		    const struct ike_view *nr, struct ike2_child_keys *c);
+void ike2_child_keys_wipe(struct ike2_child_keys *c);
+
 /*
  * AUTH data for a shared key (RFC 7296 2.15):
  * prf(prf(psk, "Key Pad for IKEv2"), real_msg | nonce | prf(sk_p, id_body)),

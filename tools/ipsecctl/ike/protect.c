@@ -108,13 +108,20 @@ static bool keys_ok(const struct ike2_keys *k)
 	return k->encr && (k->encr->aead || k->integ) && icv_len(k) <= ICV_MAX;
 }
 
-int ike2_sk_seal_iv(struct ike_enc *e, const struct ike2_keys *k, bool initiator,
-		    uint8_t first, const uint8_t *plain, size_t plen, const uint8_t *iv)
+/*
+ * The SK payload (type IKE_PL_SK) or one SKF fragment (IKE_PL_SKF, with
+ * num and total): see ike2_sk_seal(). For SKF the fragment number and
+ * total are part of the AAD or of what the ICV covers, as the generic
+ * header is (RFC 7383 2.5).
+ */
+static int seal(struct ike_enc *e, const struct ike2_keys *k, bool initiator, uint8_t type,
+		uint8_t first, uint16_t num, uint16_t total, const uint8_t *plain, size_t plen,
+		const uint8_t *iv)
 {
 	const struct ike_encr_alg *a = k->encr;
 	const uint8_t *ek = initiator ? k->sk_ei : k->sk_er;
 	const uint8_t *ak = initiator ? k->sk_ai : k->sk_ar;
-	size_t padded, iv_off, ct_off, icv_off, icvl;
+	size_t padded, iv_off, ct_off, icv_off, icvl, hdr;
 	struct ike_wbuf *w = e->w;
 	struct ike_view msg;
 	uint8_t *p;
@@ -123,14 +130,19 @@ int ike2_sk_seal_iv(struct ike_enc *e, const struct ike2_keys *k, bool initiator
 	if (!keys_ok(k))
 		return -1;
 	icvl = icv_len(k);
+	hdr = IKE_PL_HDR_LEN + (type == IKE_PL_SKF ? 4 : 0);
 	/* Plaintext, padding and the pad length byte: a multiple of the block. */
 	padded = (plen + 1 + a->block - 1) / a->block * a->block;
-	if (plen > UINT16_MAX || IKE_PL_HDR_LEN + a->iv_len + padded + icvl > UINT16_MAX)
+	if (plen > UINT16_MAX || hdr + a->iv_len + padded + icvl > UINT16_MAX)
 		return IKE_E_TOO_LONG;
-	ike_enc_pl_begin(e, IKE_PL_SK, false);
+	ike_enc_pl_begin(e, type, false);
 	if (e->err)
 		return e->err;
 	ike_wbuf_patch_u8(w, e->pl_off, first);
+	if (type == IKE_PL_SKF) {
+		ike_wbuf_u16(w, num);
+		ike_wbuf_u16(w, total);
+	}
 	iv_off = ike_wbuf_reserve(w, a->iv_len);
 	ct_off = ike_wbuf_reserve(w, padded);
 	icv_off = ike_wbuf_reserve(w, icvl);
@@ -145,7 +157,8 @@ int ike2_sk_seal_iv(struct ike_enc *e, const struct ike2_keys *k, bool initiator
 		memcpy(p + iv_off, iv, a->iv_len);
 	else
 		ike_random(p + iv_off, a->iv_len);
-	memmove(p + ct_off, plain, plen);
+	if (plen)	/* an empty INFORMATIONAL (liveness check) has no inner payload */
+		memmove(p + ct_off, plain, plen);
 	memset(p + ct_off + plen, 0, padded - plen);
 	p[ct_off + padded - 1] = (uint8_t)(padded - plen - 1);
 	if (a->aead) {
@@ -164,13 +177,68 @@ int ike2_sk_seal_iv(struct ike_enc *e, const struct ike2_keys *k, bool initiator
 	return 0;
 }
 
+int ike2_sk_seal_iv(struct ike_enc *e, const struct ike2_keys *k, bool initiator,
+		    uint8_t first, const uint8_t *plain, size_t plen, const uint8_t *iv)
+{
+	return seal(e, k, initiator, IKE_PL_SK, first, 0, 0, plain, plen, iv);
+}
+
 int ike2_sk_seal(struct ike_enc *e, const struct ike2_keys *k, bool initiator, uint8_t first,
 		 const uint8_t *plain, size_t plen)
 {
-	return ike2_sk_seal_iv(e, k, initiator, first, plain, plen, NULL);
+	return seal(e, k, initiator, IKE_PL_SK, first, 0, 0, plain, plen, NULL);
 }
 
-/* The SK payload, if it is the message's last, outer, and ends the datagram. */
+/* The most plaintext one fragment of at most max_len bytes carries; 0 if none. */
+static size_t frag_room(const struct ike2_keys *k, size_t max_len)
+{
+	const struct ike_encr_alg *a = k->encr;
+	size_t fixed = IKE_HDR_LEN + IKE_PL_HDR_LEN + 4 + a->iv_len + icv_len(k);
+
+	if (max_len > UINT16_MAX)
+		max_len = UINT16_MAX;
+	if (max_len < fixed + a->block)
+		return 0;
+	/* Whole blocks, the last of which ends with the pad length byte. */
+	return (max_len - fixed) / a->block * a->block - 1;
+}
+
+int ike2_skf_seal(const struct ike_hdr *h, const struct ike2_keys *k, bool initiator,
+		  uint8_t first, const uint8_t *plain, size_t plen, size_t max_len, uint8_t *out,
+		  size_t cap, struct ike_view *frags, unsigned int max_frags, unsigned int *nfrags)
+{
+	size_t room, used = 0, off = 0, n;
+	struct ike_wbuf w;
+	struct ike_enc e;
+	unsigned int i, total;
+	int err;
+
+	if (!keys_ok(k))
+		return -1;
+	room = frag_room(k, max_len);
+	if (!room)
+		return IKE_E_ENC_ARG;
+	total = plen ? (unsigned int)((plen + room - 1) / room) : 1;
+	if (total > UINT16_MAX || total > max_frags)
+		return IKE_E_TOO_LONG;
+	for (i = 0; i < total; i++) {
+		n = plen - off < room ? plen - off : room;
+		ike_wbuf_init(&w, out + used, cap - used);
+		ike_enc_begin(&e, &w, h);
+		/* Only the first fragment names the first inner payload (RFC 7383 2.5). */
+		err = seal(&e, k, initiator, IKE_PL_SKF, i ? IKE_PL_NONE : first,
+			   (uint16_t)(i + 1), (uint16_t)total, plen ? plain + off : NULL, n, NULL);
+		if (err)
+			return err;
+		frags[i] = (struct ike_view){ out + used, w.len };
+		used += w.len;
+		off += n;
+	}
+	*nfrags = total;
+	return 0;
+}
+
+/* The SK or SKF payload, if it is the message's last, outer, and ends the datagram. */
 static int find_sk(const struct ike_msg *m, struct ike_sk *sk)
 {
 	const struct ike_pl *pl = NULL;
@@ -179,7 +247,8 @@ static int find_sk(const struct ike_msg *m, struct ike_sk *sk)
 	for (i = 0; i < m->npl; i++)
 		if (!m->pl[i].inner)
 			pl = &m->pl[i];
-	if (m->hdr.major != IKE2_MAJOR || !pl || pl->type != IKE_PL_SK || ike_dec_sk(pl, sk))
+	if (m->hdr.major != IKE2_MAJOR || !pl ||
+	    (pl->type != IKE_PL_SK && pl->type != IKE_PL_SKF) || ike_dec_sk(pl, sk))
 		return -1;
 	if (sk->data.p + sk->data.len != m->raw.p + m->raw.len)
 		return -1;

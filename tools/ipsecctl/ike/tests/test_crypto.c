@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include "../codec.h"
@@ -87,6 +88,8 @@ static bool check_bytes(const uint8_t *got, const uint8_t *want, size_t n, const
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+static const uint8_t zero[IKE_KEY_MAX];
+
 /* --- Lookups --------------------------------------------------------- */
 
 static void test_lookups(void)
@@ -132,7 +135,7 @@ static void test_helpers(void)
 	ike_random(b, sizeof(b));
 	CHECK(!ike_memeq(a, b, sizeof(a)));
 	ike_wipe(a, sizeof(a));
-	CHECK(ike_memeq(a, (uint8_t[64]){ 0 }, sizeof(a)));
+	CHECK(ike_memeq(a, zero, sizeof(a)));
 }
 
 /* --- PRF, prf+, integrity -------------------------------------------- */
@@ -328,13 +331,56 @@ static void test_derive(void)
 		CHECK_BYTES(k.sk_pi, d + 128, 4);
 	}
 	ike2_keys_wipe(&k);
-	CHECK(!k.prf && ike_memeq(k.sk_d, (uint8_t[IKE_KEY_MAX]){ 0 }, IKE_KEY_MAX));
+	CHECK(!k.prf && ike_memeq(k.sk_d, zero, IKE_KEY_MAX));
 
 	/* No integrity algorithm without an AEAD. */
 	k.prf = ike_prf_alg(IKE_PRF_HMAC_SHA2_256);
 	k.encr = ike_encr_alg(IKE_ENCR_AES_CBC, 128);
 	k.integ = NULL;
 	CHECK(ike2_derive(&k, seed.p, &vni, &vnr, si.p, sr.p) == -1);
+}
+
+/* Child SA keys cut from the CAVP child DKM (SHA-1), with and without PFS. */
+static void test_child_keys(void)
+{
+	const struct kdf_vector *v = &kdf_vectors[0];
+	const struct ike_prf_alg *prf = ike_prf_alg(IKE_PRF_HMAC_SHA1);
+	struct hex ni, nr, gnew, dkm, want;
+	struct ike_view vni, vnr, vgnew;
+	struct ike2_child_keys c;
+
+	unhex(&ni, v->ni);
+	unhex(&nr, v->nr);
+	unhex(&gnew, v->gir_new);
+	unhex(&dkm, v->dkm);
+	vni = view(&ni);
+	vnr = view(&nr);
+	vgnew = view(&gnew);
+	/* AES-CBC-128 and HMAC-SHA2-256: 16 + 32 + 16 + 32 of 132 bytes. */
+	memset(&c, 0, sizeof(c));
+	c.encr = ike_encr_alg(IKE_ENCR_AES_CBC, 128);
+	c.integ = ike_integ_alg(IKE_INTEG_HMAC_SHA2_256_128);
+	unhex(&want, v->dkm_child);
+	if (CHECK(!ike2_child_keys(prf, dkm.p, NULL, &vni, &vnr, &c))) {
+		CHECK_BYTES(c.ei, want.p, 16);
+		CHECK_BYTES(c.ai, want.p + 16, 32);
+		CHECK_BYTES(c.er, want.p + 48, 16);
+		CHECK_BYTES(c.ar, want.p + 64, 32);
+	}
+	/* AES-GCM-256 (key and salt) with PFS: 36 + 36. */
+	memset(&c, 0, sizeof(c));
+	c.encr = ike_encr_alg(IKE_ENCR_AES_GCM_16, 256);
+	unhex(&want, v->dkm_child_dh);
+	if (CHECK(!ike2_child_keys(prf, dkm.p, &vgnew, &vni, &vnr, &c))) {
+		CHECK_BYTES(c.ei, want.p, 36);
+		CHECK_BYTES(c.er, want.p + 36, 36);
+		CHECK(ike_memeq(c.ai, zero, IKE_KEY_MAX));
+	}
+	ike2_child_keys_wipe(&c);
+	CHECK(!c.encr && ike_memeq(c.ei, zero, IKE_KEY_MAX));
+	/* CBC without an integrity algorithm: refused. */
+	c.encr = ike_encr_alg(IKE_ENCR_AES_CBC, 128);
+	CHECK(ike2_child_keys(prf, dkm.p, NULL, &vni, &vnr, &c) == -1);
 }
 
 /*
@@ -625,11 +671,12 @@ static void suite_keys(const struct suite *s, struct ike2_keys *k)
 }
 
 /*
- * An IKE_AUTH-like message: a cleartext VID outside, IDi, AUTH and a
- * Notify inside; plen bytes of inner chain. Returns the message length.
+ * An IKE_AUTH-like message: a cleartext VID outside, IDi (192.0.2.1), AUTH
+ * and a Notify inside; the inner chain is copied to chain_out. SPIi starts
+ * with the byte spi. Returns the message length.
  */
-static size_t seal_msg(const struct ike2_keys *k, bool initiator, uint8_t *buf, size_t cap,
-		       uint8_t *chain_out, size_t *chain_len)
+static size_t seal_msg_spi(const struct ike2_keys *k, bool initiator, uint8_t spi,
+			   uint8_t *buf, size_t cap, uint8_t *chain_out, size_t *chain_len)
 {
 	static const uint8_t vid[] = "nfesp test";
 	uint8_t idd[4] = { 192, 0, 2, 1 }, authd[32], inner[512];
@@ -654,12 +701,19 @@ static size_t seal_msg(const struct ike2_keys *k, bool initiator, uint8_t *buf, 
 		abort();
 	memcpy(chain_out, chain.p, chain.len);
 	*chain_len = chain.len;
+	h.spi_i[0] = spi;
 	ike_wbuf_init(&w, buf, cap);
 	ike_enc_begin(&e, &w, &h);
 	ike_enc_vid(&e, &vv);
 	if (ike2_sk_seal(&e, k, initiator, first, chain.p, chain.len))
 		return 0;
 	return w.len;
+}
+
+static size_t seal_msg(const struct ike2_keys *k, bool initiator, uint8_t *buf, size_t cap,
+		       uint8_t *chain_out, size_t *chain_len)
+{
+	return seal_msg_spi(k, initiator, 1, buf, cap, chain_out, chain_len);
 }
 
 /* Decodes a copy of len bytes and opens it: 0, or -1 if either refused. */
@@ -756,6 +810,13 @@ static void test_padding(void)
 			CHECK(!ike2_sk_open(&m, &k, true, out, sizeof(out), &plen) && plen == n &&
 			      ike_memeq(out, plain, n));
 		}
+		/* An empty INFORMATIONAL: no plaintext at all. */
+		ike_wbuf_init(&w, msg, sizeof(msg));
+		ike_enc_begin(&e, &w, &h);
+		CHECK(!ike2_sk_seal(&e, &k, false, IKE_PL_NONE, NULL, 0) &&
+		      !ike_decode(msg, w.len, &m) && !ike_dec_sk(&m.pl[0], &sk) &&
+		      sk.inner == IKE_PL_NONE &&
+		      !ike2_sk_open(&m, &k, false, out, sizeof(out), &plen) && plen == 0);
 		ike2_keys_wipe(&k);
 	}
 }
@@ -796,6 +857,274 @@ static void test_bad_pad_length(void)
 	}
 }
 
+/* AEAD in place with EVP, no tag check: stream ciphers, so it also decrypts. */
+static void aead_enc(const struct ike_encr_alg *a, const uint8_t *key, const uint8_t *nonce,
+		     const uint8_t *aad, size_t aadlen, uint8_t *buf, size_t len, uint8_t *tag)
+{
+	const char *name = a->id == IKE_ENCR_CHACHA20_POLY1305 ? "ChaCha20-Poly1305" :
+			   a->keybits == 128 ? "AES-128-GCM" : "AES-256-GCM";
+	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n;
+
+	if (!c || !ctx || !EVP_EncryptInit_ex2(ctx, c, key, nonce, NULL) ||
+	    !EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aadlen) ||
+	    !EVP_EncryptUpdate(ctx, buf, &n, buf, (int)len) ||
+	    !EVP_EncryptFinal_ex(ctx, buf + n, &n) ||
+	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag))
+		abort();
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(c);
+}
+
+/*
+ * AEAD: the SK plaintext's last byte (the pad length) set to pad and the
+ * tag made anew, with the initiator's keys, by EVP here.
+ */
+static void aead_set_pad(uint8_t *msg, size_t len, const struct ike2_keys *k, uint8_t pad)
+{
+	const struct ike_encr_alg *a = k->encr;
+	uint8_t nonce[12], tag[16];
+	struct ike_msg m;
+	struct ike_sk sk;
+	uint8_t *ct;
+	size_t ctl;
+
+	if (ike_decode(msg, len, &m) || ike_dec_sk(&m.pl[m.npl - 1], &sk))
+		abort();
+	memcpy(nonce, k->sk_ei + a->key_len - 4, 4);
+	memcpy(nonce + 4, sk.data.p, 8);
+	ct = msg + (sk.data.p - msg) + 8;
+	ctl = sk.data.len - 8 - 16;
+	aead_enc(a, k->sk_ei, nonce, NULL, 0, ct, ctl, tag);	/* now plaintext */
+	ct[ctl - 1] = pad;
+	aead_enc(a, k->sk_ei, nonce, msg, (size_t)(sk.data.p - msg), ct, ctl, tag);
+	memcpy(ct + ctl, tag, 16);
+}
+
+/* AEADs: a pad length past the plaintext under a valid tag; all padding is fine. */
+static void test_bad_pad_aead(void)
+{
+	uint8_t msg[1024], chain[512], out[512];
+	size_t i, len, clen, plen;
+	struct ike2_keys k;
+
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		if (suites[i].encr == IKE_ENCR_AES_CBC)
+			continue;
+		suite_keys(&suites[i], &k);
+		len = seal_msg(&k, true, msg, sizeof(msg), chain, &clen);
+		if (!CHECK(len))
+			continue;
+		/* The helper itself: pad length 0 again opens. */
+		aead_set_pad(msg, len, &k, 0);
+		CHECK(!decode_open(msg, len, &k, true, out, &plen) && plen == clen);
+		/* The plaintext is clen bytes and the pad length byte. */
+		aead_set_pad(msg, len, &k, (uint8_t)(clen + 1));
+		CHECK(decode_open(msg, len, &k, true, out, &plen) == -1);
+		aead_set_pad(msg, len, &k, 0xff);
+		CHECK(decode_open(msg, len, &k, true, out, &plen) == -1);
+		/* Everything padding: an empty inner chain. */
+		aead_set_pad(msg, len, &k, (uint8_t)clen);
+		CHECK(!decode_open(msg, len, &k, true, out, &plen) && plen == 0);
+		ike2_keys_wipe(&k);
+	}
+}
+
+/* RFC 7383: fragments of at most max_len bytes that open and join again. */
+static void test_fragments(void)
+{
+	struct ike_hdr h = { .spi_i = { 1, 2, 3, 4, 5, 6, 7, 8 }, .spi_r = { 9, 10 },
+			     .major = 2, .exchange = IKE_EXCH_IKE_AUTH, .msgid = 1,
+			     .flags = IKE_FLAG_INITIATOR };
+	uint8_t chain[600], joined[600], out[4096], piece[512];
+	size_t i, plen, total, flips, refused;
+	struct ike_view frags[16];
+	unsigned int nf, f, bit;
+	struct ike2_keys k;
+	struct ike_msg m;
+	struct ike_sk sk;
+
+	ike_random(chain, sizeof(chain));
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		suite_keys(&suites[i], &k);
+		if (!CHECK(!ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 200, out,
+					  sizeof(out), frags, 16, &nf)))
+			continue;
+		CHECK(nf >= 4 && nf <= 6);
+		total = 0;
+		for (f = 0; f < nf; f++) {
+			CHECK(frags[f].len <= 200);
+			/* AEADs fill every fragment but the last to the byte. */
+			CHECK(!k.encr->aead || f + 1 == nf || frags[f].len == 200);
+			if (!CHECK(!ike_decode(frags[f].p, frags[f].len, &m)) ||
+			    !CHECK(m.npl == 1 && !ike_dec_sk(&m.pl[0], &sk)))
+				continue;
+			CHECK(sk.frag && sk.frag_num == f + 1 && sk.frag_total == nf);
+			CHECK(sk.inner == (f ? IKE_PL_NONE : IKE_PL_IDI));
+			CHECK(m.hdr.msgid == 1 && m.hdr.exchange == IKE_EXCH_IKE_AUTH);
+			if (CHECK(!ike2_sk_open(&m, &k, true, piece, sizeof(piece), &plen)) &&
+			    CHECK(total + plen <= sizeof(joined))) {
+				memcpy(joined + total, piece, plen);
+				total += plen;
+			}
+			CHECK(ike2_sk_open(&m, &k, false, piece, sizeof(piece), &plen) == -1);
+		}
+		CHECK(total == sizeof(chain) && ike_memeq(joined, chain, total));
+		/* Every bit of the second fragment, its number and total included. */
+		flips = refused = 0;
+		for (bit = 0; bit < frags[1].len * 8; bit++) {
+			out[frags[1].p - out + bit / 8] ^= (uint8_t)(1 << (bit % 8));
+			flips++;
+			refused += decode_open(frags[1].p, frags[1].len, &k, true, piece,
+					       &plen) == -1;
+			out[frags[1].p - out + bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		}
+		CHECK(flips == refused);
+		/* One fragment for an empty chain; no room; too many fragments; no space. */
+		CHECK(!ike2_skf_seal(&h, &k, true, IKE_PL_NONE, chain, 0, 200, out, sizeof(out),
+				     frags, 16, &nf) && nf == 1);
+		CHECK(ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 60, out,
+				    sizeof(out), frags, 16, &nf) == IKE_E_ENC_ARG);
+		CHECK(ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 200, out,
+				    sizeof(out), frags, 2, &nf) == IKE_E_TOO_LONG);
+		CHECK(ike2_skf_seal(&h, &k, true, IKE_PL_IDI, chain, sizeof(chain), 200, out, 500,
+				    frags, 16, &nf) == IKE_E_NOSPACE);
+		ike2_keys_wipe(&k);
+	}
+}
+
+/*
+ * Wireshark as a second implementation: tshark 4.0 (a dependency of make
+ * check, tools/deps.sh) decrypts and verifies what we seal, given the keys
+ * in its ikev2_decryption_table, and sees a flipped ICV byte. The packets
+ * go into a pcap of raw IPv4/UDP datagrams (linktype 101).
+ */
+static void pcap_u32(FILE *f, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	fwrite(b, 1, 4, f);
+}
+
+static void pcap_packet(FILE *f, const uint8_t *msg, size_t len)
+{
+	uint8_t ip[28] = {
+		0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0,
+		192, 0, 2, 1, 192, 0, 2, 2,	/* IPv4, UDP, 192.0.2.1 > 192.0.2.2 */
+		0x01, 0xf4, 0x01, 0xf4,		/* ports 500 > 500, checksum 0 */
+	};
+
+	ip[2] = (uint8_t)((len + 28) >> 8);
+	ip[3] = (uint8_t)(len + 28);
+	ip[24] = (uint8_t)((len + 8) >> 8);
+	ip[25] = (uint8_t)(len + 8);
+	pcap_u32(f, 0);
+	pcap_u32(f, 0);
+	pcap_u32(f, (uint32_t)(len + 28));
+	pcap_u32(f, (uint32_t)(len + 28));
+	fwrite(ip, 1, sizeof(ip), f);
+	fwrite(msg, 1, len, f);
+}
+
+static char *hexs(char *p, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%02x", b[i]);
+	return p;
+}
+
+/* One ikev2_decryption_table row as a tshark -o option, appended at p. */
+static char *uat_row(char *p, const uint8_t *spi_i, const uint8_t *spi_r,
+		     const struct ike2_keys *k)
+{
+	const struct ike_integ_alg *ia = k->integ;
+
+	p += sprintf(p, " -o 'uat:ikev2_decryption_table:");
+	p = hexs(p, spi_i, 8);
+	*p++ = ',';
+	p = hexs(p, spi_r, 8);
+	*p++ = ',';
+	p = hexs(p, k->sk_ei, k->encr->key_len);
+	*p++ = ',';
+	p = hexs(p, k->sk_er, k->encr->key_len);
+	p += sprintf(p, ",\"%s\",", k->encr->tshark);
+	if (ia) {
+		p = hexs(p, k->sk_ai, ia->key_len);
+		*p++ = ',';
+		p = hexs(p, k->sk_ar, ia->key_len);
+	} else {
+		*p++ = ',';
+	}
+	return p + sprintf(p, ",\"%s\"'", ia ? ia->tshark : "NONE [RFC4306]");
+}
+
+static void test_tshark(void)
+{
+	char dir[] = "/tmp/test_crypto.XXXXXX", path[64], cmd[8192], line[512], *p;
+	unsigned int npkt = 0, good = 0, bad = 0;
+	uint8_t msg[1024], chain[512];
+	size_t i, len, clen;
+	struct ike2_keys k;
+	bool ok;
+	FILE *f;
+
+	if (!CHECK(mkdtemp(dir)))
+		return;
+	snprintf(path, sizeof(path), "%s/ike.pcap", dir);
+	f = fopen(path, "w");
+	if (!CHECK(f))
+		goto out;
+	pcap_u32(f, 0xa1b2c3d4);
+	pcap_u32(f, 0x00040002);	/* version 2.4 */
+	pcap_u32(f, 0);
+	pcap_u32(f, 0);
+	pcap_u32(f, 65535);
+	pcap_u32(f, 101);		/* LINKTYPE_RAW */
+	p = cmd + sprintf(cmd, "tshark -n -r %s", path);
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		suite_keys(&suites[i], &k);
+		if (!k.encr->tshark)	/* Wireshark 4.0 has no ChaCha20-Poly1305 */
+			continue;
+		len = seal_msg_spi(&k, true, (uint8_t)(0x10 + i), msg, sizeof(msg), chain, &clen);
+		if (!CHECK(len))
+			continue;
+		p = uat_row(p, msg, msg + 8, &k);
+		/* Each message twice: as sealed (odd frames), then its last ICV byte flipped. */
+		pcap_packet(f, msg, len);
+		msg[len - 1] ^= 1;
+		pcap_packet(f, msg, len);
+		npkt += 2;
+		ike2_keys_wipe(&k);
+	}
+	fclose(f);
+	snprintf(p, (size_t)(cmd + sizeof(cmd) - p),
+		 " -T fields -E separator=, -e frame.number -e isakmp.id.data.ipv4_addr"
+		 " -e _ws.expert.message 2>&1");
+	f = popen(cmd, "r");
+	if (!CHECK(f))
+		goto out;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] < '0' || line[0] > '9')	/* "Running as user root" */
+			continue;
+		/* Decrypted either way; the ICV or tag is right only in odd frames. */
+		ok = strstr(line, ",192.0.2.1,");
+		if (atoi(line) % 2)
+			good += ok && !strstr(line, "incorrect");
+		else
+			bad += ok && strstr(line, "Integrity Checksum Data is incorrect");
+		printf("# tshark: %s", line);
+	}
+	CHECK(pclose(f) == 0);
+	CHECK(npkt == 10 && good == npkt / 2 && bad == npkt / 2);
+	ike_wipe(cmd, sizeof(cmd));
+out:
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Seal's refusals: no room, payload after SK, too long for the SK length field. */
 static void test_seal_limits(void)
 {
@@ -830,9 +1159,10 @@ static const struct test tests[] = {
 	{ "constant-time compare, random, wipe", test_helpers },
 	{ "PRF: RFC 4868 2.7.1, HMAC-SHA-256/384/512, whole and in parts", test_prf },
 	{ "integrity: RFC 4868 2.7.2, truncated HMAC-SHA-256/384/512", test_integ },
-	{ "prf+: CAVP SP 800-135 DKM (SHA-1, SHA-256, SHA-384), prefixes, limit", test_prf_plus },
+	{ "prf+: CAVP SP 800-135 DKM (SHA-1, -256, -384, -512), prefixes, limit", test_prf_plus },
 	{ "KDF: CAVP SKEYSEED, rekey SKEYSEED, child DKM with and without PFS", test_kdf },
 	{ "SK_* cut from DKM in RFC 7296 2.14 order", test_derive },
+	{ "child SA keys cut from CAVP child DKM in RFC 7296 2.17 order", test_child_keys },
 	{ "PSK AUTH: RFC 7296 2.15 composition against EVP_Q_mac", test_psk_auth },
 	{ "DH: RFC 5903 8.1/8.2 ECP, RFC 7748 6.1 and RFC 8031 X25519", test_dh_vectors },
 	{ "DH: MODP 2048 from a known private value", test_dh_modp_priv },
@@ -841,9 +1171,14 @@ static const struct test tests[] = {
 	{ "DH: ECP points off the curve, X25519 small order refused", test_dh_ecp_x25519_bad },
 	{ "SK: RFC 7634 Appendix B ChaCha20-Poly1305 opened and resealed", test_chacha_ike },
 	{ "SK: GCM, ChaCha20, CBC+HMAC round trips; every bit flip refused", test_roundtrip },
-	{ "SK: padding for plaintexts of 0 to 33 bytes", test_padding },
+	{ "SK: padding for plaintexts of 0 to 33 bytes, and none at all", test_padding },
 	{ "SK: CBC pad length past the plaintext refused under a valid ICV",
 	  test_bad_pad_length },
+	{ "SK: AEAD pad length past the plaintext refused under a valid tag",
+	  test_bad_pad_aead },
+	{ "SKF: RFC 7383 fragments within the size, joined again; bit flips refused",
+	  test_fragments },
+	{ "SK: tshark 4.0 decrypts and verifies GCM and CBC+HMAC, sees a bad ICV", test_tshark },
 	{ "SK: seal refuses no room, payload after SK, too long, no integrity", test_seal_limits },
 };
 

@@ -103,10 +103,11 @@ static const struct integ_vector integ_vectors[] = {
 /*
  * IKEv2 KDF, NIST CAVP SP 800-135 component test. SHA-1: libreswan/
  * libreswan programs/cavp/test.acvp.ikev2.run (COUNT = 0; expected values
- * also in test.acvp.ikev2.json). SHA-256 and SHA-384: the "from NIST
- * samples" entries of NSS gtests/common/testvectors/ike-sha256-vectors.h
- * and ike-sha384-vectors.h (ikeGxy 6, ikeV2Rekey 7, ikePlus 8), which
- * give no child SA DKM.
+ * also in test.acvp.ikev2.json). SHA-256, SHA-384 and SHA-512: the "from
+ * NIST samples" entries of NSS gtests/common/testvectors/ike-sha256-,
+ * ike-sha384- and ike-sha512-vectors.h (ikeGxy 6, ikeV2Rekey 7, ikePlus
+ * 8), which give no child SA DKM; the SHA-512 file as mirrored in
+ * Floorp-Projects/Floorp security/nss/gtests/common/testvectors/.
  */
 struct kdf_vector {
 	uint16_t prf;
@@ -177,18 +178,38 @@ static const struct kdf_vector kdf_vectors[] = {
 		.skeyseed_rekey = "e0548c1682e13bce454026b3b1bdf42985b24e4e7408095a7c529de38c3d1fcb04c9fe686"
 				  "8042a34c9614c6c99e3fcea",
 	},
+	{
+		.prf = 7,
+		.ni = "97c41a9b0a03e74c",
+		.nr = "a659fd06e1746600",
+		.gir = "276255c3eaace5c6db32b609aa86c0ef07bba4bf2dc4c262995efd95ca607c3f",
+		.gir_new = "bb4015f7727b35532021336a9e4a6370ac8729b01fbb8f15d52236820fac4709",
+		.spi_i = "ff43c5c689b95481",
+		.spi_r = "e2ba607f30079bb7",
+		.skeyseed = "d6e74966b75fd2afab48be319d63d97c8a5d2ffe2e320763a462c664b36c3a944067d867c"
+			    "3a55fd8a7e5cca64b22e24415987e15549f09a81b455adaa5303df8",
+		.dkm = "22259105314717dc73c210919ee9cb3ded774dc087e866aa3960404c0ed7b8e78e79b9938"
+		       "88388e2e5cb238d4bfcb4cdee9da074a26e329d6c2f2f660cc9c711c941a2fb3d85a2e5d0"
+		       "1e579c8f2c9d00fa6fabe76a137b00c7ff1b291899906588c26f073d819063238c4c844f0"
+		       "f8d221b65b76dbc9ed6f6368e5dba86b3e81b60eb44a1",
+		.skeyseed_rekey = "ecdaf3ccb990abc898a453b03fd56f9975275f150e1e571b0560b3cb2ee67289e82b899cd"
+				  "c2129fd821fe8aebea796f190765c25798f5883f923526551f16a4b",
+	},
 };
 
 /*
  * Key exchange: private values, public values as the KE payload carries
  * them, and g^ir. ECP: RFC 5903 8.1 (256-bit) and 8.2 (384-bit), i, gix |
- * giy, r, grx | gry, girx, as quoted (and checked by point arithmetic) in
- * a public test script indexed by the search tool (Math::EllipticCurve
- * ::Prime, "secp256r1"/"secp384r1"); the 256-bit values are also quoted
- * as "RFC 5903 8.1" by several other projects. Curve25519: RFC 7748 6.1
- * (Alice and Bob) and RFC 8031 Appendix A, as transcribed in strongswan/
- * strongswan src/libstrongswan/plugins/test_vectors/test_vectors/
- * curve25519.c (curve25519_1, curve25519_2).
+ * giy, r, grx | gry, girx. The RFC text itself was not reachable here; the
+ * values are those quoted as "RFC 5903 8.1/8.2" by several projects the
+ * search tool indexes (Nordic's nrf_crypto ECDH vectors "secp384r1", Rust
+ * and Elixir ECDH tests, a Math::EllipticCurve::Prime test script that
+ * checks them by point arithmetic); one notes a typo in the RFC's published
+ * 384-bit responder point, fixed in these. test_dh_vectors() recomputes
+ * every public value from its private one, so a wrong digit cannot pass.
+ * Curve25519: RFC 7748 6.1 (Alice and Bob) and RFC 8031 Appendix A, as
+ * transcribed in strongswan/strongswan src/libstrongswan/plugins/
+ * test_vectors/test_vectors/curve25519.c (curve25519_1, curve25519_2).
  */
 struct dh_vector {
 	uint16_t group;
