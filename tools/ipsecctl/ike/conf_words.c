@@ -368,7 +368,7 @@ static int psk_from_hex(const char *path, const char *s, struct ike_conn *c)
  */
 int conf_read_psk(const char *path, struct ike_conn *c)
 {
-	char buf[2 * IKE_CONF_PSK_MAX + 16];
+	char buf[2 * IKE_CONF_PSK_MAX + 16], *real;
 	struct stat st;
 	ssize_t n;
 	int err = 0;
@@ -420,6 +420,10 @@ out:
 		c->psk_len = 0;
 		return err;
 	}
-	strcpy(c->psk_file, path);
+	/* Printed back, the name must not depend on the directory it is read in. */
+	real = realpath(path, NULL);
+	snprintf(c->psk_file, sizeof(c->psk_file), "%s",
+		 real && strlen(real) < sizeof(c->psk_file) ? real : path);
+	free(real);
 	return 0;
 }
