@@ -417,7 +417,8 @@ static int expand_macro(int line)
 static bool ends_word(int c)
 {
 	return c == EOF || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	       c == '{' || c == '}' || c == '=' || c == '"' || (c == '#' && !from_macro);
+	       c == '{' || c == '}' || c == '=' || c == '"' ||
+	       ((c == '#' || c == '\\') && !from_macro);
 }
 
 static int word(char *buf, int line);
@@ -604,8 +605,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx)
 
 	if (la == YYSYMBOL_LEXERR)
 		return 0;	/* the lexer has said what is wrong */
-	if (la == YYSYMBOL_PORT) {
-		conf_err(tok_line, "\"port\" belongs after the selectors of from or to");
+	if (la == YYSYMBOL_PORT || la == YYSYMBOL_TO) {
+		conf_err(tok_line, "\"%s\" belongs after the selectors of %s", tok_text,
+			 la == YYSYMBOL_PORT ? "from or to" : "from");
 		return 0;
 	}
 	for (i = 0; i < n; i++)
