@@ -129,7 +129,11 @@ opt		: ACTIVE			{ set_start(ACTIVE, $1.line); }
 		| SRCID STRING			{ if (once(SRCID, $1.line)) set_id(SRCID, &$2); drop(&$2); }
 		| DSTID STRING			{ if (once(DSTID, $1.line)) set_id(DSTID, &$2); drop(&$2); }
 		| PSK STRING			{ if (once(PSK, $1.line)) set_psk(&$2); else wipe(&$2); }
-		| IKELIFETIME STRING		{ if (once(IKELIFETIME, $1.line)) set_duration(IKELIFETIME, &$2); drop(&$2); }
+		| IKELIFETIME STRING		{
+			if (once(IKELIFETIME, $1.line))
+				set_duration(IKELIFETIME, &$2);
+			drop(&$2);
+		}
 		| LIFETIME STRING		{ if (once(LIFETIME, $1.line)) set_duration(LIFETIME, &$2); drop(&$2); }
 		| LIFETIME STRING STRING	{
 			if (once(LIFETIME, $1.line)) {
@@ -277,7 +281,8 @@ static void at(int line)
 	set_error_context(err_ctx);
 }
 
-static void conf_err(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void conf_err(int line, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void conf_err(int line, const char *fmt, ...)
 {
 	char msg[1024];
@@ -696,7 +701,9 @@ static int push_file(const char *path, int line)
 		return -1;
 	}
 	f = calloc(1, sizeof(*f));
-	if (!f || !(f->name = strdup(path))) {
+	if (f)
+		f->name = strdup(path);
+	if (!f || !f->name) {
 		free(f);
 		if (line)
 			conf_err(line, "out of memory");
@@ -816,7 +823,7 @@ static bool once(int tok, int line)
 	}
 	given |= KW_BIT(tok);
 	kw_line[tok - IKEV2] = line;
-	return cur != NULL;
+	return cur;
 }
 
 static void set_start(int tok, int line)

@@ -382,10 +382,10 @@ int conf_read_psk(const char *path, struct ike_conn *c)
 	if (st.st_uid != 0 && st.st_uid != geteuid())
 		return error("%s: owned by uid %u, neither root nor the user reading it (uid %u); chown it",
 			     path, (unsigned int)st.st_uid, (unsigned int)geteuid());
-	if (st.st_mode & (S_IRGRP | S_IROTH))
+	if (st.st_mode & 0044)
 		return error("%s: readable by others (mode %04o); chmod 600 it", path,
 			     (unsigned int)(st.st_mode & 07777));
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
+	if (st.st_mode & 0022)
 		return error("%s: writable by others (mode %04o); chmod 600 it", path,
 			     (unsigned int)(st.st_mode & 07777));
 
