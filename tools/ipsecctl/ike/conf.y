@@ -19,6 +19,22 @@
  *   ikesa enc aes-gcm-256 aes-gcm-128 prf hmac-sha256 group curve25519
  *   from { 10.1.0.0/24 10.5.0.0/24 } port 80 to 10.2.0.0/24 proto tcp
  *
+ * What a rule means beyond its words:
+ *
+ *   - peer is required; peer any only with passive (an initiator must
+ *     know whom to call); psk @FILE is required (the only authentication
+ *     so far), and a key written in the configuration is refused;
+ *   - psk @FILE, like include, is relative to the configuration file's
+ *     directory, and is printed back as an absolute path;
+ *   - tunnel mode needs from and to; in transport mode they default to
+ *     local/32 and peer/32 (/128), so local and peer are then required;
+ *   - "any" in from or to is 0.0.0.0/0 or ::/0 as the other side's
+ *     selectors are, both if they are both, IPv4 if the other side is
+ *     any too ("any6" is always ::/0); port applies to each selector of
+ *     its side and needs proto tcp, udp or sctp; proto to the whole rule;
+ *   - a block's enc lists AEADs only (and no auth) or CBC only (and auth);
+ *     a list left out takes the safe defaults of conf_default_algs().
+ *
  * Every error is printed as "file:line: what is wrong" and reading goes
  * on at the next line, so that one run shows all of a file's errors; then
  * ike_conf_load() fails. A rule is checked as a whole when its line ends.
@@ -1082,19 +1098,29 @@ static void check_selectors(struct ike_conn *c)
 	}
 }
 
+/*
+ * A block's ciphers are all AEADs, without auth, or all CBC, with auth:
+ * one proposal each (conf.h: integ is empty with AEADs).
+ */
 static void check_block(struct ike_prop_conf *p, int tok)
 {
-	const char *name = kw_name(tok), *cbc = NULL;
+	const char *name = kw_name(tok), *cbc = NULL, *aead = NULL;
 	int line = kwl(tok);
 	unsigned int i;
 
-	for (i = 0; i < p->nencr && !cbc; i++)
-		if (!conf_encr_is_aead(p->encr[i].id))
+	for (i = 0; i < p->nencr; i++) {
+		if (!conf_encr_is_aead(p->encr[i].id) && !cbc)
 			cbc = ike_encr_name(p->encr[i].id, p->encr[i].keybits);
-	if (cbc && !p->ninteg)
+		else if (conf_encr_is_aead(p->encr[i].id) && !aead)
+			aead = ike_encr_name(p->encr[i].id, p->encr[i].keybits);
+	}
+	if (cbc && aead)
+		conf_err(line, "rule \"%s\": %s enc lists %s, an AEAD, and %s, which is not: one kind in a block",
+			 cur->name, name, aead, cbc);
+	else if (cbc && !p->ninteg)
 		conf_err(line, "rule \"%s\": %s enc %s needs auth hmac-sha256, hmac-sha384 or hmac-sha512",
 			 cur->name, name, cbc);
-	if (!cbc && p->ninteg)
+	else if (!cbc && p->ninteg)
 		conf_err(line, "rule \"%s\": %s auth %s given, but enc lists only AEADs (aes-gcm, chacha20-poly1305), which need none",
 			 cur->name, name, ike_integ_name(p->integ[0]));
 }

@@ -76,7 +76,7 @@ refuses() {
 	fi
 }
 
-ktap_plan $(( $(id -u) == 0 ? 46 : 45 ))
+ktap_plan $(( $(id -u) == 0 ? 47 : 46 ))
 
 # --- accepted ---
 
@@ -214,6 +214,9 @@ refuses "unknown algorithm" e-alg.conf \
 echo "ikev2 \"a\" $R childsa enc aes-cbc-256 group modp2048" >e-cbc.conf
 refuses "cbc without auth names the rule" e-cbc.conf \
 	'e-cbc.conf:1: rule "a": childsa enc aes-cbc-256 needs auth hmac-sha256, hmac-sha384 or hmac-sha512'
+echo "ikev2 \"a\" $R childsa enc aes-gcm-128 aes-cbc-128 auth hmac-sha256" >e-mix.conf
+refuses "AEADs and CBC in one block" e-mix.conf \
+	'e-mix.conf:1: rule "a": childsa enc lists aes-gcm-128, an AEAD, and aes-cbc-128, which is not: one kind in a block'
 echo "ikev2 \"a\" $R ikesa auth hmac-sha256" >e-aead.conf
 refuses "auth with only AEADs names the rule" e-aead.conf \
 	'e-aead.conf:1: rule "a": ikesa auth hmac-sha256 given, but enc lists only AEADs (aes-gcm, chacha20-poly1305), which need none'
