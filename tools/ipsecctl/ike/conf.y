@@ -19,6 +19,22 @@
  *   ikesa enc aes-gcm-256 aes-gcm-128 prf hmac-sha256 group curve25519
  *   from { 10.1.0.0/24 10.5.0.0/24 } port 80 to 10.2.0.0/24 proto tcp
  *
+ * What a rule means beyond its words:
+ *
+ *   - peer is required; peer any only with passive (an initiator must
+ *     know whom to call); psk @FILE is required (the only authentication
+ *     so far), and a key written in the configuration is refused;
+ *   - psk @FILE, like include, is relative to the configuration file's
+ *     directory, and is printed back as an absolute path;
+ *   - tunnel mode needs from and to; in transport mode they default to
+ *     local/32 and peer/32 (/128), so local and peer are then required;
+ *   - "any" in from or to is 0.0.0.0/0 or ::/0 as the other side's
+ *     selectors are, both if they are both, IPv4 if the other side is
+ *     any too ("any6" is always ::/0); port applies to each selector of
+ *     its side and needs proto tcp, udp or sctp; proto to the whole rule;
+ *   - a block's enc lists AEADs only (and no auth) or CBC only (and auth);
+ *     a list left out takes the safe defaults of conf_default_algs().
+ *
  * Every error is printed as "file:line: what is wrong" and reading goes
  * on at the next line, so that one run shows all of a file's errors; then
  * ike_conf_load() fails. A rule is checked as a whole when its line ends.
@@ -50,6 +66,8 @@ struct conf_tok {
 static int yylex(void);
 static void yyerror(const char *msg);
 
+static void drop(struct conf_tok *t);
+static void wipe(struct conf_tok *t);
 static void start_rule(int line);
 static void set_name(struct conf_tok *t);
 static void finish_rule(void);
@@ -89,7 +107,7 @@ static void include_file(struct conf_tok *t);
 /* The end of a line, and the characters that are tokens of their own. */
 %token NL EQ LBRACE RBRACE
 
-%destructor { free($$.s); } STRING
+%destructor { wipe(&$$); } STRING
 
 %%
 
@@ -119,37 +137,41 @@ opt		: ACTIVE			{ set_start(ACTIVE, $1.line); }
 		| ESP TRANSPORT			{ if (once(ESP, $1.line)) set_mode(NFESP_MODE_TRANSPORT); }
 		| FROM { once(FROM, $1.line); begin_side(0); } side
 		  TO { begin_side(1); } side
-		| PROTO STRING			{ if (once(PROTO, $1.line)) set_proto(&$2); free($2.s); }
-		| LOCAL STRING			{ if (once(LOCAL, $1.line)) set_local(&$2); free($2.s); }
-		| PEER STRING			{ if (once(PEER, $1.line)) set_peer(&$2); free($2.s); }
+		| PROTO STRING			{ if (once(PROTO, $1.line)) set_proto(&$2); drop(&$2); }
+		| LOCAL STRING			{ if (once(LOCAL, $1.line)) set_local(&$2); drop(&$2); }
+		| PEER STRING			{ if (once(PEER, $1.line)) set_peer(&$2); drop(&$2); }
 		| IKESA { begin_block(IKESA, $1.line); } block
 		| CHILDSA { begin_block(CHILDSA, $1.line); } block
-		| SRCID STRING			{ if (once(SRCID, $1.line)) set_id(SRCID, &$2); free($2.s); }
-		| DSTID STRING			{ if (once(DSTID, $1.line)) set_id(DSTID, &$2); free($2.s); }
-		| PSK STRING			{ if (once(PSK, $1.line)) set_psk(&$2); else free($2.s); }
-		| IKELIFETIME STRING		{ if (once(IKELIFETIME, $1.line)) set_duration(IKELIFETIME, &$2); free($2.s); }
-		| LIFETIME STRING		{ if (once(LIFETIME, $1.line)) set_duration(LIFETIME, &$2); free($2.s); }
+		| SRCID STRING			{ if (once(SRCID, $1.line)) set_id(SRCID, &$2); drop(&$2); }
+		| DSTID STRING			{ if (once(DSTID, $1.line)) set_id(DSTID, &$2); drop(&$2); }
+		| PSK STRING			{ if (once(PSK, $1.line)) set_psk(&$2); else wipe(&$2); }
+		| IKELIFETIME STRING		{
+			if (once(IKELIFETIME, $1.line))
+				set_duration(IKELIFETIME, &$2);
+			drop(&$2);
+		}
+		| LIFETIME STRING		{ if (once(LIFETIME, $1.line)) set_duration(LIFETIME, &$2); drop(&$2); }
 		| LIFETIME STRING STRING	{
 			if (once(LIFETIME, $1.line)) {
 				set_duration(LIFETIME, &$2);
 				set_bytes(&$3);
 			}
-			free($2.s);
-			free($3.s);
+			drop(&$2);
+			drop(&$3);
 		}
-		| DPD STRING			{ if (once(DPD, $1.line)) set_duration(DPD, &$2); free($2.s); }
+		| DPD STRING			{ if (once(DPD, $1.line)) set_duration(DPD, &$2); drop(&$2); }
 		;
 
 side		: sels
-		| sels PORT STRING		{ set_ports(&$3); free($3.s); }
+		| sels PORT STRING		{ set_ports(&$3); drop(&$3); }
 		;
 
-sels		: STRING			{ add_sel(&$1); free($1.s); }
+sels		: STRING			{ add_sel(&$1); drop(&$1); }
 		| LBRACE sellist RBRACE
 		;
 
-sellist		: STRING			{ add_sel(&$1); free($1.s); }
-		| sellist STRING		{ add_sel(&$2); free($2.s); }
+sellist		: STRING			{ add_sel(&$1); drop(&$1); }
+		| sellist STRING		{ add_sel(&$2); drop(&$2); }
 		;
 
 block		: %empty
@@ -162,8 +184,8 @@ algkw		: ENC				{ begin_algs(ENC, $1.line); }
 		| GROUP				{ begin_algs(GROUP, $1.line); }
 		;
 
-algs		: STRING			{ add_alg(&$1); free($1.s); }
-		| algs STRING			{ add_alg(&$2); free($2.s); }
+algs		: STRING			{ add_alg(&$1); drop(&$1); }
+		| algs STRING			{ add_alg(&$2); drop(&$2); }
 		;
 
 %%
@@ -228,8 +250,9 @@ static bool from_macro;			/* the last character read was a macro's */
 /* The last two tokens' text and line, for syntax errors. */
 static char tok_text[64], prev_text[64];
 static int tok_line, prev_line;
-static bool tok_hidden;			/* a word after "psk" on this line: never shown */
-static bool hide_words;
+static bool tok_hidden;			/* this word may be a key: never shown */
+static bool hide_words;			/* psk and no @FILE after it on this line */
+static bool after_psk;			/* the last token was psk */
 
 /* The rule being read: cur, and what it has been given so far. */
 static struct ike_conn *cur;
@@ -274,7 +297,8 @@ static void at(int line)
 	set_error_context(err_ctx);
 }
 
-static void conf_err(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void conf_err(int line, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void conf_err(int line, const char *fmt, ...)
 {
 	char msg[1024];
@@ -295,12 +319,22 @@ static void check(int err)
 		errors++;
 }
 
-static void wipe_free(char *s)
+/*
+ * A STRING's word, once used. Error recovery frees the words on the stack
+ * (the %destructor), so a used one must be NULL there.
+ */
+static void drop(struct conf_tok *t)
 {
-	if (s) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
+	free(t->s);
+	t->s = NULL;
+}
+
+/* The same, for a word that may be a key. */
+static void wipe(struct conf_tok *t)
+{
+	if (t->s)
+		OPENSSL_cleanse(t->s, strlen(t->s));
+	drop(t);
 }
 
 /* The lexer. */
@@ -312,7 +346,10 @@ static int lgetc(void)
 	if (npushback) {
 		npushback--;
 		from_macro = pushback[npushback].macro;
-		return pushback[npushback].c;
+		c = pushback[npushback].c;
+		if (c == '\n' && !from_macro)
+			file->line++;
+		return c;
 	}
 	from_macro = false;
 	if (!file)
@@ -401,8 +438,11 @@ static int expand_macro(int line)
 static bool ends_word(int c)
 {
 	return c == EOF || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	       c == '{' || c == '}' || c == '=' || c == '"' || (c == '#' && !from_macro);
+	       c == '{' || c == '}' || c == '=' || c == '"' ||
+	       ((c == '#' || c == '\\') && !from_macro);
 }
+
+static int word(char *buf, int line);
 
 static int lex_quoted(int line)
 {
@@ -436,10 +476,19 @@ static int lex_quoted(int line)
 		buf[n++] = c;
 	}
 	buf[n] = '\0';
+	return word(buf, line);
+}
+
+/* A STRING; the one after psk, if not an @FILE, and the rest of its line are hidden. */
+static int word(char *buf, int line)
+{
+	if (after_psk && buf[0] == '@')
+		hide_words = false;
+	after_psk = false;
 	save_text(hide_words ? "" : buf, line);
 	tok_hidden = hide_words;
 	yylval.s = strdup(buf);
-	OPENSSL_cleanse(buf, sizeof(buf));
+	OPENSSL_cleanse(buf, strlen(buf));
 	if (!yylval.s) {
 		conf_err(line, "out of memory");
 		return LEXERR;
@@ -471,20 +520,13 @@ static int lex_word(int c, int line)
 		if (!strcmp(buf, keywords[i].word)) {
 			save_text(buf, line);
 			tok_hidden = false;
-			if (keywords[i].tok == PSK)
+			after_psk = keywords[i].tok == PSK;
+			if (after_psk)
 				hide_words = true;
 			return keywords[i].tok;
 		}
 	}
-	save_text(hide_words ? "" : buf, line);
-	tok_hidden = hide_words;
-	yylval.s = strdup(buf);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	if (!yylval.s) {
-		conf_err(line, "out of memory");
-		return LEXERR;
-	}
-	return STRING;
+	return word(buf, line);
 }
 
 static void pop_file(void)
@@ -549,7 +591,7 @@ static int yylex(void)
 	}
 	switch (c) {
 	case '\n':
-		hide_words = false;
+		hide_words = after_psk = false;
 		save_text("", line);
 		return NL;
 	case '{':
@@ -584,6 +626,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx)
 
 	if (la == YYSYMBOL_LEXERR)
 		return 0;	/* the lexer has said what is wrong */
+	if (la == YYSYMBOL_PORT || la == YYSYMBOL_TO) {
+		conf_err(tok_line, "\"%s\" belongs after the selectors of %s", tok_text,
+			 la == YYSYMBOL_PORT ? "from or to" : "from");
+		return 0;
+	}
 	for (i = 0; i < n; i++)
 		if (exp[i] == YYSYMBOL_STRING)
 			want_word = true;
@@ -641,8 +688,8 @@ static void define_macro(struct conf_tok *name, struct conf_tok *value)
 	m->next = macros;
 	macros = m;
 out:
-	free(name->s);
-	free(value->s);
+	drop(name);
+	drop(value);
 }
 
 /* @name, relative to the directory of the file being read. */
@@ -670,7 +717,9 @@ static int push_file(const char *path, int line)
 		return -1;
 	}
 	f = calloc(1, sizeof(*f));
-	if (!f || !(f->name = strdup(path))) {
+	if (f)
+		f->name = strdup(path);
+	if (!f || !f->name) {
 		free(f);
 		if (line)
 			conf_err(line, "out of memory");
@@ -717,7 +766,7 @@ static void include_file(struct conf_tok *t)
 	else
 		push_file(path, t->line);
 	free(path);
-	free(t->s);
+	drop(t);
 }
 
 /* The rule being read. */
@@ -778,7 +827,7 @@ static void set_name(struct conf_tok *t)
 			}
 	if (cur && !(errors - cur_errors))
 		strcpy(cur->name, t->s);
-	free(t->s);
+	drop(t);
 }
 
 /* A keyword of the rule: false if it was given already. */
@@ -790,13 +839,16 @@ static bool once(int tok, int line)
 	}
 	given |= KW_BIT(tok);
 	kw_line[tok - IKEV2] = line;
-	return cur != NULL;
+	return cur;
 }
 
 static void set_start(int tok, int line)
 {
-	if (given & (KW_BIT(ACTIVE) | KW_BIT(PASSIVE))) {
-		conf_err(line, "\"%s\" given twice", kw_name(tok));
+	int other = tok == ACTIVE ? PASSIVE : ACTIVE;
+
+	if (given & KW_BIT(other)) {
+		conf_err(line, "\"%s\" and \"%s\" both given; a rule starts one way",
+			 kw_name(other), kw_name(tok));
 		return;
 	}
 	if (!once(tok, line))
@@ -937,7 +989,7 @@ static void set_psk(struct conf_tok *t)
 	check(conf_read_psk(path, cur));
 	free(path);
 out:
-	wipe_free(t->s);
+	wipe(t);
 }
 
 static void set_duration(int tok, struct conf_tok *t)
@@ -1046,21 +1098,31 @@ static void check_selectors(struct ike_conn *c)
 	}
 }
 
+/*
+ * A block's ciphers are all AEADs, without auth, or all CBC, with auth:
+ * one proposal each (conf.h: integ is empty with AEADs).
+ */
 static void check_block(struct ike_prop_conf *p, int tok)
 {
-	const char *name = kw_name(tok), *cbc = NULL;
+	const char *name = kw_name(tok), *cbc = NULL, *aead = NULL;
 	int line = kwl(tok);
 	unsigned int i;
 
-	for (i = 0; i < p->nencr && !cbc; i++)
-		if (!conf_encr_is_aead(p->encr[i].id))
+	for (i = 0; i < p->nencr; i++) {
+		if (!conf_encr_is_aead(p->encr[i].id) && !cbc)
 			cbc = ike_encr_name(p->encr[i].id, p->encr[i].keybits);
-	if (cbc && !p->ninteg)
-		conf_err(line, "%s: enc %s needs auth hmac-sha256, hmac-sha384 or hmac-sha512",
-			 name, cbc);
-	if (!cbc && p->ninteg)
-		conf_err(line, "%s: auth %s given, but enc lists only AEADs (aes-gcm, chacha20-poly1305), which need none",
-			 name, ike_integ_name(p->integ[0]));
+		else if (conf_encr_is_aead(p->encr[i].id) && !aead)
+			aead = ike_encr_name(p->encr[i].id, p->encr[i].keybits);
+	}
+	if (cbc && aead)
+		conf_err(line, "rule \"%s\": %s enc lists %s, an AEAD, and %s, which is not: one kind in a block",
+			 cur->name, name, aead, cbc);
+	else if (cbc && !p->ninteg)
+		conf_err(line, "rule \"%s\": %s enc %s needs auth hmac-sha256, hmac-sha384 or hmac-sha512",
+			 cur->name, name, cbc);
+	else if (!cbc && p->ninteg)
+		conf_err(line, "rule \"%s\": %s auth %s given, but enc lists only AEADs (aes-gcm, chacha20-poly1305), which need none",
+			 cur->name, name, ike_integ_name(p->integ[0]));
 }
 
 static void check_rule(struct ike_conn *c)
@@ -1100,11 +1162,11 @@ static void finish_rule(void)
 {
 	struct ike_conn *c = cur, **pp;
 
-	cur = NULL;
 	if (!c)
 		return;
 	if (errors == cur_errors)
 		check_rule(c);
+	cur = NULL;
 	if (errors != cur_errors) {
 		free_conn(c);
 		return;
@@ -1127,7 +1189,7 @@ int ike_conf_load(const char *path, struct ike_config *cfg)
 	errors = 0;
 	macros = NULL;
 	npushback = 0;
-	hide_words = false;
+	hide_words = after_psk = false;
 	tok_text[0] = prev_text[0] = '\0';
 	cur = NULL;
 	if (push_file(path, 0))

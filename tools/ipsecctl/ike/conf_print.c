@@ -14,9 +14,10 @@
 #include "conf.h"
 #include "conf_words.h"
 
-void conf_print_word(FILE *f, const char *s)
+/* @s as one word: in quotes if it must be, or if @quote. */
+static void print_word(FILE *f, const char *s, bool quote)
 {
-	bool plain = *s && *s != '$' && !conf_is_keyword(s);
+	bool plain = !quote && *s && *s != '$' && !conf_is_keyword(s);
 	const char *p;
 
 	for (p = s; *p && plain; p++)
@@ -117,7 +118,7 @@ static void print_id(FILE *f, const char *kw, const struct ike_id_conf *id)
 		break;
 	}
 	fprintf(f, " %s ", kw);
-	conf_print_word(f, buf);
+	print_word(f, buf, false);
 }
 
 void ike_conn_print(FILE *f, const struct ike_conn *c)
@@ -125,7 +126,7 @@ void ike_conn_print(FILE *f, const struct ike_conn *c)
 	char buf[INET6_ADDRSTRLEN], proto[16], psk[sizeof(c->psk_file) + 1];
 
 	fputs("ikev2 ", f);
-	conf_print_word(f, c->name);
+	print_word(f, c->name, true);
 	if (c->start == IKE_START_ACTIVE)
 		fputs(" active", f);
 	else if (c->start == IKE_START_PASSIVE)
@@ -146,7 +147,7 @@ void ike_conn_print(FILE *f, const struct ike_conn *c)
 	if (c->psk_file[0]) {
 		fputs(" psk ", f);
 		snprintf(psk, sizeof(psk), "@%s", c->psk_file);
-		conf_print_word(f, psk);
+		print_word(f, psk, false);
 	}
 	fputs(" ikelifetime ", f);
 	print_duration(f, c->ike_lifetime);

@@ -368,7 +368,7 @@ static int psk_from_hex(const char *path, const char *s, struct ike_conn *c)
  */
 int conf_read_psk(const char *path, struct ike_conn *c)
 {
-	char buf[2 * IKE_CONF_PSK_MAX + 16];
+	char buf[2 * IKE_CONF_PSK_MAX + 16], *real;
 	struct stat st;
 	ssize_t n;
 	int err = 0;
@@ -382,10 +382,10 @@ int conf_read_psk(const char *path, struct ike_conn *c)
 	if (st.st_uid != 0 && st.st_uid != geteuid())
 		return error("%s: owned by uid %u, neither root nor the user reading it (uid %u); chown it",
 			     path, (unsigned int)st.st_uid, (unsigned int)geteuid());
-	if (st.st_mode & (S_IRGRP | S_IROTH))
+	if (st.st_mode & 0044)
 		return error("%s: readable by others (mode %04o); chmod 600 it", path,
 			     (unsigned int)(st.st_mode & 07777));
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
+	if (st.st_mode & 0022)
 		return error("%s: writable by others (mode %04o); chmod 600 it", path,
 			     (unsigned int)(st.st_mode & 07777));
 
@@ -420,6 +420,10 @@ out:
 		c->psk_len = 0;
 		return err;
 	}
-	strcpy(c->psk_file, path);
+	/* Printed back, the name must not depend on the directory it is read in. */
+	real = realpath(path, NULL);
+	snprintf(c->psk_file, sizeof(c->psk_file), "%s",
+		 real && strlen(real) < sizeof(c->psk_file) ? real : path);
+	free(real);
 	return 0;
 }

@@ -34,8 +34,7 @@ int conf_parse_id(const char *s, const char *what, struct ike_id_conf *id);
 /* psk @FILE: the key from a file only its owner may read. */
 int conf_read_psk(const char *path, struct ike_conn *c);
 
-/* Quoted if it must be, so that it reads back as one word. */
-void conf_print_word(FILE *f, const char *s);
+/* A keyword of the grammar: printed in quotes when it is a value. */
 bool conf_is_keyword(const char *s);
 
 #endif /* IKE_CONF_WORDS_H */
