@@ -43,8 +43,11 @@ static void add_natd(struct ike_out *o, struct ike_sa *sa)
 	ike2_out_notify(o, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
 }
 
-/* From the peer's NAT-D notifies: is either side behind a NAT? */
-static void detect_nat(struct ike_sa *sa, const struct ike2_pls *p)
+/*
+ * From the peer's NAT-D notifies: is either side behind a NAT? The hashes
+ * cover the SPIs of the header they came in (RFC 7296 2.23).
+ */
+static void detect_nat(struct ike_sa *sa, const struct ike_msg *m, const struct ike2_pls *p)
 {
 	struct ike_notify n;
 	uint8_t h[20];
@@ -56,11 +59,11 @@ static void detect_nat(struct ike_sa *sa, const struct ike2_pls *p)
 			continue;
 		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
 			src_seen = true;
-			ike2_natd(sa->spi_i, sa->spi_r, &sa->remote, h);
+			ike2_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->remote, h);
 			if (n.data.len == 20 && !memcmp(h, n.data.p, 20))
 				src_match = true;
 		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
-			ike2_natd(sa->spi_i, sa->spi_r, &sa->local, h);
+			ike2_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->local, h);
 			sa->nat_local = n.data.len != 20 || memcmp(h, n.data.p, 20);
 		}
 	}
@@ -264,7 +267,7 @@ static int init_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg 
 	memcpy(sa->spi_r, m->hdr.spi_r, IKE_SPI_LEN);
 	memcpy(sa->nr, nonce.p, nonce.len);
 	sa->nr_len = nonce.len;
-	detect_nat(sa, p);
+	detect_nat(sa, m, p);
 	if (keys_from_dh(sa, &ke))
 		return -1;
 	sa->init_resp = malloc(m->raw.len);
@@ -400,7 +403,7 @@ int ike2_init_in_req(const struct ike_msg *m, const struct ike_ep *local,
 	sa->nr_len = IKE_NONCE_LEN;
 	ike_random(sa->nr, sa->nr_len);
 	sa->msgid_in = 0;
-	detect_nat(sa, &p);
+	detect_nat(sa, m, &p);
 	sa->dh = ike_dh_new(chosen.dh);
 	if (!sa->dh)
 		goto fail;
