@@ -88,7 +88,7 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 
 int kb_open(void)
 {
-	int family, grp, err, one = 1;
+	int family, grp, err;
 
 	last_error[0] = '\0';
 	if (ev_sock)
@@ -134,7 +134,6 @@ int kb_open(void)
 	if (setsockopt(nl_socket_get_fd(ev_sock), SOL_SOCKET, SO_RCVBUFFORCE,
 		       &(int){ EVENT_RCVBUF }, sizeof(int)))
 		nl_socket_set_buffer_size(ev_sock, EVENT_RCVBUF, 0);
-	setsockopt(nl_socket_get_fd(ev_sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	err = nl_socket_set_nonblocking(ev_sock);
 	if (err) {
 		err = fail(nl_errno(err), "cannot make the event socket non-blocking: %s",
@@ -263,7 +262,7 @@ static int on_event(struct nl_msg *msg, void *arg)
 	case NFESP_CMD_EXPIRE:
 		if (!d->ops->expire || sa_from_nl(msg, &e.sa, &larval))
 			break;
-		e.hard = top[NFESP_A_EXPIRE_HARD];
+		e.hard = !!top[NFESP_A_EXPIRE_HARD];
 		d->ops->expire(d->ctx, &e);
 		break;
 	case NFESP_CMD_MAPPING:
