@@ -138,7 +138,11 @@ int kb_flush_owned(uint64_t mask, uint64_t value);
 /*
  * Every SA or policy whose owner & @mask == @value, for takeover after a
  * restart: a malloc'd array (NULL if none) of @n, SAs without keys; the
- * caller frees it. 0 or -errno.
+ * caller frees it. 0 or -errno. A dump that a change interrupts is asked
+ * for again; if the SAD changes during each of 10 SA dumps, the last is
+ * taken, which lists every SA that existed throughout it exactly once (SAs
+ * added or deleted meanwhile may be missing or stale). Policy dumps are
+ * always whole: -EAGAIN after 10 interrupted ones.
  */
 int kb_list_owned_sas(uint64_t mask, uint64_t value, struct sa **out, size_t *n);
 int kb_list_owned_policies(uint64_t mask, uint64_t value, struct policy **out, size_t *n);
