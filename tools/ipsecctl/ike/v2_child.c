@@ -477,7 +477,8 @@ static int ike_rekey_finish(struct ike_sa *old, struct ike_sa *n, const struct i
 		ike_child_move(old->children, n);
 	ike2_established(n);
 	ike_keylog_ike(n);
-	ike_log(IKE_LOG_INFO, "%s: IKE SA rekeyed: now %s", ike_sa_name(old), ike_sa_name(n));
+	ike_log(IKE_LOG_INFO, "%s: IKE SA rekeyed: now #%u (%02x%02x%02x%02x...)",
+		ike_sa_name(old), n->serial, n->spi_i[0], n->spi_i[1], n->spi_i[2], n->spi_i[3]);
 	return 0;
 }
 
