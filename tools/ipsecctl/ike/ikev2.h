@@ -87,6 +87,7 @@ int ike2_child_accept(struct ike_sa *sa, struct ike_req *r, const struct ike2_pl
 		      struct ike_child *c);
 int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ike2_pls *p);
 void ike2_rekey_child(struct ike_child *c);
+void ike2_log_child(struct ike_child *c);
 void ike2_rekey_ike(struct ike_sa *sa);
 int ike2_new_child(struct ike_sa *sa);
 /* v2_info.c */

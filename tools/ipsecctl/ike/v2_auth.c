@@ -316,7 +316,9 @@ int ike2_auth_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ik
 	if (ike2_respond(sa, &o, IKE_EXCH_IKE_AUTH, m->hdr.msgid))
 		return -1;
 	log_established(sa);
-	if (c)
+	if (c) {
+		ike2_log_child(c);
 		daemon_child_up(c);
+	}
 	return 0;
 }

@@ -52,7 +52,7 @@ static unsigned int dec_tsel(const struct ike_pl *pl, struct ike_tsel *out)
 	return n;
 }
 
-static void log_ts(struct ike_child *c)
+void ike2_log_child(struct ike_child *c)
 {
 	char a[128], b[128];
 
@@ -291,7 +291,7 @@ int ike2_child_accept(struct ike_sa *sa, struct ike_req *r, const struct ike2_pl
 	if (err)
 		return -1;
 	ike2_child_timers(c);
-	log_ts(c);
+	ike2_log_child(c);
 	daemon_child_up(c);
 	return 0;
 }
@@ -691,7 +691,7 @@ int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 			ike2_child_replaced(old, false);
 		}
 	}
-	log_ts(c);
+	ike2_log_child(c);
 	daemon_child_up(c);
 	return ike2_respond(sa, &o, IKE_EXCH_CREATE_CHILD_SA, m->hdr.msgid);
 refuse:
