@@ -493,13 +493,28 @@ static json_t *on_ctl(const json_t *req, void *arg)
 			return ctl_error("%s", err);
 		return json_pack("{s:b}", "ok", 1);
 	}
-	if (strcmp(cmd, "up") && strcmp(cmd, "down"))
+	if (strcmp(cmd, "up") && strcmp(cmd, "down") && strcmp(cmd, "rekey"))
 		return ctl_error("unknown command \"%s\"", cmd);
 	if (!name)
 		return ctl_error("\"%s\" needs a connection name", cmd);
 	conn = conn_by_name(name);
 	if (!conn)
 		return ctl_error("no connection \"%s\" in the configuration", name);
+	if (!strcmp(cmd, "rekey")) {
+		struct ike_child *ch;
+
+		sa = ike_sa_by_conn(name);
+		if (!sa || sa->state != IKE_S_ESTABLISHED)
+			return ctl_error("\"%s\" has no established IKE SA", name);
+		if (json_is_true(json_object_get(req, "ike")))
+			sa->want_rekey = true;
+		else
+			for (ch = sa->children; ch; ch = ch->next)
+				if (ch->state == CHILD_S_INSTALLED)
+					ch->want_rekey = true;
+		ike2_kick(sa);
+		return json_pack("{s:b}", "ok", 1);
+	}
 	if (!strcmp(cmd, "up")) {
 		state_of(conn->name, true)->down = false;
 		start_conn(conn, NULL, NULL);
@@ -788,6 +803,10 @@ static int run_client(int argc, char **argv)
 		if (argc != 1)
 			return error("\"%s\" takes nothing more, got \"%s\"", argv[0], argv[1]);
 		req = json_pack("{s:s}", "cmd", argv[0]);
+	} else if (!strcmp(argv[0], "rekey")) {
+		if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "ike")))
+			return error("usage: %s rekey NAME [ike]", prog);
+		req = json_pack("{s:s,s:s,s:b}", "cmd", argv[0], "name", argv[1], "ike", argc == 3);
 	} else {
 		if (argc != 2)
 			return error("usage: %s %s NAME", prog, argv[0]);
@@ -815,7 +834,7 @@ out:
 	return err;
 }
 
-static const char *const verbs[] = { "daemon", "status", "up", "down", "reload" };
+static const char *const verbs[] = { "daemon", "status", "up", "down", "reload", "rekey" };
 
 bool ike_is_command(const char *verb)
 {
