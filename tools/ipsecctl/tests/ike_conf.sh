@@ -76,7 +76,7 @@ refuses() {
 	fi
 }
 
-ktap_plan $(( $(id -u) == 0 ? 47 : 46 ))
+ktap_plan $(( $(id -u) == 0 ? 48 : 47 ))
 
 # --- accepted ---
 
@@ -260,6 +260,10 @@ refuses "include loop" loop/a.conf \
 printf '\ninclude "none.conf"\n' >e-inc.conf
 refuses "include of a missing file" e-inc.conf \
 	'e-inc.conf:2: include "none.conf": No such file or directory'
+mkfifo fifo
+echo 'include "fifo"' >e-fifo.conf
+refuses "include of a FIFO: refused, not waited on" e-fifo.conf \
+	'e-fifo.conf:1: include "fifo": not a regular file'
 cat >e-many.conf <<EOF
 ikev2 "ok" $R
 ikev2 "b" $R ikelifetime 0
