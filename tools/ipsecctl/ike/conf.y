@@ -580,7 +580,7 @@ static int yylex(void)
 			/* A last line without its '\n' ends its rule all the same. */
 			if (!file->eof_nl) {
 				file->eof_nl = true;
-				hide_words = false;
+				hide_words = after_psk = false;
 				save_text("", line);
 				return NL;
 			}
