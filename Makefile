@@ -17,6 +17,10 @@
 #                    (tools/fuzz/run; make check runs them 30 s each)
 
 BUILD := $(CURDIR)/build
+# No built-in rules: the one for %.c from %.y would write ike/NAME.c over
+# a source file beside ike/NAME.y.
+MAKEFLAGS += -r
+.SUFFIXES:
 HOSTREL := $(shell uname -r)
 ifeq ($(KVER),)
   ifneq ($(wildcard /lib/modules/$(HOSTREL)/build),)

@@ -53,10 +53,12 @@ struct conf_tok {
 %code {
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <linux/nfesp.h>
 #include "ike.h"
@@ -578,7 +580,7 @@ static int yylex(void)
 			/* A last line without its '\n' ends its rule all the same. */
 			if (!file->eof_nl) {
 				file->eof_nl = true;
-				hide_words = false;
+				hide_words = after_psk = false;
 				save_text("", line);
 				return NL;
 			}
@@ -710,6 +712,7 @@ static int push_file(const char *path, int line)
 {
 	struct conf_file *f, *o;
 	struct stat st;
+	int fd = -1;
 
 	if (depth >= INCLUDE_MAX) {
 		conf_err(line, "include \"%s\": includes nested more than %d deep", path,
@@ -727,14 +730,28 @@ static int push_file(const char *path, int line)
 			error("out of memory");
 		return -1;
 	}
-	f->f = fopen(path, "re");
-	if (!f->f || fstat(fileno(f->f), &st)) {
+	/* Not blocking in open(): a FIFO or a device is refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st)) {
 		if (line)
 			conf_err(line, "include \"%s\": %s", path, strerror(errno));
 		else
 			error("cannot open \"%s\": %s", path, strerror(errno));
 		goto err;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		if (line)
+			conf_err(line, "include \"%s\": not a regular file", path);
+		else
+			error("\"%s\" is not a regular file", path);
+		goto err;
+	}
+	f->f = fdopen(fd, "r");
+	if (!f->f) {
+		conf_err(line, "out of memory");
+		goto err;
+	}
+	fd = -1;
 	for (o = file; o; o = o->prev) {
 		if (o->dev == st.st_dev && o->ino == st.st_ino) {
 			conf_err(line, "include \"%s\": an include loop (%s is being read already)",
@@ -750,6 +767,8 @@ static int push_file(const char *path, int line)
 	depth++;
 	return 0;
 err:
+	if (fd >= 0)
+		close(fd);
 	if (f->f)
 		fclose(f->f);
 	free(f->name);

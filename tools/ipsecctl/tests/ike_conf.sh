@@ -25,7 +25,7 @@ if ! build_log=$({
 		"$ike/conf_words.c" "$ike/conf_print.c" "$TOP/tools/ipsecctl/parse.c" \
 		"$TOP/tools/ipsecctl/keyfile.c" "$TOP/tools/ipsecctl/algs.c" -lcrypto
 } 2>&1); then
-	echo "$build_log" | sed 's/^/# /'
+	diag "$build_log"
 	ktap_bail "test_conf builds without warnings"
 fi
 T=$out/test_conf
@@ -76,7 +76,7 @@ refuses() {
 	fi
 }
 
-ktap_plan $(( $(id -u) == 0 ? 47 : 46 ))
+ktap_plan $(( $(id -u) == 0 ? 48 : 47 ))
 
 # --- accepted ---
 
@@ -122,6 +122,7 @@ got=$("$T" -d any.conf | grep -E '^(from|to) ' | tr '\n' ';')
 eq "any takes the other side's family, or both" \
 	"from ::/0 proto 0 ports 0-65535;to 2001:db8::/32 proto 0 ports 0-65535;from 10.1.0.0/24 proto 0 ports 0-65535 2001:db8:1::/48 proto 0 ports 0-65535;to 0.0.0.0/0 proto 0 ports 0-65535 ::/0 proto 0 ports 0-65535;" "$got"
 
+# shellcheck disable=SC1003 # the backslashes are the file's
 printf '%s\n' \
 	'# a comment, then a blank line' '' \
 	'ikev2 "site-b" esp tunnel \' \
@@ -241,7 +242,9 @@ refuses "peer any without passive" e-any.conf \
 echo "ikev2 \"a\" $R childsa prf hmac-sha256" >e-prf.conf
 refuses "childsa has no prf" e-prf.conf \
 	"e-prf.conf:1: \"prf\": childsa has no prf; a child SA's keys come from the IKE SA's"
+# shellcheck disable=SC2016 # $gw is the configuration's
 echo 'ikev2 "a" from 10.1.0.0/24 to 10.2.0.0/24 psk @site-b.psk local $gw' >e-macro.conf
+# shellcheck disable=SC2016
 refuses "undefined macro, and a rule without peer" e-macro.conf \
 	'e-macro.conf:1: macro "$gw" is not defined'
 echo 'ikev2 "a" from 10.1.0.0/24 to 10.2.0.0/24 psk @site-b.psk' >e-nopeer.conf
@@ -260,6 +263,10 @@ refuses "include loop" loop/a.conf \
 printf '\ninclude "none.conf"\n' >e-inc.conf
 refuses "include of a missing file" e-inc.conf \
 	'e-inc.conf:2: include "none.conf": No such file or directory'
+mkfifo fifo
+echo 'include "fifo"' >e-fifo.conf
+refuses "include of a FIFO: refused, not waited on" e-fifo.conf \
+	'e-fifo.conf:1: include "fifo": not a regular file'
 cat >e-many.conf <<EOF
 ikev2 "ok" $R
 ikev2 "b" $R ikelifetime 0
@@ -273,5 +280,6 @@ refuses "every error of a file, and nothing loaded" e-many.conf \
 	'e-many.conf:5: "esp" given twice'
 refuses "a file that is not there" nothere.conf 'cannot open "nothere.conf": No such file or directory'
 
+# shellcheck disable=SC2154 # lib.sh's counters
 echo "# $((ktap_n - ktap_failed)) passed, $ktap_failed failed"
 ktap_finish
