@@ -320,6 +320,7 @@ void ike2_sa_dead(struct ike_sa *sa, const char *why)
 	ike_timer_cancel(&sa->retransmit);
 	ike_timer_cancel(&sa->rekey_timer);
 	ike_timer_cancel(&sa->dpd_timer);
+	ike_timer_cancel(&sa->keepalive_timer);
 	/* Freed from the loop: the caller may still hold it. */
 	ike_timer_cancel(&sa->expire_timer);
 	ike_timer_init(&sa->expire_timer, free_dead);
@@ -359,6 +360,19 @@ static void dpd_due(struct ike_timer *t)
 	}
 }
 
+#define KEEPALIVE_MS	20000
+
+/* Behind a NAT, a keepalive keeps its mapping open when nothing else goes. */
+static void keepalive_due(struct ike_timer *t)
+{
+	struct ike_sa *sa = container_of(t, struct ike_sa, keepalive_timer);
+
+	if (sa->state != IKE_S_ESTABLISHED || !sa->nat_local)
+		return;
+	ike_net_keepalive(&sa->local, &sa->remote);
+	ike_timer_arm(&sa->keepalive_timer, KEEPALIVE_MS);
+}
+
 void ike2_established(struct ike_sa *sa)
 {
 	uint64_t lt = sa->conn ? sa->conn->ike_lifetime : 8 * 3600;
@@ -372,6 +386,9 @@ void ike2_established(struct ike_sa *sa)
 	ike_timer_init(&sa->dpd_timer, dpd_due);
 	if (sa->conn && sa->conn->dpd)
 		ike_timer_arm(&sa->dpd_timer, sa->conn->dpd * 1000);
+	ike_timer_init(&sa->keepalive_timer, keepalive_due);
+	if (sa->nat_local)
+		ike_timer_arm(&sa->keepalive_timer, KEEPALIVE_MS);
 	ike_timer_cancel(&sa->expire_timer);
 }
 

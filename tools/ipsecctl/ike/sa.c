@@ -87,6 +87,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_timer_cancel(&sa->retransmit);
 	ike_timer_cancel(&sa->rekey_timer);
 	ike_timer_cancel(&sa->dpd_timer);
+	ike_timer_cancel(&sa->keepalive_timer);
 	ike_timer_cancel(&sa->expire_timer);
 	ike_dh_free(sa->dh);
 	ike2_keys_wipe(&sa->keys);

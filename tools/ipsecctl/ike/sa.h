@@ -154,6 +154,7 @@ struct ike_sa {
 	uint64_t rekey_at_ms;
 	struct ike_timer rekey_timer;	/* IKE SA rekey */
 	struct ike_timer dpd_timer;
+	struct ike_timer keepalive_timer;	/* NAT keepalives (RFC 3948 4) */
 	struct ike_timer expire_timer;	/* half-open and deleting SAs */
 	bool pending_child;		/* a child to make once established */
 	bool want_rekey, want_delete, want_dpd;
