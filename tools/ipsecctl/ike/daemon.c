@@ -25,7 +25,7 @@
 #define KEEPER_MS	5000	/* how often "active" rules are brought back up */
 #define MAX_POLICIES	(4 * IKE_CONF_MAX_SEL * IKE_CONF_MAX_SEL)
 
-struct daemon_opts daemon_opts = { .cookie_threshold = 32 };
+struct daemon_opts daemon_opts = { .cookie_threshold = 32, .fragment_size = 1280 };
 struct ike_config daemon_cfg;
 
 /* What the daemon keeps per rule besides its SAs: the policies it put in. */
@@ -650,6 +650,8 @@ static void usage_daemon(FILE *f)
 "      --export-keys DIR  write tshark's ikev2_decryption_table and esp_sa to DIR\n"
 "                         (anyone who can read DIR can decrypt the traffic)\n"
 "      --cookie-threshold N  half-open IKE SAs before COOKIEs are asked (32)\n"
+"      --fragment-size N  IKE messages larger than IP packets of N bytes are\n"
+"                         sent in fragments to peers that take them (1280)\n"
 "      --syslog           log to syslog even on a terminal\n", prog);
 }
 
@@ -662,6 +664,7 @@ static int run_daemon(int argc, char **argv)
 		{ "export-keys", required_argument, NULL, 'K' },
 		{ "cookie-threshold", required_argument, NULL, 'C' },
 		{ "force-natt", no_argument, NULL, 'T' },
+		{ "fragment-size", required_argument, NULL, 'F' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -684,6 +687,13 @@ static int run_daemon(int argc, char **argv)
 			if (parse_u32(optarg, "--cookie-threshold", &n))
 				return -1;
 			daemon_opts.cookie_threshold = n;
+			break;
+		case 'F':
+			if (parse_u32(optarg, "--fragment-size", &n))
+				return -1;
+			if (n < 256 || n > 65535)
+				return error("--fragment-size %u: from 256 to 65535", n);
+			daemon_opts.fragment_size = n;
 			break;
 		case 'h': usage_daemon(stdout); return 0;
 		default: usage_daemon(stderr); return -1;

@@ -12,6 +12,7 @@ struct daemon_opts {
 	unsigned int cookie_threshold;	/* half-open IKE SAs before COOKIEs */
 	bool force_natt;		/* move to 4500 even without NAT */
 	const char *export_keys;
+	unsigned int fragment_size;	/* largest IP packet of an IKE fragment */
 };
 
 extern struct daemon_opts daemon_opts;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "daemon_int.h"
 #include "ikev2.h"
 #include "kernel.h"
 #include "log.h"
@@ -160,19 +161,34 @@ void ike2_out_notify(struct ike_out *o, uint8_t proto, const uint8_t *spi, uint8
 	ike_enc_notify(&o->e, &n);
 }
 
-/* The whole message, sealed if it is to be: a malloc'd copy. */
+/* What an SK message may weigh before it goes in fragments (RFC 7383 2.5). */
+static size_t frag_max(const struct ike_sa *sa)
+{
+	size_t over = (sa->local.addr.family == AF_INET ? 20 : 40) + 8 +
+		      (sa->local.port == 500 ? 0 : 4);
+
+	return daemon_opts.fragment_size > over ? daemon_opts.fragment_size - over : 0;
+}
+
+/*
+ * The whole message, sealed if it is to be, in fragments if it is too big
+ * and the peer takes them: a malloc'd copy, fragments one after another.
+ */
 static int finish(struct ike_sa *sa, struct ike_out *o, uint8_t exch, bool response,
-		  uint32_t msgid, uint8_t **buf, size_t *len)
+		  uint32_t msgid, uint8_t **buf, size_t *len, unsigned int *nfrag, size_t *flen)
 {
 	static uint8_t sealed[IKE_MSG_MAX];
+	struct ike_view frags[IKE_FRAGS_MAX];
 	struct ike_wbuf w;
 	struct ike_enc e;
 	struct ike_view chain;
 	struct ike_hdr h;
 	const uint8_t *msg;
+	unsigned int i;
 	uint8_t first;
 	int err;
 
+	*nfrag = 0;
 	if (!o->enc) {
 		err = ike_enc_end(&o->e);
 		msg = o->buf;
@@ -185,10 +201,20 @@ static int finish(struct ike_sa *sa, struct ike_out *o, uint8_t exch, bool respo
 			ike_enc_begin(&e, &w, &h);
 			err = ike2_sk_seal(&e, &sa->keys, sa->initiator, first, chain.p,
 					   chain.len);
+			*len = w.len;
+		}
+		if (!err && sa->peer_frag && exch != IKE_EXCH_IKE_SA_INIT && *len > frag_max(sa)) {
+			h.next = IKE_PL_SKF;
+			err = ike2_skf_seal(&h, &sa->keys, sa->initiator, first, chain.p, chain.len,
+					    frag_max(sa), sealed, sizeof(sealed), frags,
+					    IKE_FRAGS_MAX, nfrag);
+			for (i = 0, *len = 0; !err && i < *nfrag; i++) {
+				flen[i] = frags[i].len;
+				*len += frags[i].len;
+			}
 		}
 		ike_wipe(o->buf, o->w.len);
 		msg = sealed;
-		*len = w.len;
 	}
 	if (err) {
 		ike_log(IKE_LOG_ERR, "%s: cannot build %s: %s", ike_sa_name(sa), exch_name(exch),
@@ -202,10 +228,19 @@ static int finish(struct ike_sa *sa, struct ike_out *o, uint8_t exch, bool respo
 	return 0;
 }
 
-static void send_msg(struct ike_sa *sa, const uint8_t *buf, size_t len)
+/* A message, or each of its fragments. */
+static void send_wire(struct ike_sa *sa, const uint8_t *buf, size_t len, unsigned int nfrag,
+		      const size_t *flen)
 {
-	int err = ike_net_send(&sa->local, &sa->remote, buf, len);
+	unsigned int i;
+	int err = 0;
 
+	if (!nfrag) {
+		err = ike_net_send(&sa->local, &sa->remote, buf, len);
+	} else {
+		for (i = 0; i < nfrag && !err; buf += flen[i++])
+			err = ike_net_send(&sa->local, &sa->remote, buf, flen[i]);
+	}
 	if (err)
 		ike_log(IKE_LOG_WARN, "%s: sending to the peer failed: %s", ike_sa_name(sa),
 			strerror(-err));
@@ -225,7 +260,7 @@ static void retransmit(struct ike_timer *t)
 	}
 	ike_log(IKE_LOG_INFO, "%s: %s request %u retransmitted (%u)", ike_sa_name(sa),
 		exch_name(r->exchange), r->msgid, r->tries);
-	send_msg(sa, r->buf, r->len);
+	send_wire(sa, r->buf, r->len, r->nfrag, r->flen);
 	ike_timer_arm(&sa->retransmit, (uint64_t)RETRANSMIT_FIRST_MS << r->tries);
 }
 
@@ -249,16 +284,16 @@ int ike2_request(struct ike_sa *sa, struct ike_out *o, uint8_t exch, struct ike_
 	}
 	r->exchange = exch;
 	r->msgid = sa->msgid_out;
-	if (finish(sa, o, exch, false, r->msgid, &r->buf, &r->len)) {
+	if (finish(sa, o, exch, false, r->msgid, &r->buf, &r->len, &r->nfrag, r->flen)) {
 		ike_req_free(r);
 		return -1;
 	}
 	sa->msgid_out++;
 	sa->req = r;
 	r->sent_ms = ike_now_ms();
-	ike_log(IKE_LOG_DEBUG, "%s: %s request %u sent (%zu bytes)", ike_sa_name(sa),
-		exch_name(exch), r->msgid, r->len);
-	send_msg(sa, r->buf, r->len);
+	ike_log(IKE_LOG_DEBUG, "%s: %s request %u sent (%zu bytes%s)", ike_sa_name(sa),
+		exch_name(exch), r->msgid, r->len, r->nfrag ? ", in fragments" : "");
+	send_wire(sa, r->buf, r->len, r->nfrag, r->flen);
 	ike_timer_init(&sa->retransmit, retransmit);
 	ike_timer_arm(&sa->retransmit, RETRANSMIT_FIRST_MS);
 	return 0;
@@ -269,13 +304,14 @@ int ike2_respond(struct ike_sa *sa, struct ike_out *o, uint8_t exch, uint32_t ms
 	uint8_t *buf;
 	size_t len;
 
-	if (finish(sa, o, exch, true, msgid, &buf, &len))
+	if (finish(sa, o, exch, true, msgid, &buf, &len, &sa->last_resp_nfrag,
+		   sa->last_resp_flen))
 		return -1;
 	free(sa->last_resp);
 	sa->last_resp = buf;
 	sa->last_resp_len = len;
 	sa->msgid_in = msgid + 1;
-	send_msg(sa, buf, len);
+	send_wire(sa, buf, len, sa->last_resp_nfrag, sa->last_resp_flen);
 	return 0;
 }
 
@@ -473,30 +509,96 @@ void ike2_kick(struct ike_sa *sa)
 	}
 }
 
+/* The fragment number of an SKF message, 0 for others. */
+static unsigned int request_frag_num(const struct ike_msg *m)
+{
+	struct ike_sk sk;
+
+	if (!m->npl || m->pl[m->npl - 1].type != IKE_PL_SKF ||
+	    ike_dec_sk(&m->pl[m->npl - 1], &sk))
+		return 0;
+	return sk.frag_num;
+}
+
+/*
+ * One fragment in (RFC 7383 2.6): each is authenticated alone, then kept
+ * until all are here. 1 while fragments are missing, 0 with the whole
+ * inner chain in plain (*plen), -1 for a bad one.
+ */
+static int defragment(struct ike_sa *sa, const struct ike_msg *m, const struct ike_sk *sk,
+		      const uint8_t *piece, size_t len, uint8_t *plain, size_t *plen)
+{
+	bool response = m->hdr.flags & IKE_FLAG_RESPONSE;
+	unsigned int i, n = sk->frag_num, total = sk->frag_total;
+	size_t off = 0;
+
+	if (!n || !total || n > total || total > IKE_FRAGS_MAX)
+		return -1;
+	if (sa->frag_in.total && (sa->frag_in.msgid != m->hdr.msgid ||
+				  sa->frag_in.response != response || sa->frag_in.total != total))
+		ike_sa_frags_drop(sa);
+	if (!sa->frag_in.total) {
+		sa->frag_in.msgid = m->hdr.msgid;
+		sa->frag_in.response = response;
+		sa->frag_in.total = (uint16_t)total;
+	}
+	if (sa->frag_in.have & (1u << (n - 1)))
+		return 1;
+	sa->frag_in.piece[n - 1] = malloc(len ? len : 1);
+	if (!sa->frag_in.piece[n - 1])
+		return -1;
+	memcpy(sa->frag_in.piece[n - 1], piece, len);
+	sa->frag_in.plen[n - 1] = len;
+	sa->frag_in.have |= 1u << (n - 1);
+	if (n == 1)
+		sa->frag_in.first = sk->inner;
+	if (sa->frag_in.have != (total == 32 ? 0xffffffffu : (1u << total) - 1))
+		return 1;
+	for (i = 0; i < total; i++) {
+		if (off + sa->frag_in.plen[i] > IKE_MSG_MAX) {
+			ike_sa_frags_drop(sa);
+			return -1;
+		}
+		memcpy(plain + off, sa->frag_in.piece[i], sa->frag_in.plen[i]);
+		off += sa->frag_in.plen[i];
+	}
+	*plen = off;
+	return 0;
+}
+
+/* 0 with the inner payloads decoded; 1 for a fragment of a message not yet whole. */
 static int decrypt(struct ike_sa *sa, struct ike_msg *m)
 {
-	static uint8_t plain[IKE_MSG_MAX];
+	static uint8_t plain[IKE_MSG_MAX], piece[IKE_MSG_MAX];
 	const struct ike_pl *pl;
 	struct ike_sk sk;
+	uint8_t first;
 	size_t plen;
+	int err;
 
 	if (!m->npl)
 		return -1;
 	pl = &m->pl[m->npl - 1];
-	if (pl->type == IKE_PL_SKF) {
-		ike_log(IKE_LOG_WARN, "%s: fragmented message (RFC 7383) dropped: not supported",
-			ike_sa_name(sa));
+	if ((pl->type != IKE_PL_SK && pl->type != IKE_PL_SKF) || ike_dec_sk(pl, &sk))
 		return -1;
-	}
-	if (pl->type != IKE_PL_SK || ike_dec_sk(pl, &sk))
-		return -1;
-	if (ike2_sk_open(m, &sa->keys, m->hdr.flags & IKE_FLAG_INITIATOR, plain, sizeof(plain),
-			 &plen)) {
+	if (ike2_sk_open(m, &sa->keys, m->hdr.flags & IKE_FLAG_INITIATOR,
+			 pl->type == IKE_PL_SK ? plain : piece, IKE_MSG_MAX, &plen)) {
 		ike_log(IKE_LOG_INFO, "%s: %s %u dropped: bad ICV or padding", ike_sa_name(sa),
 			exch_name(m->hdr.exchange), m->hdr.msgid);
 		return -1;
 	}
-	if (ike_decode_inner(m, sk.inner, plain, plen)) {
+	first = sk.inner;
+	if (pl->type == IKE_PL_SKF) {
+		err = defragment(sa, m, &sk, piece, plen, plain, &plen);
+		ike_wipe(piece, plen);
+		if (err)
+			return err;
+		first = sa->frag_in.first;
+		ike_log(IKE_LOG_DEBUG, "%s: %s %u reassembled from %u fragments", ike_sa_name(sa),
+			exch_name(m->hdr.exchange), m->hdr.msgid, sa->frag_in.total);
+		ike_sa_frags_drop(sa);
+	}
+	if (ike_decode_inner(m, first, plain, plen)) {
 		ike_log(IKE_LOG_INFO, "%s: %s %u dropped: malformed payloads inside SK",
 			ike_sa_name(sa), exch_name(m->hdr.exchange), m->hdr.msgid);
 		return -1;
@@ -558,7 +660,10 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m, const struct ik
 	if (sa->last_resp && m->hdr.msgid + 1 == sa->msgid_in) {
 		ike_log(IKE_LOG_DEBUG, "%s: retransmitted request %u: response resent",
 			ike_sa_name(sa), m->hdr.msgid);
-		ike_net_send(&sa->local, &sa->remote, sa->last_resp, sa->last_resp_len);
+		/* For a fragmented request, once: on its first fragment. */
+		if (!request_frag_num(m) || request_frag_num(m) == 1)
+			send_wire(sa, sa->last_resp, sa->last_resp_len, sa->last_resp_nfrag,
+				  sa->last_resp_flen);
 		return;
 	}
 	if (m->hdr.msgid != sa->msgid_in) {

@@ -97,7 +97,22 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->init_resp);
 	free(sa->cookie);
 	free(sa->last_resp);
+	ike_sa_frags_drop(sa);
 	free(sa);
+}
+
+void ike_sa_frags_drop(struct ike_sa *sa)
+{
+	unsigned int i;
+
+	for (i = 0; i < IKE_FRAGS_MAX; i++) {
+		if (sa->frag_in.piece[i])
+			ike_wipe(sa->frag_in.piece[i], sa->frag_in.plen[i]);
+		free(sa->frag_in.piece[i]);
+		sa->frag_in.piece[i] = NULL;
+	}
+	sa->frag_in.total = 0;
+	sa->frag_in.have = 0;
 }
 
 void ike_req_free(struct ike_req *r)

@@ -29,6 +29,7 @@
 #define IKE_MSG_MAX		65535
 #define IKE_NONCE_LEN		32
 #define IKE_TS_MAX		IKE_CONF_MAX_SEL
+#define IKE_FRAGS_MAX		32	/* RFC 7383 fragments of one message */
 
 enum ike_state {
 	IKE_S_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
@@ -86,8 +87,10 @@ typedef int (*ike_resp_fn)(struct ike_sa *sa, struct ike_req *r, const struct ik
 struct ike_req {
 	uint8_t exchange;
 	uint32_t msgid;
-	uint8_t *buf;
+	uint8_t *buf;			/* the message, or its fragments one after another */
 	size_t len;
+	unsigned int nfrag;		/* 0: not fragmented */
+	size_t flen[IKE_FRAGS_MAX];
 	unsigned int tries;
 	uint64_t sent_ms;
 	ike_resp_fn fn;
@@ -148,6 +151,19 @@ struct ike_sa {
 	uint32_t msgid_in;		/* the next request ID we expect */
 	uint8_t *last_resp;
 	size_t last_resp_len;
+	unsigned int last_resp_nfrag;
+	size_t last_resp_flen[IKE_FRAGS_MAX];
+	/* RFC 7383: the peer takes fragments; fragments of a message coming in. */
+	bool peer_frag;
+	struct {
+		uint32_t msgid;
+		bool response;
+		uint16_t total;
+		uint8_t first;
+		uint32_t have;		/* bit n-1: fragment n is here */
+		uint8_t *piece[IKE_FRAGS_MAX];
+		size_t plen[IKE_FRAGS_MAX];
+	} frag_in;
 	struct ike_child *children;
 	struct ike_sa *rekeyed_by;	/* REKEYED: the new IKE SA */
 	uint64_t created_ms, established_ms, last_rx_ms;
@@ -195,6 +211,7 @@ void ike_child_uninstall(struct ike_child *c);
 /* Moves a child to another IKE SA (an IKE SA rekey). */
 void ike_child_move(struct ike_child *c, struct ike_sa *to);
 void ike_req_free(struct ike_req *r);
+void ike_sa_frags_drop(struct ike_sa *sa);
 uint32_t ike_conn_reqid(const struct ike_conn *conn);
 uint64_t ike_conn_owner(const struct ike_conn *conn);
 

@@ -472,6 +472,7 @@ static int ike_rekey_finish(struct ike_sa *old, struct ike_sa *n, const struct i
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	n->natt = old->natt;
+	n->peer_frag = old->peer_frag;
 	n->initial_contact_sent = true;
 	while (old->children)
 		ike_child_move(old->children, n);

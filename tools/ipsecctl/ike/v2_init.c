@@ -133,6 +133,7 @@ static int send_init(struct ike_sa *sa)
 	ike_enc_ke(&o.e, &ke);
 	ike_enc_nonce(&o.e, &nonce);
 	add_natd(&o, sa);
+	ike2_out_notify(&o, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	r = ike2_req_new(IKE_REQ_INIT, init_resp);
 	if (!r || ike2_request(sa, &o, IKE_EXCH_IKE_SA_INIT, r))
 		return -1;
@@ -265,6 +266,7 @@ static int init_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg 
 		return -1;
 	}
 	memcpy(sa->spi_r, m->hdr.spi_r, IKE_SPI_LEN);
+	sa->peer_frag = ike2_notify(p, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	memcpy(sa->nr, nonce.p, nonce.len);
 	sa->nr_len = nonce.len;
 	detect_nat(sa, m, p);
@@ -421,6 +423,9 @@ int ike2_init_in_req(const struct ike_msg *m, const struct ike_ep *local,
 	nr.len = sa->nr_len;
 	ike_enc_nonce(&o.e, &nr);
 	add_natd(&o, sa);
+	sa->peer_frag = ike2_notify(&p, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	if (sa->peer_frag)
+		ike2_out_notify(&o, 0, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if (ike2_respond(sa, &o, IKE_EXCH_IKE_SA_INIT, 0))
 		goto fail;
 	sa->init_req = malloc(m->raw.len);
