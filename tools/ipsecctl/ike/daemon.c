@@ -86,7 +86,7 @@ struct ike_conn *daemon_conn_for(const struct addr *local, const struct addr *re
 static int add_policy(struct conn_state *st, const struct ike_conn *conn, int dir,
 		      const struct addr *src, int splen, const struct addr *dst, int dplen,
 		      uint8_t proto, uint16_t smin, uint16_t smax, uint16_t dmin, uint16_t dmax,
-		      const struct addr *local)
+		      const struct addr *local, const struct addr *peer)
 {
 	struct policy p;
 	uint32_t id;
@@ -110,12 +110,14 @@ static int add_policy(struct conn_state *st, const struct ike_conn *conn, int di
 	p.has_mode = true;
 	if (conn->mode == NFESP_MODE_TUNNEL) {
 		p.local = *local;
-		p.peer = conn->peer;
+		p.peer = *peer;
 	}
 	p.reqid = ike_conn_reqid(conn);
 	p.has_reqid = true;
 	p.owner = ike_conn_owner(conn);
 	err = kb_policy_add(&p, &id);
+	if (err == -EEXIST && conn->start == IKE_START_PASSIVE)
+		return 0;	/* another child SA of the rule put it in */
 	if (err) {
 		ike_log(IKE_LOG_ERR, "%s: cannot install a policy: %s", conn->name, kb_last_error());
 		return err;
@@ -160,12 +162,13 @@ static int install_policies(struct ike_conn *conn)
 				continue;
 			err = add_policy(st, conn, NFESP_DIR_OUT, &f->addr, f->plen, &t->addr,
 					 t->plen, f->proto ? f->proto : t->proto, f->port_min,
-					 f->port_max, t->port_min, t->port_max, &local);
+					 f->port_max, t->port_min, t->port_max, &local,
+					 &conn->peer);
 			if (!err)
 				err = add_policy(st, conn, NFESP_DIR_IN, &t->addr, t->plen,
 						 &f->addr, f->plen, f->proto ? f->proto : t->proto,
 						 t->port_min, t->port_max, f->port_min,
-						 f->port_max, &local);
+						 f->port_max, &local, &conn->peer);
 			if (err) {
 				remove_policies(st);
 				return err;
@@ -175,37 +178,60 @@ static int install_policies(struct ike_conn *conn)
 	return 0;
 }
 
-/* A passive rule gets policies from what each child SA negotiated. */
+/*
+ * A passive rule gets policies from what its child SAs negotiated, kept
+ * per rule (a rekeyed child's successor has the same ones) until the rule
+ * has no IKE SA left.
+ */
 void daemon_child_up(struct ike_child *c)
 {
 	struct ike_sa *sa = c->ike;
+	const struct ike_tsel *tl, *tr;
 	struct addr la[4], ra[4];
-	int lp[4], rp[4], nl, nr, i, j, k;
-	struct conn_state st;
-	struct ike_policy_ts;
+	int lp[4], rp[4], nl, nr, k;
+	struct conn_state *st;
+	unsigned int i, j;
+	uint8_t proto;
 
-	if (!sa->conn || sa->conn->start != IKE_START_PASSIVE || c->npol)
+	if (!sa->conn || sa->conn->start != IKE_START_PASSIVE)
 		return;
-	memset(&st, 0, sizeof(st));
-	for (i = 0; i < (int)c->nlocal; i++) {
-		nl = ike_tsel_to_prefixes(&c->ts_local[i], la, lp, 4);
-		for (j = 0; nl > 0 && j < (int)c->nremote; j++) {
-			nr = ike_tsel_to_prefixes(&c->ts_remote[j], ra, rp, 4);
-			for (k = 0; k < nl * (nr > 0 ? nr : 0); k++) {
-				const struct ike_tsel *tl = &c->ts_local[i], *tr = &c->ts_remote[j];
-				uint8_t proto = tl->proto ? tl->proto : tr->proto;
-
-				add_policy(&st, sa->conn, NFESP_DIR_OUT, &la[k / nr], lp[k / nr],
+	st = state_of(sa->conn->name, true);
+	if (!st)
+		return;
+	for (i = 0; i < c->nlocal; i++) {
+		tl = &c->ts_local[i];
+		nl = ike_tsel_to_prefixes(tl, la, lp, 4);
+		for (j = 0; nl > 0 && j < c->nremote; j++) {
+			tr = &c->ts_remote[j];
+			nr = ike_tsel_to_prefixes(tr, ra, rp, 4);
+			proto = tl->proto ? tl->proto : tr->proto;
+			for (k = 0; nr > 0 && k < nl * nr; k++) {
+				add_policy(st, sa->conn, NFESP_DIR_OUT, &la[k / nr], lp[k / nr],
 					   &ra[k % nr], rp[k % nr], proto, tl->sport, tl->eport,
-					   tr->sport, tr->eport, &sa->local.addr);
-				add_policy(&st, sa->conn, NFESP_DIR_IN, &ra[k % nr], rp[k % nr],
+					   tr->sport, tr->eport, &sa->local.addr,
+					   &sa->remote.addr);
+				add_policy(st, sa->conn, NFESP_DIR_IN, &ra[k % nr], rp[k % nr],
 					   &la[k / nr], lp[k / nr], proto, tr->sport, tr->eport,
-					   tl->sport, tl->eport, &sa->local.addr);
+					   tl->sport, tl->eport, &sa->local.addr,
+					   &sa->remote.addr);
 			}
 		}
 	}
-	for (i = 0; i < (int)st.npol && c->npol < sizeof(c->pol_ids) / sizeof(c->pol_ids[0]); i++)
-		c->pol_ids[c->npol++] = st.pol_ids[i];
+}
+
+void daemon_sa_gone(struct ike_sa *gone)
+{
+	struct conn_state *st;
+	struct ike_sa *sa;
+
+	if (!gone->conn || gone->conn->start != IKE_START_PASSIVE)
+		return;
+	for (sa = ike_sas; sa; sa = sa->next)
+		if (sa != gone && sa->state != IKE_S_DEAD && !strcmp(sa->conn_name, gone->conn_name))
+			return;
+	st = state_of(gone->conn_name, false);
+	if (st)
+		remove_policies(st);
 }
 
 static void start_conn(struct ike_conn *conn, const struct ike_tsel *src,
@@ -522,7 +548,7 @@ static json_t *on_ctl(const json_t *req, void *arg)
 	}
 	state_of(conn->name, true)->down = true;
 	for (sa = ike_sas; sa; sa = sa->next) {
-		if (strcmp(sa->conn_name, name) || sa->state == IKE_S_DEAD)
+		if (strcmp(sa->conn_name, name) || sa->state == IKE_S_DEAD || sa->rekey_of)
 			continue;
 		if (sa->state == IKE_S_ESTABLISHED) {
 			sa->want_delete = true;
@@ -539,7 +565,7 @@ static void drop_conn_sas(const char *name, const char *why)
 	struct ike_sa *sa;
 
 	for (sa = ike_sas; sa; sa = sa->next) {
-		if (strcmp(sa->conn_name, name) || sa->state == IKE_S_DEAD)
+		if (strcmp(sa->conn_name, name) || sa->state == IKE_S_DEAD || sa->rekey_of)
 			continue;
 		if (sa->state == IKE_S_ESTABLISHED && !sa->req) {
 			ike2_delete_ike(sa);
@@ -551,8 +577,7 @@ static void drop_conn_sas(const char *name, const char *why)
 
 /*
  * Reload: rules that are unchanged keep their SAs and policies; changed
- * or removed ones lose them; new or changed ones get theirs. The old
- * configuration is kept allocated: SAs on their way out may point into it.
+ * or removed ones lose them; new or changed ones get theirs.
  */
 static int do_reload(char *err, size_t errlen)
 {
@@ -590,6 +615,12 @@ static int do_reload(char *err, size_t errlen)
 		if (!o && install_policies(n))
 			ike_log(IKE_LOG_ERR, "%s: policies not installed", n->name);
 	}
+	/* What still points into the old rules is dead: free them, keys wiped. */
+	for (sa = ike_sas; sa; sa = sa->next)
+		for (o = ocfg.conns; o; o = o->next)
+			if (sa->conn == o)
+				sa->conn = NULL;
+	ike_conf_free(&ocfg);
 	ike_log(IKE_LOG_INFO, "configuration reloaded from %s: %u rules", cfg_path,
 		ncfg.nconns);
 	return 0;
@@ -625,10 +656,6 @@ static void on_term(void)
 			continue;
 		if (sa->req) {
 			ike_timer_cancel(&sa->retransmit);
-			if (sa->req->new_child)
-				ike_child_free(sa->req->new_child);
-			if (sa->req->new_ike)
-				ike2_sa_dead(sa->req->new_ike, NULL);
 			ike_req_free(sa->req);
 			sa->req = NULL;
 		}

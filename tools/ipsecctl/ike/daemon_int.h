@@ -22,5 +22,8 @@ extern struct ike_config daemon_cfg;
 struct ike_conn *daemon_conn_for(const struct addr *local, const struct addr *remote);
 /* A child SA is up: policies for rules that install them per child. */
 void daemon_child_up(struct ike_child *c);
+/* An IKE SA died: a passive rule without SAs loses its policies. */
+struct ike_sa;
+void daemon_sa_gone(struct ike_sa *sa);
 
 #endif /* IKE_DAEMON_INT_H */

@@ -310,6 +310,7 @@ int ike2_respond(struct ike_sa *sa, struct ike_out *o, uint8_t exch, uint32_t ms
 	free(sa->last_resp);
 	sa->last_resp = buf;
 	sa->last_resp_len = len;
+	sa->last_resp_exch = exch;
 	sa->msgid_in = msgid + 1;
 	send_wire(sa, buf, len, sa->last_resp_nfrag, sa->last_resp_flen);
 	return 0;
@@ -353,6 +354,7 @@ void ike2_sa_dead(struct ike_sa *sa, const char *why)
 	sa->state = IKE_S_DEAD;
 	while (sa->children)
 		ike_child_free(sa->children);
+	daemon_sa_gone(sa);
 	ike_timer_cancel(&sa->retransmit);
 	ike_timer_cancel(&sa->rekey_timer);
 	ike_timer_cancel(&sa->dpd_timer);
@@ -657,7 +659,8 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m, const struct ik
 	struct ike2_pls p;
 	int err = 0;
 
-	if (sa->last_resp && m->hdr.msgid + 1 == sa->msgid_in) {
+	if (sa->last_resp && m->hdr.msgid + 1 == sa->msgid_in &&
+	    m->hdr.exchange == sa->last_resp_exch) {
 		ike_log(IKE_LOG_DEBUG, "%s: retransmitted request %u: response resent",
 			ike_sa_name(sa), m->hdr.msgid);
 		/* For a fragmented request, once: on its first fragment. */
@@ -734,9 +737,12 @@ void ike2_rx(const uint8_t *p, size_t len, const struct ike_ep *local,
 		ike2_init_in_req(&m, local, remote);
 		return;
 	}
-	if (m.hdr.exchange == IKE_EXCH_IKE_SA_INIT)
+	if (m.hdr.exchange == IKE_EXCH_IKE_SA_INIT) {
 		sa = ike_sa_find(m.hdr.spi_i, NULL);
-	else
+		/* Before any key, only the address we sent to may answer. */
+		if (sa && !addr_eq(&sa->remote.addr, &remote->addr))
+			sa = NULL;
+	} else
 		sa = ike_sa_find(m.hdr.spi_i, m.hdr.spi_r);
 	if (!sa) {
 		ike_log(IKE_LOG_DEBUG, "from %s[%u]: %s for an unknown IKE SA dropped",

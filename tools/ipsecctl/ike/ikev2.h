@@ -80,9 +80,9 @@ int ike2_auth_start(struct ike_sa *sa);
 int ike2_auth_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ike2_pls *p);
 int ike2_id_body(const struct ike_sa *sa, bool local, uint8_t *buf, size_t cap);
 /* v2_child.c: TS and SA payloads of a child, both roles. */
-int ike2_child_offer(struct ike_sa *sa, struct ike_out *o, struct ike_req *r, bool pfs_ke);
+int ike2_child_offer(struct ike_sa *sa, struct ike_out *o, struct ike_req *r, bool create);
 int ike2_child_answer(struct ike_sa *sa, struct ike_out *o, const struct ike2_pls *p,
-		      struct ike_child *c, struct ike_dh *dh, uint16_t *err);
+		      struct ike_child *c, uint16_t *err);
 int ike2_child_accept(struct ike_sa *sa, struct ike_req *r, const struct ike2_pls *p,
 		      struct ike_child *c);
 int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ike2_pls *p);

@@ -75,7 +75,7 @@ void ike_keylog_ike(const struct ike_sa *sa)
 	hex(ike_f, k->sk_ei, ek);
 	fputc(',', ike_f);
 	hex(ike_f, k->sk_er, ek);
-	fprintf(ike_f, ",\"%s\",", k->encr->tshark);
+	fprintf(ike_f, ",\"%s\",", k->encr->tshark ? k->encr->tshark : "NULL");
 	hex(ike_f, k->sk_ai, ak);
 	fputc(',', ike_f);
 	hex(ike_f, k->sk_ar, ak);

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,12 @@
 #include "kernel.h"
 #include "keylog.h"
 #include "log.h"
+#include "ikev2.h"
 #include "sa.h"
 
 struct ike_sa *ike_sas;
 static void link_child(struct ike_child *c);
+static void drop_out_pending(struct ike_child *c);
 static uint32_t next_serial = 1;
 
 static uint32_t name_hash(const char *s)
@@ -57,10 +60,15 @@ struct ike_sa *ike_sa_new(struct ike_conn *conn, bool initiator)
 	return sa;
 }
 
+/* A request owns what it was making: a child SA, the IKE SA of a rekey. */
 static void req_free(struct ike_req *r)
 {
 	if (!r)
 		return;
+	if (r->new_child)
+		ike_child_free(r->new_child);
+	if (r->new_ike)
+		ike2_sa_dead(r->new_ike, NULL);
 	ike_dh_free(r->dh);
 	ike_wipe(r->nonce, sizeof(r->nonce));
 	free(r->buf);
@@ -79,11 +87,8 @@ void ike_sa_free(struct ike_sa *sa)
 	}
 	while (sa->children)
 		ike_child_free(sa->children);
-	if (sa->req) {
-		if (sa->req->new_child)
-			ike_child_free(sa->req->new_child);
-		req_free(sa->req);
-	}
+	req_free(sa->req);
+	sa->req = NULL;
 	ike_timer_cancel(&sa->retransmit);
 	ike_timer_cancel(&sa->rekey_timer);
 	ike_timer_cancel(&sa->dpd_timer);
@@ -157,7 +162,7 @@ struct ike_sa *ike_sa_by_conn(const char *name)
 
 	for (sa = ike_sas; sa; sa = sa->next) {
 		if (strcmp(sa->conn_name, name) || sa->state == IKE_S_DEAD ||
-		    sa->state == IKE_S_REKEYED || sa->state == IKE_S_DELETING)
+		    sa->state == IKE_S_REKEYED || sa->state == IKE_S_DELETING || sa->rekey_of)
 			continue;
 		if (!best || (sa->state == IKE_S_ESTABLISHED && best->state != IKE_S_ESTABLISHED))
 			best = sa;
@@ -238,7 +243,14 @@ void ike_child_uninstall(struct ike_child *c)
 
 void ike_child_free(struct ike_child *c)
 {
-	struct ike_child **pp;
+	struct ike_child **pp, *o;
+
+	/* Its successor's outbound SA takes over before it goes. */
+	if (c->successor)
+		ike_child_install_out(c->successor);
+	for (o = c->ike->children; o; o = o->next)
+		if (o->successor == c)
+			o->successor = NULL;
 
 	for (pp = &c->ike->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -247,6 +259,7 @@ void ike_child_free(struct ike_child *c)
 		}
 	}
 	ike_child_uninstall(c);
+	drop_out_pending(c);
 	ike_timer_cancel(&c->rekey_timer);
 	free(c);
 }
@@ -316,7 +329,7 @@ static void set_lifetimes(struct sa *k, const struct ike_conn *conn)
  * responder encryption and integrity keys, then those of the other way.
  */
 static int install_one(struct ike_child *c, bool inbound, const uint8_t *keymat,
-		       size_t ekey, size_t akey)
+		       size_t ekey, size_t akey, bool defer)
 {
 	struct ike_sa *sa = c->ike;
 	const struct ike_encr_alg *ea = ike_encr_alg(c->alg.encr, c->alg.encr_keybits);
@@ -354,8 +367,20 @@ static int install_one(struct ike_child *c, bool inbound, const uint8_t *keymat,
 			k.flags |= NFESP_SA_F_FOLLOW_PEER;
 	}
 	set_lifetimes(&k, sa->conn);
+	if (defer) {
+		c->out_pending = malloc(sizeof(k));
+		if (!c->out_pending) {
+			err = -ENOMEM;
+		} else {
+			memcpy(c->out_pending, &k, sizeof(k));
+			err = 0;
+		}
+		ike_wipe(&k, sizeof(k));
+		return err;
+	}
 	err = kb_sa_add(&k);
-	ike_keylog_esp(&k, ea, c->alg.integ);
+	if (!err)
+		ike_keylog_esp(&k, ea, c->alg.integ);
 	ike_wipe(k.key, sizeof(k.key));
 	ike_wipe(k.auth_key, sizeof(k.auth_key));
 	if (err)
@@ -364,8 +389,41 @@ static int install_one(struct ike_child *c, bool inbound, const uint8_t *keymat,
 	return err;
 }
 
+static void drop_out_pending(struct ike_child *c)
+{
+	if (!c->out_pending)
+		return;
+	ike_wipe(c->out_pending, sizeof(*c->out_pending));
+	free(c->out_pending);
+	c->out_pending = NULL;
+	ike_timer_cancel(&c->out_timer);
+}
+
+void ike_child_install_out(struct ike_child *c)
+{
+	struct sa *k = c->out_pending;
+	int err;
+
+	if (!k)
+		return;
+	err = kb_sa_add(k);
+	if (err)
+		ike_log(IKE_LOG_ERR, "%s: installing outbound ESP SA 0x%08x: %s",
+			ike_sa_name(c->ike), k->spi, kb_last_error());
+	else
+		ike_keylog_esp(k, ike_encr_alg(c->alg.encr, c->alg.encr_keybits), c->alg.integ);
+	c->installed_out = !err;
+	drop_out_pending(c);
+}
+
+static void out_due(struct ike_timer *t)
+{
+	ike_child_install_out((struct ike_child *)((char *)t -
+						    offsetof(struct ike_child, out_timer)));
+}
+
 int ike_child_install(struct ike_child *c, const struct ike_view *gir,
-		      const struct ike_view *ni, const struct ike_view *nr)
+		      const struct ike_view *ni, const struct ike_view *nr, bool defer_out)
 {
 	struct ike_sa *sa = c->ike;
 	const struct ike_encr_alg *ea = ike_encr_alg(c->alg.encr, c->alg.encr_keybits);
@@ -382,17 +440,21 @@ int ike_child_install(struct ike_child *c, const struct ike_view *gir,
 				2 * (ekey + akey));
 	if (err)
 		goto out;
-	err = install_one(c, true, keymat, ekey, akey);
+	err = install_one(c, true, keymat, ekey, akey, false);
 	if (err)
 		goto out;
 	c->installed_in = true;
-	err = install_one(c, false, keymat, ekey, akey);
+	err = install_one(c, false, keymat, ekey, akey, defer_out);
 	if (err) {
 		kb_sa_del(c->spi_in, &sa->local.addr);
 		c->installed_in = false;
 		goto out;
 	}
-	c->installed_out = true;
+	c->installed_out = !defer_out;
+	if (defer_out) {
+		ike_timer_init(&c->out_timer, out_due);
+		ike_timer_arm(&c->out_timer, 5000);
+	}
 	c->state = CHILD_S_INSTALLED;
 	link_child(c);
 out:

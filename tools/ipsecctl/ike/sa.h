@@ -61,6 +61,14 @@ struct ike_child {
 	struct ike_tsel ts_local[IKE_TS_MAX], ts_remote[IKE_TS_MAX];
 	unsigned int nlocal, nremote;
 	bool installed_in, installed_out;
+	/*
+	 * The rekey responder's new outbound SA waits (RFC 7296 2.8: the
+	 * initiator must have the new inbound SA first) until the old child
+	 * goes or a few seconds pass; successor links the old to the new.
+	 */
+	struct sa *out_pending;
+	struct ike_timer out_timer;
+	struct ike_child *successor;
 	bool initiator;			/* we initiated this child's exchange */
 	bool want_rekey;
 	/* Replaced (REKEYED): deleted with a Delete at delete_at_ms. */
@@ -100,7 +108,8 @@ struct ike_req {
 	struct ike_sa *new_ike;		/* an IKE SA rekey */
 	struct ike_dh *dh;
 	uint8_t nonce[IKE_NONCE_LEN];
-	struct ike_sa_pl offered;
+	struct ike_sa_pl offered;	/* its SPI points into spi_bytes */
+	uint8_t spi_bytes[4];
 	struct ike_tsel tsi[IKE_TS_MAX], tsr[IKE_TS_MAX];
 	unsigned int ntsi, ntsr;
 	uint32_t spi_in;
@@ -152,6 +161,7 @@ struct ike_sa {
 	uint8_t *last_resp;
 	size_t last_resp_len;
 	unsigned int last_resp_nfrag;
+	uint8_t last_resp_exch;
 	size_t last_resp_flen[IKE_FRAGS_MAX];
 	/* RFC 7383: the peer takes fragments; fragments of a message coming in. */
 	bool peer_frag;
@@ -165,7 +175,7 @@ struct ike_sa {
 		size_t plen[IKE_FRAGS_MAX];
 	} frag_in;
 	struct ike_child *children;
-	struct ike_sa *rekeyed_by;	/* REKEYED: the new IKE SA */
+	struct ike_sa *rekey_of;	/* our IKE SA rekey under way: the SA it replaces */
 	uint64_t created_ms, established_ms, last_rx_ms;
 	uint64_t rekey_at_ms;
 	struct ike_timer rekey_timer;	/* IKE SA rekey */
@@ -176,7 +186,21 @@ struct ike_sa {
 	bool want_rekey, want_delete, want_dpd;
 	bool initial_contact_sent;
 	unsigned int dpd_misses;
+	unsigned int init_retries;	/* COOKIE and INVALID_KE answers taken */
 };
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 static inline bool addr_eq(const struct addr *a, const struct addr *b)
 {
@@ -206,7 +230,9 @@ struct ike_child *ike_child_find_any(uint32_t spi_in, struct ike_sa **sa);
  * the outbound one (make-before-break). gir is the PFS secret or NULL.
  */
 int ike_child_install(struct ike_child *c, const struct ike_view *gir,
-		      const struct ike_view *ni, const struct ike_view *nr);
+		      const struct ike_view *ni, const struct ike_view *nr, bool defer_out);
+/* The deferred outbound SA, now. */
+void ike_child_install_out(struct ike_child *c);
 void ike_child_uninstall(struct ike_child *c);
 /* Moves a child to another IKE SA (an IKE SA rekey). */
 void ike_child_move(struct ike_child *c, struct ike_sa *to);

@@ -192,6 +192,18 @@ static int auth_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg 
 	return 0;
 }
 
+/* Another IKE SA of ours with this peer that it may still know. */
+static bool other_sa_with_peer(const struct ike_sa *sa)
+{
+	const struct ike_sa *o;
+
+	for (o = ike_sas; o; o = o->next)
+		if (o != sa && o->state >= IKE_S_HALF_OPEN && o->state <= IKE_S_REKEYED &&
+		    addr_eq(&o->remote.addr, &sa->remote.addr))
+			return true;
+	return false;
+}
+
 int ike2_auth_start(struct ike_sa *sa)
 {
 	static struct ike_out o;
@@ -218,7 +230,7 @@ int ike2_auth_start(struct ike_sa *sa)
 			.type = rb[0], .data = { rb + 4, (size_t)rlen - 4 } });
 	}
 	add_auth(&o, sa, body, (size_t)len);
-	if (!sa->initial_contact_sent) {
+	if (!sa->initial_contact_sent && !other_sa_with_peer(sa)) {
 		ike2_out_notify(&o, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 		sa->initial_contact_sent = true;
 	}
@@ -244,8 +256,12 @@ static void initial_contact(struct ike_sa *sa)
 {
 	struct ike_sa *o;
 
+	/* Only established ones of this rule: a rule with "peer any" may serve many. */
+	if (sa->conn->peer_any)
+		return;
 	for (o = ike_sas; o; o = o->next)
-		if (o != sa && o->state != IKE_S_DEAD && !strcmp(o->conn_name, sa->conn_name) &&
+		if (o != sa && o->state == IKE_S_ESTABLISHED && !o->rekey_of &&
+		    !strcmp(o->conn_name, sa->conn_name) &&
 		    addr_eq(&o->remote.addr, &sa->remote.addr))
 			ike2_sa_dead(o, "the peer restarted (INITIAL_CONTACT)");
 }
@@ -293,7 +309,7 @@ int ike2_auth_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ik
 		c = ike_child_new(sa);
 		if (!c)
 			return -1;
-		if (ike2_child_answer(sa, &o, p, c, NULL, &err)) {
+		if (ike2_child_answer(sa, &o, p, c, &err)) {
 			ike2_out_notify(&o, 0, NULL, 0, err, NULL, 0);
 			ike_child_free(c);
 			c = NULL;
@@ -302,17 +318,7 @@ int ike2_auth_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ik
 	if (ike2_notify(p, IKE_N_INITIAL_CONTACT, NULL))
 		initial_contact(sa);
 	ike2_established(sa);
-	/* The SAs are in before the answer leaves: the initiator sends at once. */
-	if (c) {
-		struct ike_view ni = { sa->ni, sa->ni_len }, nr = { sa->nr, sa->nr_len };
-
-		if (ike_child_install(c, NULL, &ni, &nr)) {
-			ike_child_free(c);
-			c = NULL;
-		} else {
-			ike2_child_timers(c);
-		}
-	}
+	/* The child's SAs went in before the answer: the initiator sends at once. */
 	if (ike2_respond(sa, &o, IKE_EXCH_IKE_AUTH, m->hdr.msgid))
 		return -1;
 	log_established(sa);

@@ -30,11 +30,12 @@ static void put_ts(struct ike_out *o, uint8_t type, const struct ike_tsel *t, un
 	ike_enc_ts(&o->e, type, &pl);
 }
 
-static unsigned int conf_tsel(const struct ike_sel *s, unsigned int n, struct ike_tsel *out)
+static unsigned int conf_tsel(const struct ike_sel *s, unsigned int n, struct ike_tsel *out,
+			      unsigned int max)
 {
 	unsigned int i;
 
-	for (i = 0; i < n && i < IKE_TS_MAX; i++)
+	for (i = 0; i < n && i < max; i++)
 		ike_tsel_from_sel(&out[i], &s[i]);
 	return i;
 }
@@ -94,7 +95,6 @@ int ike2_child_offer(struct ike_sa *sa, struct ike_out *o, struct ike_req *r, bo
 	struct ike_conn *conn = sa->conn;
 	struct ike_prop_conf pc = conn->child;
 	struct ike_child *c;
-	uint8_t spib[4];
 	uint32_t spi;
 	int err;
 
@@ -114,8 +114,8 @@ int ike2_child_offer(struct ike_sa *sa, struct ike_out *o, struct ike_req *r, bo
 	/* No Diffie-Hellman in IKE_AUTH: that child's keys come from the IKE SA's. */
 	if (!create)
 		pc.ndh = 0;
-	*(uint32_t *)spib = htonl(spi);
-	ike_prop_build(&r->offered, &pc, IKE_PROTO_ESP, spib, 4);
+	put_be32(r->spi_bytes, spi);
+	ike_prop_build(&r->offered, &pc, IKE_PROTO_ESP, r->spi_bytes, 4);
 	ike_enc_sa(&o->e, &r->offered);
 	if (create && put_nonce_ke(o, r, pc.ndh ? pc.dh[0] : 0))
 		return -1;
@@ -130,8 +130,10 @@ int ike2_child_offer(struct ike_sa *sa, struct ike_out *o, struct ike_req *r, bo
 			r->tsi[r->ntsi++] = sa->trigger_src;
 			r->tsr[r->ntsr++] = sa->trigger_dst;
 		}
-		r->ntsi += conf_tsel(conn->from, conn->nfrom, r->tsi + r->ntsi);
-		r->ntsr += conf_tsel(conn->to, conn->nto, r->tsr + r->ntsr);
+		r->ntsi += conf_tsel(conn->from, conn->nfrom, r->tsi + r->ntsi,
+				     IKE_TS_MAX - r->ntsi);
+		r->ntsr += conf_tsel(conn->to, conn->nto, r->tsr + r->ntsr,
+				     IKE_TS_MAX - r->ntsr);
 	}
 	put_ts(o, IKE_PL_TSI, r->tsi, r->ntsi);
 	put_ts(o, IKE_PL_TSR, r->tsr, r->ntsr);
@@ -140,16 +142,19 @@ int ike2_child_offer(struct ike_sa *sa, struct ike_out *o, struct ike_req *r, bo
 	return 0;
 }
 
-/* The responder's choice for a child: proposal, SPIs, selectors. */
+/*
+ * The responder's choice for a child: proposal, SPIs, selectors. reply
+ * points into spib, which must live until it is encoded.
+ */
 static int child_decide(struct ike_sa *sa, const struct ike2_pls *p, struct ike_child *c,
-			bool create, uint16_t ke_group, uint16_t *err, struct ike_sa_pl *reply)
+			bool create, uint16_t ke_group, uint16_t *err, struct ike_sa_pl *reply,
+			uint8_t *spib)
 {
 	struct ike_conn *conn = sa->conn;
 	struct ike_prop_conf pc = conn->child;
 	struct ike_tsel peer_i[IKE_TS_MAX], peer_r[IKE_TS_MAX], mine[IKE_TS_MAX];
 	struct ike_sa_pl sapl, ours;
 	unsigned int npi, npr, nmine;
-	uint8_t spib[4];
 	uint32_t spi;
 	int idx;
 
@@ -175,9 +180,9 @@ static int child_decide(struct ike_sa *sa, const struct ike2_pls *p, struct ike_
 	npi = dec_tsel(p->tsi, peer_i);
 	npr = dec_tsel(p->tsr, peer_r);
 	/* TSi is the initiator's side: our "to"; TSr ours, "from". */
-	nmine = conf_tsel(conn->to, conn->nto, mine);
+	nmine = conf_tsel(conn->to, conn->nto, mine, IKE_TS_MAX);
 	c->nremote = ike_ts_narrow(peer_i, npi, mine, nmine, c->ts_remote, IKE_TS_MAX);
-	nmine = conf_tsel(conn->from, conn->nfrom, mine);
+	nmine = conf_tsel(conn->from, conn->nfrom, mine, IKE_TS_MAX);
 	c->nlocal = ike_ts_narrow(peer_r, npr, mine, nmine, c->ts_local, IKE_TS_MAX);
 	if (!c->nremote || !c->nlocal) {
 		ike_log(IKE_LOG_WARN, "%s: the peer's traffic selectors are outside the rule "
@@ -193,7 +198,7 @@ static int child_decide(struct ike_sa *sa, const struct ike2_pls *p, struct ike_
 		return -1;
 	}
 	c->mode = conn->mode;
-	c->spi_out = ntohl(*(const uint32_t *)sapl.prop[idx].spi);
+	c->spi_out = get_be32(sapl.prop[idx].spi);
 	if (kb_spi_alloc(&sa->local.addr, &sa->remote.addr, &spi)) {
 		ike_log(IKE_LOG_ERR, "%s: no SPI from the module: %s", ike_sa_name(sa),
 			kb_last_error());
@@ -202,7 +207,7 @@ static int child_decide(struct ike_sa *sa, const struct ike2_pls *p, struct ike_
 	}
 	c->spi_in = spi;
 	c->initiator = false;
-	*(uint32_t *)spib = htonl(spi);
+	put_be32(spib, spi);
 	ike_prop_reply(reply, &c->alg, IKE_PROTO_ESP, sapl.prop[idx].num, spib, 4);
 	*err = 0;
 	return 0;
@@ -216,13 +221,21 @@ static void put_answer_ts(struct ike_out *o, struct ike_child *c)
 		ike2_out_notify(o, 0, NULL, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 }
 
+/* IKE_AUTH's child: chosen, installed (keys from the IKE SA's nonces), answered. */
 int ike2_child_answer(struct ike_sa *sa, struct ike_out *o, const struct ike2_pls *p,
-		      struct ike_child *c, struct ike_dh *dh, uint16_t *err)
+		      struct ike_child *c, uint16_t *err)
 {
+	struct ike_view ni = { sa->ni, sa->ni_len }, nr = { sa->nr, sa->nr_len };
 	struct ike_sa_pl reply;
+	uint8_t spib[4];
 
-	if (child_decide(sa, p, c, false, 0, err, &reply))
+	if (child_decide(sa, p, c, false, 0, err, &reply, spib))
 		return -1;
+	if (ike_child_install(c, NULL, &ni, &nr, false)) {
+		*err = IKE_N_TEMPORARY_FAILURE;
+		return -1;
+	}
+	ike2_child_timers(c);
 	ike_enc_sa(&o->e, &reply);
 	put_answer_ts(o, c);
 	return 0;
@@ -248,7 +261,7 @@ int ike2_child_accept(struct ike_sa *sa, struct ike_req *r, const struct ike2_pl
 			ike_sa_name(sa), why ? why : "no SA payload");
 		return -1;
 	}
-	c->spi_out = ntohl(*(const uint32_t *)sapl.prop[0].spi);
+	c->spi_out = get_be32(sapl.prop[0].spi);
 	nti = dec_tsel(p->tsi, ti);
 	ntr = dec_tsel(p->tsr, tr);
 	if (!nti || !ntr || !ike_ts_within(ti, nti, r->tsi, r->ntsi) ||
@@ -286,7 +299,7 @@ int ike2_child_accept(struct ike_sa *sa, struct ike_req *r, const struct ike2_pl
 			gir.len = (size_t)len;
 		}
 	}
-	err = ike_child_install(c, c->alg.dh ? &gir : NULL, &ni, &nr);
+	err = ike_child_install(c, c->alg.dh ? &gir : NULL, &ni, &nr, false);
 	ike_wipe(secret, sizeof(secret));
 	if (err)
 		return -1;
@@ -311,20 +324,20 @@ static int send_create(struct ike_sa *sa, struct ike_child *old)
 	r->child = old;
 	ike2_out_enc(&o);
 	if (old) {
-		*(uint32_t *)spib = htonl(old->spi_in);
+		put_be32(spib, old->spi_in);
 		ike2_out_notify(&o, IKE_PROTO_ESP, spib, 4, IKE_N_REKEY_SA, NULL, 0);
 	}
 	if (ike2_child_offer(sa, &o, r, true)) {
-		if (r->new_child)
-			ike_child_free(r->new_child);
 		ike_req_free(r);
 		return -1;
 	}
-	if (old)
-		old->state = CHILD_S_REKEYING;
 	ike_log(IKE_LOG_INFO, "%s: CREATE_CHILD_SA: %s", ike_sa_name(sa),
 		old ? "rekeying child SA" : "new child SA");
-	return ike2_request(sa, &o, IKE_EXCH_CREATE_CHILD_SA, r);
+	if (ike2_request(sa, &o, IKE_EXCH_CREATE_CHILD_SA, r))
+		return -1;
+	if (old)
+		old->state = CHILD_S_REKEYING;
+	return 0;
 }
 
 void ike2_rekey_child(struct ike_child *c)
@@ -363,6 +376,10 @@ static int child_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg
 		ike_child_free(c);
 		if (old && old->state == CHILD_S_REKEYING)
 			old->state = CHILD_S_INSTALLED;
+		if (old && old->rekeyed_by_peer) {
+			ike2_child_replaced(old, false);
+			return 0;
+		}
 		if (err == IKE_N_TEMPORARY_FAILURE && old) {
 			ike_log(IKE_LOG_INFO, "%s: the peer is busy (TEMPORARY_FAILURE): rekey later",
 				ike_sa_name(sa));
@@ -385,6 +402,8 @@ static int child_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg
 		ike_child_free(c);
 		if (old)
 			old->state = CHILD_S_INSTALLED;
+		if (old && old->rekeyed_by_peer)
+			ike2_child_replaced(old, false);
 		return 0;
 	}
 	if (!old)
@@ -425,15 +444,18 @@ void ike2_rekey_ike(struct ike_sa *sa)
 	n = ike_sa_new(sa->conn, true);
 	if (!r || !n)
 		goto fail;
+	r->new_ike = n;
 	n->state = IKE_S_INIT_SENT;
+	n->rekey_of = sa;
 	n->local = sa->local;
 	n->remote = sa->remote;
-	r->new_ike = n;
-	/* The group in use first: the peer took it once. */
+	/* The group in use first (the peer took it once), or the one it asked for. */
 	for (i = 0; i < pc.ndh; i++) {
-		if (pc.dh[i] == sa->alg.dh) {
+		uint16_t want = sa->dh_group ? sa->dh_group : sa->alg.dh;
+
+		if (pc.dh[i] == want) {
 			pc.dh[i] = pc.dh[0];
-			pc.dh[0] = sa->alg.dh;
+			pc.dh[0] = want;
 		}
 	}
 	ike2_out_enc(&o);
@@ -442,11 +464,12 @@ void ike2_rekey_ike(struct ike_sa *sa)
 	if (put_nonce_ke(&o, r, pc.dh[0]))
 		goto fail;
 	ike_log(IKE_LOG_INFO, "%s: CREATE_CHILD_SA: rekeying the IKE SA", ike_sa_name(sa));
-	if (ike2_request(sa, &o, IKE_EXCH_CREATE_CHILD_SA, r))
-		ike2_sa_dead(n, NULL);
+	ike2_request(sa, &o, IKE_EXCH_CREATE_CHILD_SA, r);	/* r owns n */
 	return;
 fail:
-	if (n)
+	if (r)
+		r->new_ike = n;
+	else if (n)
 		ike2_sa_dead(n, NULL);
 	ike_req_free(r);
 }
@@ -474,6 +497,7 @@ static int ike_rekey_finish(struct ike_sa *old, struct ike_sa *n, const struct i
 	n->natt = old->natt;
 	n->peer_frag = old->peer_frag;
 	n->initial_contact_sent = true;
+	n->rekey_of = NULL;
 	while (old->children)
 		ike_child_move(old->children, n);
 	ike2_established(n);
@@ -487,6 +511,7 @@ static int ike_rekey_resp(struct ike_sa *sa, struct ike_req *r, const struct ike
 			  const struct ike2_pls *p)
 {
 	struct ike_sa *n = r->new_ike;
+	struct ike_notify nt;
 	struct ike_sa_pl sapl;
 	struct ike_ke ke;
 	struct ike_view nr, gir;
@@ -503,8 +528,13 @@ static int ike_rekey_resp(struct ike_sa *sa, struct ike_req *r, const struct ike
 		ike_log(IKE_LOG_WARN, "%s: IKE SA rekey refused or malformed (error %u%s%s)",
 			ike_sa_name(sa), err, why ? ": " : "", why ? why : "");
 		ike2_sa_dead(n, NULL);
-		if (err == IKE_N_TEMPORARY_FAILURE)
-			ike_timer_arm(&sa->rekey_timer, 2000);
+		if (err == IKE_N_INVALID_KE_PAYLOAD && ike2_notify(p, err, &nt) &&
+		    nt.data.len == 2) {
+			sa->dh_group = (uint16_t)(nt.data.p[0] << 8 | nt.data.p[1]);
+			ike_timer_arm(&sa->rekey_timer, 0);
+		} else {
+			ike_timer_arm(&sa->rekey_timer, err == IKE_N_TEMPORARY_FAILURE ? 2000 : 30000);
+		}
 		return 0;
 	}
 	memcpy(n->spi_r, sapl.prop[0].spi, IKE_SPI_LEN);
@@ -527,6 +557,23 @@ static int ike_rekey_resp(struct ike_sa *sa, struct ike_req *r, const struct ike
 	/* The old IKE SA goes now that the new one carries everything. */
 	sa->want_delete = true;
 	return 0;
+}
+
+static bool children_busy(const struct ike_sa *sa)
+{
+	const struct ike_child *c;
+
+	for (c = sa->children; c; c = c->next)
+		if (c->state != CHILD_S_INSTALLED)
+			return true;
+	return false;
+}
+
+static void rekeyed_expired(struct ike_timer *t)
+{
+	struct ike_sa *sa = (struct ike_sa *)((char *)t - offsetof(struct ike_sa, expire_timer));
+
+	ike2_sa_dead(sa, "replaced by a rekey, and the peer never deleted it");
 }
 
 /* The responder's side of an IKE SA rekey. */
@@ -587,6 +634,9 @@ static int ike_rekey_in(struct ike_sa *sa, const struct ike_msg *m, const struct
 	sa->state = IKE_S_REKEYED;
 	ike_timer_cancel(&sa->rekey_timer);
 	ike_timer_cancel(&sa->dpd_timer);
+	ike_timer_cancel(&sa->expire_timer);
+	ike_timer_init(&sa->expire_timer, rekeyed_expired);
+	ike_timer_arm(&sa->expire_timer, 60000);
 	return 0;
 fail:
 	ike_dh_free(dh);
@@ -605,7 +655,7 @@ int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	struct ike_view ni, nrv, gir = { NULL, 0 };
 	struct ike_ke ke = { 0 };
 	struct ike_dh *dh = NULL;
-	uint8_t nr[IKE_NONCE_LEN], secret[1024], pub[1024], gb[2];
+	uint8_t nr[IKE_NONCE_LEN], secret[1024], pub[1024], gb[2], spib[4];
 	uint16_t err = 0;
 	int len, plen = 0;
 
@@ -619,8 +669,12 @@ int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 		goto refuse;
 	}
 	if (sapl.prop[0].protocol == IKE_PROTO_IKE) {
-		if (sa->req && sa->req->kind == IKE_REQ_IKE_REKEY) {
-			/* Our own IKE rekey is out: let the peer wait (2.8.2 kept simple). */
+		if (sa->req || children_busy(sa)) {
+			/*
+			 * An exchange of ours is out (our own IKE rekey among them),
+			 * or a child is half rekeyed or deleted: the peer tries
+			 * again later (2.25, as strongSwan does).
+			 */
 			err = IKE_N_TEMPORARY_FAILURE;
 			goto refuse;
 		}
@@ -630,7 +684,8 @@ int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	}
 	if (ike2_notify(p, IKE_N_REKEY_SA, &n)) {
 		if (n.spi_size != 4 ||
-		    !(old = ike_child_by_spi_out(sa, ntohl(*(const uint32_t *)n.spi))) ||
+		    n.protocol != IKE_PROTO_ESP ||
+		    !(old = ike_child_by_spi_out(sa, get_be32(n.spi))) ||
 		    old->state == CHILD_S_DELETING) {
 			err = IKE_N_CHILD_SA_NOT_FOUND;
 			goto refuse;
@@ -644,7 +699,7 @@ int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 	c = ike_child_new(sa);
 	if (!c)
 		return -1;
-	if (child_decide(sa, p, c, true, p->ke ? ke.group : 0, &err, &reply)) {
+	if (child_decide(sa, p, c, true, p->ke ? ke.group : 0, &err, &reply, spib)) {
 		if (err == IKE_N_INVALID_KE_PAYLOAD) {
 			gb[0] = c->alg.dh >> 8;
 			gb[1] = c->alg.dh & 0xff;
@@ -669,7 +724,8 @@ int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 		gir = (struct ike_view){ secret, (size_t)len };
 	}
 	nrv = (struct ike_view){ nr, sizeof(nr) };
-	if (ike_child_install(c, c->alg.dh ? &gir : NULL, &ni, &nrv)) {
+	/* A rekey's new outbound SA waits for the initiator to have the inbound one. */
+	if (ike_child_install(c, c->alg.dh ? &gir : NULL, &ni, &nrv, old != NULL)) {
 		ike_wipe(secret, sizeof(secret));
 		ike_child_free(c);
 		err = IKE_N_TEMPORARY_FAILURE;
@@ -684,6 +740,7 @@ int ike2_child_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct i
 						   .data = { pub, (size_t)plen } });
 	put_answer_ts(&o, c);
 	if (old) {
+		old->successor = c;
 		if (old->state == CHILD_S_REKEYING) {
 			/* Our rekey of it is out too: child_resp settles it. */
 			old->rekeyed_by_peer = true;

@@ -35,7 +35,7 @@ int ike2_delete_child(struct ike_child *c)
 	r->child = c;
 	c->state = CHILD_S_DELETING;
 	ike_timer_cancel(&c->rekey_timer);
-	*(uint32_t *)spib = htonl(c->spi_in);
+	put_be32(spib, c->spi_in);
 	ike2_out_enc(&o);
 	ike_enc_delete(&o.e, &(struct ike_delete){ .protocol = IKE_PROTO_ESP, .spi_size = 4,
 						   .nspi = 1, .spis = spib });

@@ -212,9 +212,17 @@ static int init_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg 
 	const char *why = NULL;
 	uint16_t group;
 
+	/* Unprotected answers: a few retries at most, whoever sent them. */
+	if ((ike2_notify(p, IKE_N_COOKIE, NULL) || ike2_notify(p, IKE_N_INVALID_KE_PAYLOAD, NULL)) &&
+	    ++sa->init_retries > 3) {
+		ike_log(IKE_LOG_WARN, "%s: too many COOKIE or INVALID_KE_PAYLOAD answers",
+			ike_sa_name(sa));
+		return -1;
+	}
 	if (ike2_notify(p, IKE_N_COOKIE, &n)) {
-		if (n.data.len < 1 || n.data.len > 64 || sa->cookie)
+		if (n.data.len < 1 || n.data.len > 64)
 			return ike_log(IKE_LOG_WARN, "%s: bad COOKIE", ike_sa_name(sa)), -1;
+		free(sa->cookie);
 		sa->cookie = malloc(n.data.len);
 		if (!sa->cookie)
 			return -1;
