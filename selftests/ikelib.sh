@@ -64,11 +64,11 @@ sw() {
 		"$SWANCTL" "$@" 2> >(grep -vE "plugin '[a-z0-9-]+': failed to load|opening directory .* failed" >&2)
 }
 
-sw_start() {
-	local name=$1 ns=$2 lvl=${3:-2} d
+# sw_write_conf DIR IKE_LOGLEVEL: DIR/strongswan.conf, with the vici socket
+# and the log in DIR
+sw_write_conf() {
+	local d=$1 lvl=$2
 
-	d=$(sw_dir "$name")
-	mkdir -p "$d"
 	# swanctl looks for credentials next to its --file.
 	(cd "$d" && mkdir -p x509 x509ca x509aa x509ocsp x509crl x509ac pubkey private rsa ecdsa bliss pkcs8 pkcs12)
 	cat >"$d/strongswan.conf" <<-EOF
@@ -112,6 +112,14 @@ sw_start() {
 		socket = unix://$d/charon.vici
 	}
 	EOF
+}
+
+sw_start() {
+	local name=$1 ns=$2 lvl=${3:-2} d
+
+	d=$(sw_dir "$name")
+	mkdir -p "$d"
+	sw_write_conf "$d" "$lvl"
 	sw_ns[$name]=$ns
 	STRONGSWAN_CONF=$d/strongswan.conf ip netns exec "$ns" "$CHARON" \
 		</dev/null >"$d/stdout" 2>&1 &
