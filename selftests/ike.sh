@@ -37,6 +37,13 @@
 # of them (make check-long).
 #
 # Usage: ike.sh [PATTERN]   only the cases whose name matches PATTERN
+#   (tools/check.sh --vm takes test names only; for a PATTERN, run
+#   NFESP_SCALE=long tools/vm/run -k KVER -- selftests/ike.sh 'rekey|dpd')
+#
+# IPSECCTL=$PWD/selftests/ike_fake.sh runs the daemon's cases against a
+# stand-in made of strongSwan (SAs in XFRM): every case passes with it but
+# the wrong-PSK log line, which is the daemon's own wording. A case that
+# fails with the daemon and passes with the fake is the daemon's.
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/netlib.sh"
