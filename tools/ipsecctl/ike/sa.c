@@ -235,7 +235,11 @@ void ike_child_uninstall(struct ike_child *c)
 			ike_log(IKE_LOG_WARN, "%s: deleting ESP SA 0x%08x: %s",
 				ike_sa_name(sa), c->spi_in, kb_last_error());
 		c->installed_in = false;
+	} else if (c->spi_in) {
+		/* Reserved for a negotiation that failed: free it now, not in a minute. */
+		kb_sa_del(c->spi_in, &sa->local.addr);
 	}
+	c->spi_in = 0;
 	for (i = 0; i < c->npol; i++)
 		kb_policy_del(c->pol_ids[i]);
 	c->npol = 0;
