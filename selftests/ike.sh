@@ -90,7 +90,7 @@ CASES="
 1 ikd down peer
 1 ikd rekey_child peer
 0 ikd rekey_child local
-0 ikd rekey_child both
+1 ikd rekey_child both
 1 ikd rekey_ike peer
 0 ikd rekey_ike local
 0 ikd dpd
