@@ -47,7 +47,7 @@ fail() {
 	done
 	exit 1
 }
-on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+on() { ip netns exec "$@"; }
 # wait_for FILE REGEX SECONDS: until a line of FILE matches
 wait_for() {
 	local i
@@ -149,16 +149,16 @@ END
 sed -e 's/site-b/site-a/; s/10.1.0.0/X/; s/10.2.0.0/10.1.0.0/; s/X/10.2.0.0/' \
     -e 's/192.0.2.1 peer 192.0.2.2/192.0.2.2 peer 192.0.2.1/' "$D/gw-a.conf" >"$D/gw-b.conf"
 # The wire between the gateways, from the start
-on gw-b tcpdump -Z root -U -w "$D/wire.pcap" -nni wan 'udp port 500 or udp port 4500 or esp' 2>/dev/null &
+ip netns exec gw-b tcpdump -Z root -U -w "$D/wire.pcap" -nni wan 'udp port 500 or udp port 4500 or esp' 2>/dev/null &
 BG=($!)
 for g in gw-a gw-b; do
-	on $g "$I" monitor >"$D/$g.mon" 2>&1 &
+	ip netns exec $g "$I" monitor >"$D/$g.mon" 2>&1 &
 	BG+=($!)
 done
 sleep 0.5
-on gw-a "$I" daemon -d --export-keys "$D/keys-a" -f "$D/gw-a.conf" 2>"$D/gw-a.log" &
+ip netns exec gw-a "$I" daemon -d --export-keys "$D/keys-a" -f "$D/gw-a.conf" 2>"$D/gw-a.log" &
 PID_A=$!
-on gw-b "$I" daemon -d --export-keys "$D/keys-b" -f "$D/gw-b.conf" 2>"$D/gw-b.log" &
+ip netns exec gw-b "$I" daemon -d --export-keys "$D/keys-b" -f "$D/gw-b.conf" 2>"$D/gw-b.log" &
 PID_B=$!
 wait_for "$D/gw-a.log" 'IKE daemon started' 10 || fail "gw-a's daemon did not start"
 wait_for "$D/gw-b.log" 'IKE daemon started' 10 || fail "gw-b's daemon did not start"
@@ -180,7 +180,7 @@ on gw-a "$I" show | grep -E '^policy|^sa' | short | ev
 note "host-a pings host-b. The packet matches the outbound policy, which has
 no SA: the module holds it and raises an ACQUIRE, which starts IKE."
 cmd host-a "ping -c 3 10.2.0.10 &"
-on host-a ping -c 3 -i 0.3 -W 10 10.2.0.10 >"$D/ping1" 2>&1 &
+ip netns exec host-a ping -c 3 -i 0.3 -W 10 10.2.0.10 >"$D/ping1" 2>&1 &
 PING1=$!
 wait_for "$D/gw-a.mon" '^acquire' 10 || fail "no ACQUIRE"
 cmd gw-a "ipsecctl monitor"
@@ -302,7 +302,7 @@ Delete a second later; \`ipsecctl rekey\` does it now. A ping runs
 meanwhile, 5 a second for 6 s: none may be lost."
 old=$(status_get gw-a child)
 mark_logs
-on host-a ping -c 30 -i 0.2 -W 2 10.2.0.10 >"$D/ping3" 2>&1 &
+ip netns exec host-a ping -c 30 -i 0.2 -W 2 10.2.0.10 >"$D/ping3" 2>&1 &
 PING3=$!
 sleep 1
 cmd gw-a "ipsecctl rekey site-b"
@@ -329,7 +329,9 @@ new=$(status_get gw-a child)
 [ "$(status_get gw-b child)" = "${new#*/}/${new%/*}" ] || fail "the gateways do not agree on the new child SA"
 
 note "The IKE SA is rekeyed the same way, at its own lifetime (8 h by
-default), and keeps its child SAs:"
+default): a new IKE SA (#2) with new keys takes over the child SAs, and the
+old one (#1) is deleted."
+ike_old=$(status_get gw-a ike)
 mark_logs
 cmd gw-a "ipsecctl rekey site-b ike"
 on gw-a "$I" rekey site-b ike
@@ -338,6 +340,11 @@ wait_log gw-b 'IKE SA rekeyed|closed' 5 || true
 sleep 0.5
 logs 'rekeying the IKE SA|IKE SA rekeyed|closed' | ev
 [ "$(status_get gw-a child)" = "$new" ] || fail "the IKE SA rekey lost the child SA"
+ike_new=$(status_get gw-a ike)
+[ -n "$ike_new" ] && [ "$ike_new" != "$ike_old" ] || fail "gw-a's IKE SA did not change"
+[ "$(status_get gw-b ike)" = "$ike_new" ] || fail "the gateways do not agree on the new IKE SA"
+cmd gw-a "ipsecctl status | grep ike"
+on gw-a "$I" status | grep '^ *ike' | ev
 
 note "Finally gw-a takes the tunnel down: it sends a Delete for the IKE SA,
 which takes its child SAs with it, and both gateways remove the SAs and
