@@ -196,7 +196,7 @@ on gw-a "$I" show | grep -E '^policy|^sa' | short | ev
 [ "$(sas gw-a)" = 0 ] || fail "gw-a has SAs before any traffic"
 note "host-a pings host-b. The packet matches the outbound policy, which has
 no SA: the module holds it and raises an ACQUIRE, which starts IKE."
-cmd host-a "ping -c 3 10.2.0.10 &"
+cmd host-a "ping -c 3 -i 0.3 10.2.0.10 &"
 ip netns exec host-a ping -c 3 -i 0.3 -W 10 10.2.0.10 >"$D/ping1" 2>&1 &
 PING1=$!
 wait_for "$D/gw-a.mon" '^acquire' 10 || fail "no ACQUIRE"
@@ -219,7 +219,7 @@ wait_for "$D/gw-b.log" 'IKE SA established' 5 || fail "no IKE SA on gw-b"
 cmd "gw-a, gw-b" "ipsecctl daemon -d   (both logs, in time order)"
 logs 'IKE_SA_INIT|IKE_AUTH|IKE SA established' | cut -c1-150 | ev
 on gw-a tcpdump -r "$D/wire.pcap" -nn 'udp port 500' 2>/dev/null | head -4 >"$D/ike-wire"
-cmd gw-b "tcpdump -i wan    (the same four messages on the wire)"
+cmd gw-b "tcpdump -r wire.pcap udp port 500    (captured on gw-b's wan: the same four messages)"
 sed -E 's/^[0-9:.]+ //' "$D/ike-wire" | cut -c1-100 | ev
 [ "$(wc -l <"$D/ike-wire")" = 4 ] || fail "not four IKE messages on the wire"
 note "What gw-a offered (its rule's defaults), and what was agreed:"
@@ -258,7 +258,7 @@ step 4 "data: ESP"
 note "The held ping left as soon as the SAs were in: its first replies took
 the time of IKE, none was lost."
 wait $PING1 || true
-cmd host-a "ping -c 3 10.2.0.10"
+cmd host-a "ping -c 3 -i 0.3 10.2.0.10     (its output)"
 grep -E 'icmp_seq=1 |packets transmitted' "$D/ping1" | ev
 grep -q '3 received' "$D/ping1" || fail "the held ping was lost"
 note "Now the tunnel is up: pings go through at once. On the wire between
@@ -269,7 +269,7 @@ grep 'packets transmitted' "$D/ping2" | ev
 grep -q '4 received' "$D/ping2" || fail "pings through the tunnel were lost"
 sleep 0.3
 on gw-b tcpdump -r "$D/wire.pcap" -nn esp 2>/dev/null >"$D/esp-wire"
-cmd gw-b "tcpdump -i wan esp"
+cmd gw-b "tcpdump -r wire.pcap esp | tail -4"
 sed -E 's/^[0-9:.]+ //' "$D/esp-wire" | tail -n 4 | ev
 n_out=$(grep -c "192.0.2.1 > 192.0.2.2: ESP(spi=$OUT_A," "$D/esp-wire" || true)
 n_in=$(grep -c "192.0.2.2 > 192.0.2.1: ESP(spi=$OUT_B," "$D/esp-wire" || true)
@@ -314,8 +314,9 @@ step 5 "termination: rekey and delete"
 note "SAs do not live for ever. At 80 to 90% of the child SA's lifetime (1 h
 here) a gateway makes a new one with CREATE_CHILD_SA (new SPIs, new keys),
 moves the traffic to it, and deletes the old one with an INFORMATIONAL
-Delete a second later; \`ipsecctl rekey\` does it now. A ping runs
-meanwhile, 5 a second for 6 s: none may be lost."
+Delete a second later; \`ipsecctl rekey\` does it now (N(16393): REKEY_SA,
+naming the SA replaced). A ping runs meanwhile, 5 a second for 6 s: none
+may be lost."
 old=$(status_get gw-a child)
 mark_logs
 ip netns exec host-a ping -c 30 -i 0.2 -W 2 10.2.0.10 >"$D/ping3" 2>&1 &
