@@ -91,6 +91,19 @@ wait_log() {
 	done
 	return 1
 }
+# The notify types (N(16388) ...) in the log lines on stdin, named (RFC 7296 3.10.1)
+notify_names() {
+	grep -oE 'N\([0-9]+\)' | sort -u | awk '
+	BEGIN { n[14] = "NO_PROPOSAL_CHOSEN"; n[17] = "INVALID_KE_PAYLOAD"
+		n[24] = "AUTHENTICATION_FAILED"; n[16384] = "INITIAL_CONTACT"
+		n[16387] = "USE_TRANSPORT_MODE"; n[16388] = "NAT_DETECTION_SOURCE_IP"
+		n[16389] = "NAT_DETECTION_DESTINATION_IP"; n[16390] = "COOKIE"
+		n[16393] = "REKEY_SA"; n[16394] = "ESP_TFC_PADDING_NOT_SUPPORTED"
+		n[16395] = "NON_FIRST_FRAGMENTS_ALSO"; n[16430] = "IKEV2_FRAGMENTATION_SUPPORTED"
+		n[16431] = "SIGNATURE_HASH_ALGORITHMS" }
+	{ c = substr($0, 3, length($0) - 3); l = l (l ? ", " : "") $0 " " (c in n ? n[c] : "?") }
+	END { if (l) print "(" l ")" }' | fmt -w 74 | ev
+}
 sas() { on "$1" "$I" show | grep -c '^sa add' || true; }
 
 say "load the module (it loads nf_defrag_ipv4 and _ipv6 itself)"
@@ -210,14 +223,16 @@ logs 'ACQUIRE for' | ev
 step 2 "IKE phase 1: IKE_SA_INIT and IKE_AUTH"
 note "Two exchanges of two messages on UDP 500 make the IKE SA, the secure
 channel between the gateways. IKE_SA_INIT, in clear, agrees on algorithms
-and runs Diffie-Hellman (KE: the public values, No: nonces, N(16388/16389):
-NAT detection); IKE_AUTH, encrypted, proves that both know the pre-shared
-key (ID, AUTH; N(16384): INITIAL_CONTACT) and, in IKEv2, carries the first
-child SA (SA, TSi, TSr)."
+and runs Diffie-Hellman (SA: the proposals, KE: the public values, No:
+nonces, N: notifies); IKE_AUTH, encrypted, proves that both know the
+pre-shared key (IDi, IDr, AUTH) and, in IKEv2, carries the first child SA
+(SA, TSi, TSr: its proposal and traffic selectors)."
 wait_for "$D/gw-a.log" 'IKE SA established' 15 || fail "no IKE SA on gw-a"
 wait_for "$D/gw-b.log" 'IKE SA established' 5 || fail "no IKE SA on gw-b"
 cmd "gw-a, gw-b" "ipsecctl daemon -d   (both logs, in time order)"
-logs 'IKE_SA_INIT|IKE_AUTH|IKE SA established' | cut -c1-150 | ev
+logs 'IKE_SA_INIT|IKE_AUTH|IKE SA established' | cut -c1-150 >"$D/phase1"
+ev <"$D/phase1"
+notify_names <"$D/phase1"
 on gw-a tcpdump -r "$D/wire.pcap" -nn 'udp port 500' 2>/dev/null | head -4 >"$D/ike-wire"
 cmd gw-b "tcpdump -r wire.pcap udp port 500    (captured on gw-b's wan: the same four messages)"
 sed -E 's/^[0-9:.]+ //' "$D/ike-wire" | cut -c1-100 | ev
@@ -314,9 +329,8 @@ step 5 "termination: rekey and delete"
 note "SAs do not live for ever. At 80 to 90% of the child SA's lifetime (1 h
 here) a gateway makes a new one with CREATE_CHILD_SA (new SPIs, new keys),
 moves the traffic to it, and deletes the old one with an INFORMATIONAL
-Delete a second later; \`ipsecctl rekey\` does it now (N(16393): REKEY_SA,
-naming the SA replaced). A ping runs meanwhile, 5 a second for 6 s: none
-may be lost."
+Delete a second later; \`ipsecctl rekey\` does it now. A ping runs
+meanwhile, 5 a second for 6 s: none may be lost."
 old=$(status_get gw-a child)
 mark_logs
 ip netns exec host-a ping -c 30 -i 0.2 -W 2 10.2.0.10 >"$D/ping3" 2>&1 &
@@ -327,7 +341,9 @@ on gw-a "$I" rekey site-b
 wait_log gw-a "child SA $old deleted" 15 || fail "the old child SA $old was not deleted"
 wait $PING3 || true
 cmd "gw-a, gw-b" "ipsecctl daemon -d"
-logs 'CREATE_CHILD_SA|child SA 0x|INFORMATIONAL .*\[ D \]' | cut -c1-150 | ev
+logs 'CREATE_CHILD_SA|child SA 0x|INFORMATIONAL .*\[ D \]' | cut -c1-150 >"$D/rekey"
+ev <"$D/rekey"
+notify_names <"$D/rekey"
 cmd gw-a "ipsecctl monitor"
 tail -n +"$MONMARK_A" "$D/gw-a.mon" | grep -E '^sa (add|del)' | sed -E 's/ mode .* (lifetime)/ ... \1/' | ev
 cmd host-a "ping -c 30 -i 0.2 10.2.0.10"
