@@ -233,7 +233,11 @@ cmd "gw-a, gw-b" "ipsecctl daemon -d   (both logs, in time order)"
 logs 'IKE_SA_INIT|IKE_AUTH|IKE SA established' | cut -c1-150 >"$D/phase1"
 ev <"$D/phase1"
 notify_names <"$D/phase1"
-on gw-a tcpdump -r "$D/wire.pcap" -nn 'udp port 500' 2>/dev/null | head -4 >"$D/ike-wire"
+for ((i = 0; i < 10; i++)); do      # tcpdump may be behind: see step 4
+	on gw-b tcpdump -r "$D/wire.pcap" -nn 'udp port 500' 2>/dev/null | head -4 >"$D/ike-wire"
+	[ "$(wc -l <"$D/ike-wire")" = 4 ] && break
+	sleep 0.5
+done
 cmd gw-b "tcpdump -r wire.pcap udp port 500    (captured on gw-b's wan: the same four messages)"
 sed -E 's/^[0-9:.]+ //' "$D/ike-wire" | cut -c1-100 | ev
 [ "$(wc -l <"$D/ike-wire")" = 4 ] || fail "not four IKE messages on the wire"
@@ -282,12 +286,17 @@ cmd host-a "ping -c 4 -i 0.2 10.2.0.10"
 on host-a ping -c 4 -i 0.2 -W 2 10.2.0.10 >"$D/ping2" 2>&1 || true
 grep 'packets transmitted' "$D/ping2" | ev
 grep -q '4 received' "$D/ping2" || fail "pings through the tunnel were lost"
-sleep 0.3
-on gw-b tcpdump -r "$D/wire.pcap" -nn esp 2>/dev/null >"$D/esp-wire"
+# tcpdump writes each packet as it comes (-U), but it may be behind: wait
+# for the 7th of each way, up to 5 s
+for ((i = 0; i < 10; i++)); do
+	on gw-b tcpdump -r "$D/wire.pcap" -nn esp 2>/dev/null >"$D/esp-wire"
+	n_out=$(grep -c "192.0.2.1 > 192.0.2.2: ESP(spi=$OUT_A," "$D/esp-wire" || true)
+	n_in=$(grep -c "192.0.2.2 > 192.0.2.1: ESP(spi=$OUT_B," "$D/esp-wire" || true)
+	[ "$n_out" -ge 7 ] && [ "$n_in" -ge 7 ] && break
+	sleep 0.5
+done
 cmd gw-b "tcpdump -r wire.pcap esp | tail -4"
 sed -E 's/^[0-9:.]+ //' "$D/esp-wire" | tail -n 4 | ev
-n_out=$(grep -c "192.0.2.1 > 192.0.2.2: ESP(spi=$OUT_A," "$D/esp-wire" || true)
-n_in=$(grep -c "192.0.2.2 > 192.0.2.1: ESP(spi=$OUT_B," "$D/esp-wire" || true)
 [ "$n_out" -ge 7 ] && [ "$n_in" -ge 7 ] ||
 	fail "ESP on the wire: $n_out packets with SPI $OUT_A, $n_in with $OUT_B (7 each expected)"
 echo "    ($n_out packets with SPI $OUT_A and $n_in with $OUT_B: the 3 held pings and the 4 since, each way)"
