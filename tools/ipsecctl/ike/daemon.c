@@ -855,6 +855,14 @@ static int run_client(int argc, char **argv)
 		error("%s: %s", argv[0], json_string_value(json_object_get(resp, "error")));
 		goto out;
 	}
+	if (!strcmp(argv[0], "up"))
+		printf("%s: starting\n", argv[1]);
+	else if (!strcmp(argv[0], "down"))
+		printf("%s: deleting its IKE SA with the peer\n", argv[1]);
+	else if (!strcmp(argv[0], "rekey"))
+		printf("%s: rekeying %s\n", argv[1], argc == 3 ? "the IKE SA" : "its child SAs");
+	else if (!strcmp(argv[0], "reload"))
+		printf("configuration reloaded\n");
 	if (!strcmp(argv[0], "status")) {
 		if (opt_json) {
 			json_object_del(resp, "ok");

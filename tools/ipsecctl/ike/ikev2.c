@@ -48,7 +48,35 @@ static const char *pl_name(uint8_t t)
 	return "?";
 }
 
-/* At debug level, the payloads of a message: "[ SA KE No N(16388) ]". */
+static const char *notify_name(uint16_t t)
+{
+	switch (t) {
+	case IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD: return "UNSUPPORTED_CRITICAL_PAYLOAD";
+	case IKE_N_INVALID_SYNTAX: return "INVALID_SYNTAX";
+	case IKE_N_NO_PROPOSAL_CHOSEN: return "NO_PROPOSAL_CHOSEN";
+	case IKE_N_INVALID_KE_PAYLOAD: return "INVALID_KE";
+	case IKE_N_AUTHENTICATION_FAILED: return "AUTH_FAILED";
+	case IKE_N_TS_UNACCEPTABLE: return "TS_UNACCEPTABLE";
+	case IKE_N_TEMPORARY_FAILURE: return "TEMPORARY_FAILURE";
+	case IKE_N_CHILD_SA_NOT_FOUND: return "CHILD_SA_NOT_FOUND";
+	case IKE_N_INITIAL_CONTACT: return "INITIAL_CONTACT";
+	case IKE_N_NAT_DETECTION_SOURCE_IP: return "NATD_S";
+	case IKE_N_NAT_DETECTION_DESTINATION_IP: return "NATD_D";
+	case IKE_N_COOKIE: return "COOKIE";
+	case IKE_N_USE_TRANSPORT_MODE: return "USE_TRANSPORT";
+	case IKE_N_REKEY_SA: return "REKEY_SA";
+	case IKE_N_MOBIKE_SUPPORTED: return "MOBIKE_SUP";
+	case IKE_N_NO_ADDITIONAL_ADDRESSES: return "NO_ADD_ADDR";
+	case IKE_N_EAP_ONLY_AUTHENTICATION: return "EAP_ONLY";
+	case IKE_N_CHILDLESS_IKEV2_SUPPORTED: return "CHILDLESS_SUP";
+	case IKE_N_IKEV2_FRAGMENTATION_SUPPORTED: return "FRAG_SUP";
+	case IKE_N_SIGNATURE_HASH_ALGORITHMS: return "HASH_ALG";
+	case IKE_N_REDIRECT_SUPPORTED: return "REDIRECT_SUP";
+	}
+	return NULL;
+}
+
+/* At debug level, the payloads of a message: "[ SA KE No N(NATD_S) ]". */
 static void log_payloads(const char *who, const char *what, const struct ike_msg *m)
 {
 	char buf[1024];
@@ -58,11 +86,14 @@ static void log_payloads(const char *who, const char *what, const struct ike_msg
 
 	if (!ike_log_enabled(IKE_LOG_DEBUG))
 		return;
-	for (i = 0; i < m->npl && off < sizeof(buf) - 32; i++) {
-		if (m->pl[i].type == IKE_PL_SK && i + 1 < m->npl)
-			continue;
+	for (i = 0; i < m->npl && off < sizeof(buf) - 48; i++) {
+		if ((m->pl[i].type == IKE_PL_SK || m->pl[i].type == IKE_PL_SKF) &&
+		    !m->pl[i].inner)
+			continue;	/* its inner payloads follow, or it was empty */
 		if (m->pl[i].type == IKE_PL_NOTIFY && !ike_dec_notify(&m->pl[i], &n))
-			off += snprintf(buf + off, sizeof(buf) - off, " N(%u)", n.type);
+			off += notify_name(n.type) ?
+			       snprintf(buf + off, sizeof(buf) - off, " N(%s)", notify_name(n.type)) :
+			       snprintf(buf + off, sizeof(buf) - off, " N(%u)", n.type);
 		else
 			off += snprintf(buf + off, sizeof(buf) - off, " %s",
 					pl_name(m->pl[i].type));
@@ -193,6 +224,12 @@ static int finish(struct ike_sa *sa, struct ike_out *o, uint8_t exch, bool respo
 		err = ike_enc_end(&o->e);
 		msg = o->buf;
 		*len = o->w.len;
+		if (!err && ike_log_enabled(IKE_LOG_DEBUG)) {
+			static struct ike_msg dm;
+
+			if (!ike_decode(o->buf, o->w.len, &dm))
+				log_payloads(ike_sa_name(sa), "sending", &dm);
+		}
 	} else {
 		err = ike_enc_chain_end(&o->e, &chain, &first);
 		if (!err) {
@@ -212,6 +249,16 @@ static int finish(struct ike_sa *sa, struct ike_out *o, uint8_t exch, bool respo
 				flen[i] = frags[i].len;
 				*len += frags[i].len;
 			}
+		}
+		if (!err && ike_log_enabled(IKE_LOG_DEBUG)) {
+			static struct ike_msg dm;
+
+			memset(&dm, 0, sizeof(dm));
+			dm.hdr.exchange = exch;
+			dm.hdr.msgid = msgid;
+			if (!ike_decode_inner(&dm, first, chain.p, chain.len))
+				log_payloads(ike_sa_name(sa), response ? "sending" : "sending",
+					     &dm);
 		}
 		ike_wipe(o->buf, o->w.len);
 		msg = sealed;
@@ -348,7 +395,9 @@ void ike2_sa_dead(struct ike_sa *sa, const char *why)
 {
 	if (sa->state == IKE_S_DEAD)
 		return;
-	if (why)
+	if (why && sa->replaced)
+		ike_log(IKE_LOG_INFO, "%s: the IKE SA replaced by its rekey is retired", ike_sa_name(sa));
+	else if (why)
 		ike_log(IKE_LOG_INFO, "%s: IKE SA with %s closed: %s", ike_sa_name(sa),
 			addr_str(&sa->remote.addr, (char[64]){ 0 }, 64), why);
 	sa->state = IKE_S_DEAD;
@@ -734,6 +783,11 @@ void ike2_rx(const uint8_t *p, size_t len, const struct ike_ep *local,
 		return;
 	}
 	if (m.hdr.exchange == IKE_EXCH_IKE_SA_INIT && !(m.hdr.flags & IKE_FLAG_RESPONSE)) {
+		char who[96];
+
+		snprintf(who, sizeof(who), "%s[%u]", addr_str(&remote->addr, ab, sizeof(ab)),
+			 remote->port);
+		log_payloads(who, "received", &m);
 		ike2_init_in_req(&m, local, remote);
 		return;
 	}

@@ -184,6 +184,7 @@ struct ike_sa {
 	struct ike_timer expire_timer;	/* half-open and deleting SAs */
 	bool pending_child;		/* a child to make once established */
 	bool want_rekey, want_delete, want_dpd;
+	bool replaced;			/* its children moved to a rekeyed IKE SA */
 	bool initial_contact_sent;
 	unsigned int dpd_misses;
 	unsigned int init_retries;	/* COOKIE and INVALID_KE answers taken */

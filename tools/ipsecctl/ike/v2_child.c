@@ -500,6 +500,7 @@ static int ike_rekey_finish(struct ike_sa *old, struct ike_sa *n, const struct i
 	n->rekey_of = NULL;
 	while (old->children)
 		ike_child_move(old->children, n);
+	old->replaced = true;
 	ike2_established(n);
 	ike_keylog_ike(n);
 	ike_log(IKE_LOG_INFO, "%s: IKE SA rekeyed: now #%u (%02x%02x%02x%02x...)",
