@@ -380,7 +380,7 @@ on gw-a "$I" rekey site-b ike
 wait_log gw-a 'IKE SA rekeyed' 10 || fail "no IKE SA rekey"
 wait_log gw-b 'IKE SA rekeyed|closed' 5 || true
 sleep 0.5
-logs 'rekeying the IKE SA|IKE SA rekeyed|closed' | ev
+logs 'rekeying the IKE SA|IKE SA rekeyed|retired|closed' | ev
 [ "$(status_get gw-a child)" = "$new" ] || fail "the IKE SA rekey lost the child SA"
 ike_new=$(status_get gw-a ike)
 [ -n "$ike_new" ] && [ "$ike_new" != "$ike_old" ] || fail "gw-a's IKE SA did not change"
