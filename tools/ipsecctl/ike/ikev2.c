@@ -649,7 +649,13 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *m)
 			exch_name(m->hdr.exchange), m->hdr.msgid, sa->frag_in.total);
 		ike_sa_frags_drop(sa);
 	}
-	if (ike_decode_inner(m, first, plain, plen)) {
+	err = ike_decode_inner(m, first, plain, plen);
+	if (err == IKE_E_CRITICAL) {
+		ike_log(IKE_LOG_INFO, "%s: %s %u refused: unknown critical payload %u",
+			ike_sa_name(sa), exch_name(m->hdr.exchange), m->hdr.msgid, m->bad_type);
+		return 2;
+	}
+	if (err) {
 		ike_log(IKE_LOG_INFO, "%s: %s %u dropped: malformed payloads inside SK",
 			ike_sa_name(sa), exch_name(m->hdr.exchange), m->hdr.msgid);
 		return -1;
@@ -669,7 +675,7 @@ static void follow_peer(struct ike_sa *sa, const struct ike_ep *remote, const st
 	ike_log(IKE_LOG_INFO, "%s: peer moved to port %u", ike_sa_name(sa), remote->port);
 	sa->remote.port = remote->port;
 	for (c = sa->children; c; c = c->next)
-		if (c->installed_out && (sa->nat_local || sa->nat_remote))
+		if (c->installed_out && (sa->nat_local || sa->nat_remote) && sa->natt)
 			kb_sa_set_encap(c->spi_out, &sa->remote.addr, NULL, 0, remote->port);
 }
 
@@ -686,7 +692,7 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m, const struct i
 		return;
 	}
 	if (m->hdr.exchange != IKE_EXCH_IKE_SA_INIT && decrypt(sa, m))
-		return;
+		return;		/* a response we cannot read: as if lost */
 	log_payloads(ike_sa_name(sa), "received", m);
 	ike2_gather(m, &p);
 	sa->req = NULL;
@@ -723,7 +729,18 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m, const struct ik
 			m->hdr.msgid, sa->msgid_in);
 		return;
 	}
-	if (decrypt(sa, m))
+	err = decrypt(sa, m);
+	if (err == 2) {
+		/* RFC 7296 2.5: the answer names the payload we do not support. */
+		static struct ike_out o;
+		uint8_t t = m->bad_type;
+
+		ike2_out_enc(&o);
+		ike2_out_notify(&o, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &t, 1);
+		ike2_respond(sa, &o, m->hdr.exchange, m->hdr.msgid);
+		return;
+	}
+	if (err)
 		return;
 	log_payloads(ike_sa_name(sa), "received", m);
 	ike2_gather(m, &p);

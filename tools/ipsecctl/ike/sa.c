@@ -364,7 +364,8 @@ static int install_one(struct ike_child *c, bool inbound, const uint8_t *keymat,
 		k.has_auth_key = true;
 	}
 	k.replay_window = 64;
-	if (sa->nat_local || sa->nat_remote) {
+	/* ESP goes in UDP only where IKE went: 4500 (RFC 7296 2.23, RFC 3948). */
+	if ((sa->nat_local || sa->nat_remote) && sa->natt) {
 		k.encap_sport = inbound ? sa->remote.port : sa->local.port;
 		k.encap_dport = inbound ? sa->local.port : sa->remote.port;
 		if (inbound)

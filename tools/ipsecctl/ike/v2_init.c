@@ -353,7 +353,9 @@ int ike2_init_in_req(const struct ike_msg *m, const struct ike_ep *local,
 	}
 	snprintf(name, sizeof(name), "%s[%u]", addr_str(&remote->addr, ab, sizeof(ab)),
 		 remote->port);
-	if (m->hdr.msgid != 0 || local->port != 500)
+	/* An initiator may start on 4500 (RFC 7296 2.23); SPIr must be zero. */
+	if (m->hdr.msgid != 0 || !memcmp(m->hdr.spi_i, (uint8_t[IKE_SPI_LEN]){ 0 }, IKE_SPI_LEN) ||
+	    memcmp(m->hdr.spi_r, (uint8_t[IKE_SPI_LEN]){ 0 }, IKE_SPI_LEN))
 		return 0;
 	conn = daemon_conn_for(&local->addr, &remote->addr);
 	if (!conn) {
@@ -364,8 +366,9 @@ int ike2_init_in_req(const struct ike_msg *m, const struct ike_ep *local,
 	ike2_gather(m, &p);
 	if (!p.sa || !p.ke || !p.nonce || ike_dec_sa(p.sa, &sapl) || ike_dec_ke(p.ke, &ke) ||
 	    ike_dec_nonce(p.nonce, &nonce)) {
-		ike_log(IKE_LOG_INFO, "%s: IKE_SA_INIT without SA, KE or nonce", name);
-		ike2_respond_plain_notify(m, local, remote, IKE_N_INVALID_SYNTAX, NULL, 0);
+		/* INVALID_SYNTAX goes only in protected messages (3.10.1): silence. */
+		ike_log(IKE_LOG_INFO, "%s: IKE_SA_INIT without a valid SA, KE or nonce: dropped",
+			name);
 		return 0;
 	}
 	if (ike_sa_half_open() >= daemon_opts.cookie_threshold) {
@@ -396,16 +399,15 @@ int ike2_init_in_req(const struct ike_msg *m, const struct ike_ep *local,
 		ike2_respond_plain_notify(m, local, remote, IKE_N_INVALID_KE_PAYLOAD, gbuf, 2);
 		return 0;
 	}
-	if (nonce.len > IKE_NONCE_MAX) {
-		ike2_respond_plain_notify(m, local, remote, IKE_N_INVALID_SYNTAX, NULL, 0);
+	if (nonce.len > IKE_NONCE_MAX)
 		return 0;
-	}
 	sa = ike_sa_new(conn, false);
 	if (!sa)
 		return 0;
 	memcpy(sa->spi_i, m->hdr.spi_i, IKE_SPI_LEN);
 	sa->local = *local;
 	sa->remote = *remote;
+	sa->natt = local->port != 500;
 	sa->alg = chosen;
 	sa->dh_group = chosen.dh;
 	memcpy(sa->ni, nonce.p, nonce.len);
