@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The IKE daemon (`ipsecctl daemon`) on the host, without the module,
+# against malformed and hostile IKEv2 messages (RFC 7296): truncated
+# messages and bad lengths, unknown critical payloads, wrong versions,
+# message IDs and I/R flags, retransmissions, bad ICVs, responses without
+# a request, a KE of the wrong group, no proposal in common, COOKIEs above
+# --cookie-threshold, a wrong PSK, garbage on UDP 4500; and two daemons
+# that negotiate over a veth. Each case checks the answer (or the silence),
+# `ipsecctl -j status`, and that the daemon still runs.
+#
+# ipsecctl is built with ike/tests/fake_kernel.c, an in-memory stand-in for
+# ike/kernel.c, and with AddressSanitizer and UBSan, so that a memory error
+# kills the daemon and fails the case. The daemons run in two network
+# namespaces of their own (UDP 500 and 4500 and the control socket are per
+# namespace), removed on exit. The cases are ike_daemon.py's (python3 and
+# its cryptography module for the test side's IKE). KTAP on stdout.
+#
+#   ike_daemon.sh            (as root; about 20 s, plus the build)
+
+set -u
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+tool=$top/tools/ipsecctl
+ike=$tool/ike
+out=$top/build/ike
+bin=$out/ipsecctl-fake
+gen=$out/fake-gen
+export PATH=$PATH:/sbin:/usr/sbin
+
+ktap_fail() {
+	echo "KTAP version 1"
+	echo "1..1"
+	echo "# $1"
+	echo "not ok 1 - ike_daemon: $2"
+	echo "# 0 passed, 1 failed"
+	exit 1
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "KTAP version 1"
+	echo "1..0 # SKIP needs root (network namespaces and a veth)"
+	exit 0
+fi
+
+# ---- The build: every source of ipsecctl but ike/kernel.c, and the fake ----
+mkdir -p "$out" "$gen/obj"
+srcs=$(ls "$tool"/*.c "$ike"/*.c | grep -v '/ike/kernel\.c$')
+srcs="$srcs $ike/tests/fake_kernel.c"
+if [ ! -x "$bin" ] ||
+   [ -n "$(find "$tool" "$top/uapi" -name '*.[chy]' -newer "$bin" | head -n1)" ] ||
+   [ "$0" -nt "$bin" ]; then
+	cflags="-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes
+		-Wmissing-prototypes -Werror -D_GNU_SOURCE -I$top/uapi -I$gen -I$ike
+		$(pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+		-fsanitize=address,undefined -fno-sanitize-recover=all -g -O1"
+	bison -Wall -Werror -d -o "$gen/conf.tab.c" "$ike/conf.y" >"$gen/build.log" 2>&1 ||
+		ktap_fail "$(tail -n 5 "$gen/build.log")" "bison"
+	rm -f "$gen"/obj/*.o
+	# Two compilers at a time: the build is most of this test's time.
+	# shellcheck disable=SC2086 # cflags are words
+	printf '%s\n' $srcs "$gen/conf.tab.c" | xargs -P 2 -I{} sh -c \
+		'${CC:-cc} $0 -c -o "$1/obj/$(echo "$2" | tr / _).o" "$2"' \
+		"$(echo $cflags)" "$gen" {} >>"$gen/build.log" 2>&1 ||
+		ktap_fail "$(grep -m5 -E 'error|warning' "$gen/build.log")" "build"
+	# shellcheck disable=SC2046
+	${CC:-cc} -fsanitize=address,undefined -o "$bin.tmp" "$gen"/obj/*.o \
+		$(pkg-config --libs libnl-genl-3.0 2>/dev/null) -lcrypto -ljansson \
+		>>"$gen/build.log" 2>&1 || ktap_fail "$(tail -n 5 "$gen/build.log")" "link"
+	mv "$bin.tmp" "$bin"
+fi
+
+# ---- Two namespaces, a veth between them; everything goes on exit ----
+nsa=nfesp-ikeh-a-$$
+nsb=nfesp-ikeh-b-$$
+work=$(mktemp -d /tmp/nfesp-ike-daemon.XXXXXX)
+cleanup() {
+	local ns pid
+
+	trap - EXIT INT TERM HUP
+	for ns in "$nsa" "$nsb"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for ns in "$nsa" "$nsb"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+ip netns add "$nsa" && ip netns add "$nsb" &&
+ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
+ip -n "$nsa" link add veth0 type veth peer name veth1 netns "$nsb" &&
+ip -n "$nsa" addr add 10.99.0.1/24 dev veth0 && ip -n "$nsb" addr add 10.99.0.2/24 dev veth1 &&
+ip -n "$nsa" link set veth0 up && ip -n "$nsb" link set veth1 up ||
+	ktap_fail "ip netns and veth failed" "namespaces"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The cases take about 20 s; what is left of a minute is a bound.
+timeout -k 5 50 ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb"
+rc=$?
+[ $rc = 124 ] && echo "# ike_daemon.py timed out"
+exit $rc
