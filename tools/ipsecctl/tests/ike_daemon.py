@@ -1288,6 +1288,7 @@ def main():
     daemon = Daemon("a", WORK + "/a.conf", args=["--cookie-threshold", "100"])
     daemon_b = None
     passed = failed = xfailed = 0
+    start = time.monotonic()
     try:
         if not daemon.wait_ready():
             comment(daemon.log_text()[-3000:])
@@ -1300,7 +1301,6 @@ def main():
                 daemon.wait_ready()
             daemon.new_log()
             note = None
-            t0 = time.monotonic()
             try:
                 if case in CRYPTO_CASES and not HAVE_CRYPTO:
                     print("ok %d - %s # SKIP python3-cryptography is not installed" % (i, desc))
@@ -1333,12 +1333,12 @@ def main():
                 if case not in NO_ALIVE_CHECK:
                     comment("daemon log of the case:\n" + daemon.new_log()[-4000:])
                 print("not ok %d - %s%s" % (i, desc, " # TODO bug: " + xfail if xfail else ""))
-            print("#   (%.1f s)" % (time.monotonic() - t0), file=sys.stderr)
             sys.stdout.flush()
     finally:
         for d in (daemon, daemon_b):
             if d and d.alive():
                 d.stop(timeout=3)
+    print("# cases took %.1f s" % (time.monotonic() - start))
     print("# %d passed, %d failed" % (passed, failed))
     return 0 if failed == xfailed else 1
 
