@@ -93,6 +93,7 @@ R_COOKIE = rule("cookie", 17)
 R_EST = rule("est", 18)
 R_FRAG = rule("frag", 19)
 R_CHILD = rule("child", 20)
+R_REKEY = rule("rekey", 21)
 NORULE = "127.0.0.99"
 
 
@@ -1103,6 +1104,57 @@ made and deleted"""
     expect_state(R_CHILD, "established")
 
 
+def case_ike_rekey():
+    """the peer rekeys the IKE SA (CREATE_CHILD_SA) and deletes the old one: the child SA
+moves to the new IKE SA, which answers; the old one is gone"""
+    p = peer_for(R_REKEY)
+    old = Ike(p, RULES[R_REKEY][0])
+    old.establish()
+    new = Ike(p, RULES[R_REKEY][0])
+    prop = [(P_IKE, new.spi_i, [xf(T_ENCR, ENCR_GCM16, 256), xf(T_PRF, PRF_SHA256),
+                                xf(T_DH, G_X25519)])]
+    ans = old.open(p.ask(old.seal(X_CHILD, F_I, 2, [(PL_SA, sa_body(prop)),
+                                                    (PL_NONCE, new.ni),
+                                                    ke(G_X25519, new.pub)])))
+    if not ans:
+        raise Fail("the IKE rekey not answered")
+    sa = [b for t, b in ans["inner"] if t == PL_SA]
+    kep = [b for t, b in ans["inner"] if t == PL_KE]
+    nr = [b for t, b in ans["inner"] if t == PL_NONCE]
+    if not sa or not kep or not nr:
+        raise Fail("the IKE rekey refused: %s" % inner_names(ans["inner"]))
+    # The proposal's SPI: after last/more, reserved, length, number, protocol, size, count.
+    if sa[0][5] != P_IKE or sa[0][6] != 8:
+        raise Fail("the answer's proposal is not IKE with an 8-byte SPI")
+    new.spi_r, new.nr = sa[0][8:16], nr[0]
+    shared = new.priv.exchange(X25519PublicKey.from_public_bytes(kep[0][4:]))
+    skeyseed = prf(old.sk_d, shared + new.ni + new.nr)
+    km = prf_plus(skeyseed, new.ni + new.nr + new.spi_i + new.spi_r, 32 + 36 + 36 + 32 + 32)
+    new.sk_d, new.sk_ei, new.sk_er = km[:32], km[32:68], km[68:104]
+    new.sk_pi, new.sk_pr = km[104:136], km[136:168]
+    # The old SA: a CREATE_CHILD_SA now is refused, its Delete answered.
+    ans = old.open(p.ask(old.seal(X_INFO, F_I, 3, [(PL_D, struct.pack("!BBH", P_IKE, 0, 0))])))
+    if not ans:
+        raise Fail("the old IKE SA's Delete not answered")
+    ans = new.open(p.ask(new.seal(X_INFO, F_I, 0, [])))
+    if not ans:
+        raise Fail("the new IKE SA does not answer INFORMATIONAL 0")
+    expect_silence(p, old.seal(X_INFO, F_I, 4, []), "INFORMATIONAL on the deleted IKE SA")
+    st = daemon.status()[R_REKEY]
+    if st["state"] != "established" or st["ike_sa"]["spi_i"] != new.spi_i.hex():
+        raise Fail("status: %s, IKE SA %s" % (st["state"], st.get("ike_sa", {}).get("spi_i")))
+    if len(st["child_sas"]) != 1 or len(kernel_sas(RULES[R_REKEY][0])) != 2:
+        raise Fail("the child SA did not survive the IKE rekey")
+    # Deleting the new one takes the child with it.
+    ans = new.open(p.ask(new.seal(X_INFO, F_I, 1, [(PL_D, struct.pack("!BBH", P_IKE, 0, 0))])))
+    if not ans:
+        raise Fail("the new IKE SA's Delete not answered")
+    time.sleep(0.05)
+    expect_state(R_REKEY, "idle")
+    if kernel_sas(RULES[R_REKEY][0]):
+        raise Fail("ESP SAs left after the new IKE SA's Delete")
+
+
 def case_natt_garbage():
     """garbage on UDP 4500 without the non-ESP marker (ESP-like, a keepalive, short) and
 with it (random, a bare marker, a cut header): silence"""
@@ -1255,12 +1307,13 @@ CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critic
          case_noncritical, case_critical_response, case_version, case_msgid_init,
          case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
          case_invalid_ke, case_no_proposal, case_wrong_psk, case_inner_critical,
-         case_inner_syntax, case_fragments, case_create_child, case_natt_garbage, case_natt_auth, case_delete,
+         case_inner_syntax, case_fragments, case_create_child, case_ike_rekey,
+         case_natt_garbage, case_natt_auth, case_delete,
          case_two_daemons, case_still_serves, case_stop_a, case_cookie, case_stop_all]
 CRYPTO_CASES = {case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
                 case_invalid_ke, case_wrong_psk, case_inner_critical, case_inner_syntax,
                 case_natt_auth, case_delete, case_still_serves, case_cookie, case_fragments,
-                case_create_child}
+                case_create_child, case_ike_rekey}
 # Cases after which the daemon under test is not expected to run.
 NO_ALIVE_CHECK = {case_stop_a, case_stop_all}
 
