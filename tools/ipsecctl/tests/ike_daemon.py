@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import select
 import signal
 import socket
@@ -94,6 +95,10 @@ R_EST = rule("est", 18)
 R_FRAG = rule("frag", 19)
 R_CHILD = rule("child", 20)
 R_REKEY = rule("rekey", 21)
+R_FUZZ = rule("fuzz", 22)
+# The mutation cases' seed and size: NFESP_IKE_FUZZ=SEED[:N] to replay or to go on.
+FUZZ_SEED, FUZZ_N = (lambda v: (int(v[0]), int(v[1]) if len(v) > 1 else 150))(
+    os.environ.get("NFESP_IKE_FUZZ", "%d" % (int(time.time()) % 100000)).split(":"))
 NORULE = "127.0.0.99"
 
 
@@ -1155,6 +1160,117 @@ moves to the new IKE SA, which answers; the old one is gone"""
         raise Fail("ESP SAs left after the new IKE SA's Delete")
 
 
+def mutate(rng, pls):
+    """A few random changes to a payload list: bodies flipped, cut, grown, payloads
+dropped, doubled, retyped or made critical. The chain stays well framed."""
+    pls = [list(pl) + [False] * (3 - len(pl)) for pl in pls]
+    for _ in range(rng.randint(1, 4)):
+        k = rng.randrange(8)
+        i = rng.randrange(len(pls)) if pls else 0
+        if not pls:
+            pls.append([rng.choice([PL_SA, PL_N, PL_D, PL_TSI, PL_KE]), os.urandom(8), False])
+        elif k <= 2 and pls[i][1]:
+            b = bytearray(pls[i][1])
+            for _ in range(rng.randint(1, 3)):
+                j = rng.randrange(len(b))
+                b[j] = rng.choice([0, 1, 0xff, 0x80, b[j] ^ (1 << rng.randrange(8)),
+                                   rng.randrange(256)])
+            pls[i][1] = bytes(b)
+        elif k == 3:
+            pls[i][1] = pls[i][1][:rng.randrange(len(pls[i][1]) + 1)]
+        elif k == 4:
+            pls[i][1] = pls[i][1] + os.urandom(rng.choice([1, 4, 8, 100]))
+        elif k == 5:
+            pls.insert(rng.randrange(len(pls) + 1), list(pls[i]))
+        elif k == 6 and len(pls) > 1:
+            del pls[i]
+        else:
+            pls[i][0] = rng.choice([PL_SA, PL_KE, PL_IDI, PL_IDR, PL_AUTH, PL_NONCE, PL_N,
+                                    PL_D, PL_TSI, PL_TSR, 47, 48, PL_VID, 38, 37, 99])
+            pls[i][2] = rng.random() < 0.2
+    return [tuple(pl) for pl in pls]
+
+
+def fuzz_bases(ike, rng):
+    spi = os.urandom(4)
+    prop = [(P_IKE, os.urandom(8), [xf(T_ENCR, ENCR_GCM16, 256), xf(T_PRF, PRF_SHA256),
+                                    xf(T_DH, G_X25519)])]
+    return [
+        (X_CHILD, child_payloads(ike, spi)),
+        (X_CHILD, child_payloads(ike, spi, extra=[notify(N_REKEY_SA, proto=P_ESP,
+                                                         spi=ike.spi_esp)])),
+        (X_CHILD, [(PL_SA, sa_body(prop)), (PL_NONCE, os.urandom(32)),
+                   ke(G_X25519, os.urandom(32))]),
+        (X_INFO, [(PL_D, struct.pack("!BBH", P_ESP, 4, 2) + ike.spi_esp + spi)]),
+        (X_INFO, [notify(16384), notify(16388, os.urandom(20)), (PL_VID, b"x" * 16)]),
+        (X_INFO, [(47, b"\1\0\0\0" + struct.pack("!HH", 1, 0))]),
+    ]
+
+
+def case_fuzz_sk():
+    """mutated requests inside a valid SK (CREATE_CHILD_SA, INFORMATIONAL), authenticated:
+no crash, the IKE SA re-made when a mutation deletes it, a good peer served after"""
+    rng = random.Random(FUZZ_SEED)
+    p = peer_for(R_FUZZ)
+    ike, mid, made, answered = None, 2, 0, 0
+    for n in range(FUZZ_N):
+        if ike is None:
+            ike = Ike(p, RULES[R_FUZZ][0])
+            ike.establish()
+            made += 1
+            mid = 2
+            bases = fuzz_bases(ike, rng)
+        exch, pls = rng.choice(bases)
+        got = p.answers([ike.seal(exch, F_I, mid, mutate(rng, pls))])
+        if got:
+            mid += 1
+            answered += 1
+            if not ike.open(got[0]):
+                raise Fail("mutation %d: an answer that does not open" % n)
+        # Is the IKE SA still there? An empty INFORMATIONAL tells.
+        if p.answers([ike.seal(X_INFO, F_I, mid, [])]):
+            mid += 1
+        else:
+            ike = None
+    case_still_serves()
+    return "seed %d: %d mutations, %d answered, %d IKE SAs made (NFESP_IKE_FUZZ=%d:%d " \
+        "replays)" % (FUZZ_SEED, FUZZ_N, answered, made, FUZZ_SEED, FUZZ_N)
+
+
+def case_fuzz_auth():
+    """mutated IKE_AUTH requests inside a valid SK, and mutated IKE_SA_INIT requests: no
+crash, a good peer served after"""
+    rng = random.Random(FUZZ_SEED + 1)
+    p = peer_for(R_FUZZ)
+    n_auth = max(FUZZ_N // 3, 1)
+    for n in range(n_auth):
+        ike = Ike(p, RULES[R_FUZZ][0])
+        r = ike.init()
+        if not r or not any(t == PL_KE for t, *_ in r["pls"]):
+            raise Fail("IKE_SA_INIT %d not answered: %s" % (n, describe(r)))
+        pls = mutate(rng, ike.auth_payloads(extra=[notify(16384)]))
+        got = p.answers([ike.seal(X_AUTH, F_I, 1, pls)])
+        if got and not ike.open(got[0]):
+            raise Fail("IKE_AUTH mutation %d: an answer that does not open" % n)
+        # The half-open or established SA goes, so that they do not pile up.
+        if got:
+            p.answers([ike.seal(X_INFO, F_I, 2, [(PL_D, struct.pack("!BBH", P_IKE, 0, 0))])])
+    for n in range(FUZZ_N):
+        ike = Ike(p, "")
+        base = [(PL_SA, sa_body(IKE_PROP)), ke(G_X25519, ike.pub), (PL_NONCE, ike.ni),
+                notify(16388, os.urandom(20)), notify(16389, os.urandom(20)),
+                notify(N_FRAG_SUPPORTED)]
+        m = message(os.urandom(8), b"\0" * 8, X_INIT, F_I, 0, mutate(rng, base))
+        if rng.random() < 0.3:
+            m = bytearray(m)
+            m[rng.randrange(len(m))] ^= 1 << rng.randrange(8)
+            m = bytes(m)
+        p.answers([m])
+    case_still_serves()
+    return "seed %d: %d IKE_AUTH and %d IKE_SA_INIT mutations" % (FUZZ_SEED + 1, n_auth,
+                                                                  FUZZ_N)
+
+
 def case_natt_garbage():
     """garbage on UDP 4500 without the non-ESP marker (ESP-like, a keepalive, short) and
 with it (random, a bare marker, a cut header): silence"""
@@ -1308,12 +1424,12 @@ CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critic
          case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
          case_invalid_ke, case_no_proposal, case_wrong_psk, case_inner_critical,
          case_inner_syntax, case_fragments, case_create_child, case_ike_rekey,
-         case_natt_garbage, case_natt_auth, case_delete,
+         case_fuzz_sk, case_fuzz_auth, case_natt_garbage, case_natt_auth, case_delete,
          case_two_daemons, case_still_serves, case_stop_a, case_cookie, case_stop_all]
 CRYPTO_CASES = {case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
                 case_invalid_ke, case_wrong_psk, case_inner_critical, case_inner_syntax,
                 case_natt_auth, case_delete, case_still_serves, case_cookie, case_fragments,
-                case_create_child, case_ike_rekey}
+                case_create_child, case_ike_rekey, case_fuzz_sk, case_fuzz_auth}
 # Cases after which the daemon under test is not expected to run.
 NO_ALIVE_CHECK = {case_stop_a, case_stop_all}
 

@@ -17,7 +17,11 @@
 # namespace), removed on exit. The cases are ike_daemon.py's (python3 and
 # its cryptography module for the test side's IKE). KTAP on stdout.
 #
-#   ike_daemon.sh            (as root; about 20 s, plus the build)
+#   ike_daemon.sh     (as root; about 10 s, plus the build)
+#
+# NFESP_IKE_FUZZ=SEED[:N] replays (or lengthens) the mutation cases, whose
+# seed each run prints; NFESP_IKE_DAEMON_TIMEOUT (s, default 45) bounds the
+# cases.
 
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -103,7 +107,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The cases take about 10 s; what is left of a minute is a bound. In the
 # background, so that a signal runs the trap at once, not after it.
-timeout -k 5 45 ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb" &
+timeout -k 5 "${NFESP_IKE_DAEMON_TIMEOUT:-45}" ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb" &
 runner=$!
 wait "$runner"
 rc=$?
