@@ -96,6 +96,8 @@ R_FRAG = rule("frag", 19)
 R_CHILD = rule("child", 20)
 R_REKEY = rule("rekey", 21)
 R_FUZZ = rule("fuzz", 22)
+R_NATD = rule("natd", 23)
+R_INIT4500 = rule("init4500", 24)
 # The mutation cases' seed and size: NFESP_IKE_FUZZ=SEED[:N] to replay or to go on.
 FUZZ_SEED, FUZZ_N = (lambda v: (int(v[0]), int(v[1]) if len(v) > 1 else 150))(
     os.environ.get("NFESP_IKE_FUZZ", "%d" % (int(time.time()) % 100000)).split(":"))
@@ -1271,6 +1273,34 @@ crash, a good peer served after"""
                                                                   FUZZ_N)
 
 
+def case_natd_port500():
+    """NAT-D notifies that say "NAT", then IKE_AUTH still on UDP 500 (the initiator did not
+move to 4500 as RFC 7296 2.23 says it must): no ESP SA encapsulated in UDP to or from
+port 500"""
+    p = peer_for(R_NATD)
+    ike = Ike(p, RULES[R_NATD][0])
+    r = ike.init(extra=[notify(16388, os.urandom(20)), notify(16389, os.urandom(20))])
+    if not r or not any(t == PL_KE for t, *_ in r["pls"]):
+        raise Fail("IKE_SA_INIT not answered: %s" % describe(r))
+    ans = ike.open(p.ask(ike.auth_msg()))
+    if not ans:
+        raise Fail("IKE_AUTH not answered")
+    bad = [s for s in kernel_sas(RULES[R_NATD][0]) if 500 in s["encap"]]
+    if bad:
+        raise Fail("ESP SAs in UDP with port 500: %s" % ", ".join(
+            "%s %s->%s encap %s" % (s["spi"], s["src"], s["dst"], s["encap"]) for s in bad))
+
+
+def case_init_4500():
+    """IKE_SA_INIT on UDP 4500 with the non-ESP marker (RFC 7296 2.23: an initiator can
+use port 4500 even at the beginning of IKE): answered on 4500"""
+    p = peer_for(R_INIT4500)
+    ike = Ike(p, RULES[R_INIT4500][0])
+    r = parse(p.ask_or_silence(ike.init_msg(), port=4500, marker=True))
+    if not r or not any(t == PL_KE for t, *_ in r["pls"]):
+        raise Fail("IKE_SA_INIT on 4500: %s" % describe(r))
+
+
 def case_natt_garbage():
     """garbage on UDP 4500 without the non-ESP marker (ESP-like, a keepalive, short) and
 with it (random, a bare marker, a cut header): silence"""
@@ -1417,6 +1447,14 @@ XFAIL = {
     # answer; RFC 7296 2.5 wants UNSUPPORTED_CRITICAL_PAYLOAD in the response.
     "case_inner_critical": "an unknown critical payload inside SK is dropped silently, "
                            "not answered with UNSUPPORTED_CRITICAL_PAYLOAD (ikev2.c:603)",
+    # detect_nat() (v2_init.c:416) trusts the NAT-D notifies; handle_request()
+    # (ikev2.c:686-688) keeps natt false for an IKE_AUTH on 500; install_one()
+    # (sa.c:370) encapsulates whenever nat_local || nat_remote, with the IKE
+    # ports: ESP in UDP to port 500, where IKE is read without a marker.
+    "case_natd_port500": "NAT detected but IKE_AUTH on 500: ESP SAs encapsulated in UDP "
+                         "with port 500 (sa.c:370, ikev2.c:688)",
+    # ike2_init_in_req() returns at once for local->port != 500 (v2_init.c:356).
+    "case_init_4500": "IKE_SA_INIT on 4500 is dropped without an answer (v2_init.c:356)",
 }
 
 CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critical,
@@ -1424,7 +1462,7 @@ CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critic
          case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
          case_invalid_ke, case_no_proposal, case_wrong_psk, case_inner_critical,
          case_inner_syntax, case_fragments, case_create_child, case_ike_rekey,
-         case_fuzz_sk, case_fuzz_auth, case_natt_garbage, case_natt_auth, case_delete,
+         case_fuzz_sk, case_fuzz_auth, case_natt_garbage, case_natd_port500, case_init_4500, case_natt_auth, case_delete,
          case_two_daemons, case_still_serves, case_stop_a, case_cookie, case_stop_all]
 CRYPTO_CASES = {case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
                 case_invalid_ke, case_wrong_psk, case_inner_critical, case_inner_syntax,
@@ -1459,7 +1497,7 @@ def main():
     with open(WORK + "/b.conf", "w") as f:
         f.write('ikev2 "peera" active esp tunnel from 10.2.0.0/24 to 10.1.0.0/24 '
                 'local %s peer %s psk @%s/key.psk\n' % (B_VETH, A_VETH, WORK))
-    daemon = Daemon("a", WORK + "/a.conf", args=["--cookie-threshold", "100"])
+    daemon = Daemon("a", WORK + "/a.conf", args=["--cookie-threshold", "1000000"])
     daemon_b = None
     passed = failed = xfailed = restarts = 0
     start = time.monotonic()
@@ -1478,7 +1516,7 @@ def main():
                 restarts += 1
                 comment("daemon A restarted for case %d" % i)
                 daemon = Daemon("a-%d" % restarts, WORK + "/a.conf",
-                                args=["--cookie-threshold", "100"])
+                                args=["--cookie-threshold", "1000000"])
                 daemon.wait_ready()
             daemon.new_log()
             note = None
