@@ -567,6 +567,13 @@ def expect_notify(r, ntype, data=None, what=""):
                                          describe(r)))
 
 
+def patch(data, off, fmt, val):
+    """data with val packed at off"""
+    b = bytearray(data)
+    struct.pack_into(fmt, b, off, val)
+    return bytes(b)
+
+
 def peer_for(rname):
     return Peer(RULES[rname][0])
 
@@ -600,27 +607,25 @@ def case_bad_lengths():
 past the end, trailing bytes, bad proposal/transform lengths) get no SA"""
     p = peer_for(R_TRUNC)
     ike = Ike(p, "")
-    m = bytearray(ike.init_msg())
-    variants = []
-    v = bytearray(m); struct.pack_into("!I", v, 24, len(m) + 8); variants.append(("length+8", v))
-    v = bytearray(m); struct.pack_into("!I", v, 24, len(m) - 8); variants.append(("length-8", v))
-    v = bytearray(m); struct.pack_into("!I", v, 24, 0); variants.append(("length 0", v))
-    v = bytearray(m); struct.pack_into("!I", v, 24, 0xffffffff); variants.append(("length ~0", v))
-    v = bytearray(m); struct.pack_into("!H", v, 30, 3); variants.append(("SA length 3", v))
-    v = bytearray(m); struct.pack_into("!H", v, 30, 0); variants.append(("SA length 0", v))
-    v = bytearray(m); struct.pack_into("!H", v, 30, 0xffff); variants.append(("SA length ~0", v))
-    v = bytearray(m) + b"\0" * 8
-    struct.pack_into("!I", v, 24, len(v)); variants.append(("8 trailing bytes", v))
+    m = ike.init_msg()
+    grown = m + b"\0" * 8
+    variants = [("length+8", patch(m, 24, "!I", len(m) + 8)),
+                ("length-8", patch(m, 24, "!I", len(m) - 8)),
+                ("length 0", patch(m, 24, "!I", 0)),
+                ("length ~0", patch(m, 24, "!I", 0xFFFFFFFF)),
+                ("SA length 3", patch(m, 30, "!H", 3)),
+                ("SA length 0", patch(m, 30, "!H", 0)),
+                ("SA length ~0", patch(m, 30, "!H", 0xFFFF)),
+                ("8 trailing bytes", patch(grown, 24, "!I", len(grown)))]
     for what, v in variants:
-        expect_silence(p, bytes(v), what)
+        expect_silence(p, v, what)
     # Bodies that are well framed but wrong inside: INVALID_SYNTAX or silence.
-    bodies = []
-    sab = bytearray(sa_body(IKE_PROP))
-    b = bytearray(sab); struct.pack_into("!H", b, 2, len(sab) + 4); bodies.append(("proposal length past SA", b))
-    b = bytearray(sab); struct.pack_into("!H", b, 10, 2); bodies.append(("transform length 2", b))
-    b = bytearray(sab); b[7] = 9; bodies.append(("9 transforms announced, 3 there", b))
-    b = bytearray(sab); b[0] = 2; bodies.append(("\"more\" on the last proposal", b))
-    b = bytearray(sab); b[6] = 8; bodies.append(("SPI size 8 without the SPI", b))
+    sab = sa_body(IKE_PROP)
+    bodies = [("proposal length past SA", patch(sab, 2, "!H", len(sab) + 4)),
+              ("transform length 2", patch(sab, 10, "!H", 2)),
+              ("9 transforms announced, 3 there", patch(sab, 7, "!B", 9)),
+              ("\"more\" on the last proposal", patch(sab, 0, "!B", 2)),
+              ("SPI size 8 without the SPI", patch(sab, 6, "!B", 8))]
     for what, b in bodies:
         pls = [(PL_SA, bytes(b)), ke(G_X25519, ike.pub), (PL_NONCE, ike.ni)]
         r = parse(p.ask_or_silence(message(os.urandom(8), b"\0" * 8, X_INIT, F_I, 0, pls)))
@@ -1462,7 +1467,8 @@ CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critic
          case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
          case_invalid_ke, case_no_proposal, case_wrong_psk, case_inner_critical,
          case_inner_syntax, case_fragments, case_create_child, case_ike_rekey,
-         case_fuzz_sk, case_fuzz_auth, case_natt_garbage, case_natd_port500, case_init_4500, case_natt_auth, case_delete,
+         case_fuzz_sk, case_fuzz_auth, case_natt_garbage, case_natd_port500,
+         case_init_4500, case_natt_auth, case_delete,
          case_two_daemons, case_still_serves, case_stop_a, case_cookie, case_stop_all]
 CRYPTO_CASES = {case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
                 case_invalid_ke, case_wrong_psk, case_inner_critical, case_inner_syntax,

@@ -49,22 +49,25 @@ fi
 
 # ---- The build: every source of ipsecctl but ike/kernel.c, and the fake ----
 mkdir -p "$out" "$gen/obj"
-srcs=$(ls "$tool"/*.c "$ike"/*.c | grep -v '/ike/kernel\.c$')
-srcs="$srcs $ike/tests/fake_kernel.c"
+srcs=()
+for f in "$tool"/*.c "$ike"/*.c "$ike/tests/fake_kernel.c"; do
+	[ "$f" = "$ike/kernel.c" ] || srcs+=("$f")
+done
 if [ ! -x "$bin" ] ||
    [ -n "$(find "$tool" "$top/uapi" -name '*.[chy]' -newer "$bin" | head -n1)" ]; then
-	cflags="-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes
+	NFESP_FAKE_CFLAGS="-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes
 		-Wmissing-prototypes -Werror -D_GNU_SOURCE -I$top/uapi -I$gen -I$ike
 		$(pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 		-fsanitize=address,undefined -fno-sanitize-recover=all -g -O1"
+	export NFESP_FAKE_CFLAGS
 	bison -Wall -Werror -d -o "$gen/conf.tab.c" "$ike/conf.y" >"$gen/build.log" 2>&1 ||
 		ktap_fail "$(tail -n 5 "$gen/build.log")" "bison"
 	rm -f "$gen"/obj/*.o
 	# Two compilers at a time: the build is most of this test's time.
-	# shellcheck disable=SC2086 # cflags are words
-	printf '%s\n' $srcs "$gen/conf.tab.c" | xargs -P 2 -I{} sh -c \
-		'${CC:-cc} $0 -c -o "$1/obj/$(echo "$2" | tr / _).o" "$2"' \
-		"$(echo $cflags)" "$gen" {} >>"$gen/build.log" 2>&1 ||
+	# shellcheck disable=SC2016 # expanded by sh -c
+	printf '%s\n' "${srcs[@]}" "$gen/conf.tab.c" | xargs -P 2 -I{} sh -c \
+		'${CC:-cc} $NFESP_FAKE_CFLAGS -c -o "$0/obj/$(echo "$1" | tr / _).o" "$1"' \
+		"$gen" {} >>"$gen/build.log" 2>&1 ||
 		ktap_fail "$(grep -m5 -E 'error|warning' "$gen/build.log")" "build"
 	# shellcheck disable=SC2046
 	${CC:-cc} -fsanitize=address,undefined -o "$bin.tmp" "$gen"/obj/*.o \
@@ -78,6 +81,7 @@ nsa=nfesp-ikeh-a-$$
 nsb=nfesp-ikeh-b-$$
 work=$(mktemp -d /tmp/nfesp-ike-daemon.XXXXXX)
 runner=
+# shellcheck disable=SC2317 # the trap calls it
 cleanup() {
 	local ns pid
 
@@ -96,18 +100,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-ip netns add "$nsa" && ip netns add "$nsb" &&
-ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
-ip -n "$nsa" link add veth0 type veth peer name veth1 netns "$nsb" &&
-ip -n "$nsa" addr add 10.99.0.1/24 dev veth0 && ip -n "$nsb" addr add 10.99.0.2/24 dev veth1 &&
-ip -n "$nsa" link set veth0 up && ip -n "$nsb" link set veth1 up ||
+if ! { ip netns add "$nsa" && ip netns add "$nsb" &&
+	ip -n "$nsa" link set lo up && ip -n "$nsb" link set lo up &&
+	ip -n "$nsa" link add veth0 type veth peer name veth1 netns "$nsb" &&
+	ip -n "$nsa" addr add 10.99.0.1/24 dev veth0 &&
+	ip -n "$nsb" addr add 10.99.0.2/24 dev veth1 &&
+	ip -n "$nsa" link set veth0 up && ip -n "$nsb" link set veth1 up; }; then
 	ktap_fail "ip netns and veth failed" "namespaces"
+fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The cases take about 10 s; what is left of a minute is a bound. In the
 # background, so that a signal runs the trap at once, not after it.
-timeout -k 5 "${NFESP_IKE_DAEMON_TIMEOUT:-45}" ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb" &
+timeout -k 5 "${NFESP_IKE_DAEMON_TIMEOUT:-45}" \
+	ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb" &
 runner=$!
 wait "$runner"
 rc=$?
