@@ -43,8 +43,10 @@ except ImportError:
     HAVE_CRYPTO = False
 
 WORK, IPSECCTL, NS_B = sys.argv[1], sys.argv[2], sys.argv[3]
+NS_C = sys.argv[4] if len(sys.argv) > 4 else None
 A = "127.0.0.1"                 # daemon A's address for the test side
 A_VETH, B_VETH = "10.99.0.1", "10.99.0.2"
+A_OUT, C_OUT = "10.98.0.1", "10.98.0.2"     # daemon A initiates to the test side in NS_C
 PSK = b"nfesp host test key, 32 bytes.."
 WRONG_PSK = b"not the key"
 ANSWER = 3.0                    # how long an answer may take
@@ -111,6 +113,8 @@ def conf_text():
                      'dpd off %s' % (name, A, addr, WORK, extra))
     lines.append('ikev2 "peerb" passive esp tunnel from 10.1.0.0/24 to 10.2.0.0/24 '
                  'local %s peer %s psk @%s/key.psk' % (A_VETH, B_VETH, WORK))
+    lines.append('ikev2 "out" esp transport local %s peer %s psk @%s/key.psk dpd off'
+                 % (A_OUT, C_OUT, WORK))
     return "\n".join(lines) + "\n"
 
 
@@ -1306,6 +1310,263 @@ use port 4500 even at the beginning of IKE): answered on 4500"""
         raise Fail("IKE_SA_INIT on 4500: %s" % describe(r))
 
 
+# ---- Daemon A as the initiator, the test side a hostile responder ----
+
+def socket_in_ns(ns, addr, port):
+    """A UDP socket bound in network namespace ns (setns there and back)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    me = os.open("/proc/self/ns/net", os.O_RDONLY)
+    there = os.open("/run/netns/" + ns, os.O_RDONLY)
+    try:
+        if libc.setns(there, 0x40000000):
+            raise OSError(ctypes.get_errno(), "setns " + ns)
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((addr, port))
+        finally:
+            if libc.setns(me, 0x40000000):
+                raise OSError(ctypes.get_errno(), "setns back")
+    finally:
+        os.close(me)
+        os.close(there)
+    return s
+
+
+class Responder:
+    """The other end of daemon A's rule "out": answers as each case says."""
+
+    sock = None
+
+    def __init__(self):
+        if Responder.sock is None:
+            Responder.sock = socket_in_ns(NS_C, C_OUT, 500)
+        self.s = Responder.sock
+        self.priv = X25519PrivateKey.generate()
+        self.pub = self.priv.public_key().public_bytes(serialization.Encoding.Raw,
+                                                       serialization.PublicFormat.Raw)
+        self.spi_r, self.nr = os.urandom(8), os.urandom(32)
+
+    def recv(self, timeout=ANSWER):
+        if not select.select([self.s], [], [], timeout)[0]:
+            return None
+        data, self.addr = self.s.recvfrom(70000)
+        r = parse(data)
+        if r is None:
+            raise Fail("daemon A sent a malformed message")
+        return r
+
+    def send(self, data):
+        self.s.sendto(data, self.addr)
+
+    def expect(self, exch, what, timeout=ANSWER):
+        r = self.recv(timeout)
+        # Retransmissions of an SA given up meanwhile: not for this one.
+        while r is not None and exch == X_INIT and r["exch"] != X_INIT:
+            r = self.recv(timeout)
+        if r is None:
+            raise Fail("%s: no %d request from daemon A" % (what, exch))
+        if r["exch"] != exch or r["flags"] & F_R or not r["flags"] & F_I:
+            raise Fail("%s: not an %d request: %s" % (what, exch, describe(r)))
+        return r
+
+    def init_req(self, what):
+        """The next IKE_SA_INIT request (retransmissions of older SAs skipped)."""
+        r = self.expect(X_INIT, what)
+        self.req = r
+        self.spi_i, self.msg_init_req = r["spi_i"], r["raw"]
+        for t, body, *_ in r["pls"]:
+            if t == PL_KE:
+                self.ke_group, self.peer_pub = struct.unpack("!H", body[:2])[0], body[4:]
+            elif t == PL_NONCE:
+                self.ni = body
+        return r
+
+    def init_answer(self, pls=None, spi_r=None):
+        """The answer to the last IKE_SA_INIT: by default a real one, keys derived."""
+        if pls is None:
+            pls = [(PL_SA, sa_body([(P_IKE, b"", [xf(T_ENCR, ENCR_GCM16, 256),
+                                                   xf(T_PRF, PRF_SHA256),
+                                                   xf(T_DH, G_X25519)])])),
+                   ke(G_X25519, self.pub), (PL_NONCE, self.nr)]
+        m = message(self.spi_i, self.spi_r if spi_r is None else spi_r, X_INIT, F_R, 0, pls)
+        self.send(m)
+        self.msg_init_resp = m
+        return m
+
+    def keys(self):
+        shared = self.priv.exchange(X25519PublicKey.from_public_bytes(self.peer_pub))
+        skeyseed = prf(self.ni + self.nr, shared)
+        km = prf_plus(skeyseed, self.ni + self.nr + self.spi_i + self.spi_r,
+                      32 + 36 + 36 + 32 + 32)
+        self.sk_d, self.sk_ei, self.sk_er = km[:32], km[32:68], km[68:104]
+        self.sk_pi, self.sk_pr = km[104:136], km[136:168]
+
+    def open_req(self, r):
+        t, body, off = r["pls"][-1]
+        plain = AESGCM(self.sk_ei[:32]).decrypt(self.sk_ei[32:] + body[:8], body[8:],
+                                                r["raw"][:off + 4])
+        return inner_chain(r["raw"][off], plain[:len(plain) - 1 - plain[-1]])
+
+    def seal(self, exch, msgid, inner, spoil_icv=False):
+        first, plain = payloads(inner)
+        plain += b"\0"
+        iv = os.urandom(8)
+        sk_len = 4 + 8 + len(plain) + 16
+        h = header(self.spi_i, self.spi_r, PL_SK, exch, F_R, msgid, 28 + sk_len)
+        skh = struct.pack("!BBH", first, 0, sk_len)
+        ct = AESGCM(self.sk_er[:32]).encrypt(self.sk_er[32:] + iv, plain, h + skh)
+        if spoil_icv:
+            ct = ct[:-1] + bytes([ct[-1] ^ 1])
+        return h + skh + iv + ct
+
+    def auth_answer(self, req_inner, psk=PSK, idr=None):
+        idb = id_body(idr or C_OUT)
+        octets = self.msg_init_resp + self.ni + prf(self.sk_pr, idb)
+        auth = prf(prf(psk, b"Key Pad for IKEv2"), octets)
+        sa = [b for t, b in req_inner if t == PL_SA][0]
+        out = [(PL_IDR, idb), (PL_AUTH, bytes([2, 0, 0, 0]) + auth),
+               (PL_SA, sa_body([(P_ESP, os.urandom(4), [xf(T_ENCR, ENCR_GCM16, 256),
+                                                         xf(T_ESN, 0)])]))]
+        out += [(t, b) for t, b in req_inner if t in (PL_TSI, PL_TSR)]
+        out.append(notify(N_USE_TRANSPORT))
+        # The daemon's proposal number is 1 with its SPI: ours answers it.
+        return out
+
+
+def out_up():
+    """ipsecctl up out, from idle"""
+    if conn_state("out") != "idle":
+        daemon.ctl("down", "out")
+        out_gone("down before up")
+    p = daemon.ctl("up", "out")
+    if p.returncode:
+        raise Fail("ipsecctl up out: %s" % p.stderr.strip())
+
+
+def out_gone(what):
+    """Daemon A gave up on "out": idle, and not asking again."""
+    end = time.monotonic() + 2
+    while conn_state("out") != "idle":
+        if time.monotonic() > end:
+            raise Fail("%s: daemon A still %s" % (what, conn_state("out")))
+        time.sleep(0.02)
+
+
+def case_hostile_init_resp():
+    """daemon A as initiator, hostile IKE_SA_INIT answers: COOKIEs without end (3 retries),
+INVALID_KE naming an unconfigured or the same group, an SA or KE not as offered, no nonce:
+the IKE SA given up; INVALID_KE naming a configured group: retried with it"""
+    c = Responder()
+    out_up()
+    r = c.init_req("first")
+    for i in range(3):
+        c.send(message(c.spi_i, b"\0" * 8, X_INIT, F_R, 0, [notify(N_COOKIE, b"c%d" % i)]))
+        r = c.init_req("after COOKIE %d" % (i + 1))
+        ns = notifies(r["pls"])
+        if not ns or ns[0] != (N_COOKIE, b"c%d" % i) or r["pls"][0][0] != PL_N:
+            raise Fail("retry %d does not start with the COOKIE: %s" % (i + 1, describe(r)))
+    c.send(message(c.spi_i, b"\0" * 8, X_INIT, F_R, 0, [notify(N_COOKIE, b"c3")]))
+    if c.recv(0.3):
+        raise Fail("a fourth retry after four COOKIEs")
+    out_gone("four COOKIEs")
+    prop = lambda *trs: [(PL_SA, sa_body([(P_IKE, b"", list(trs))]))]
+    gcm, sha, x = xf(T_ENCR, ENCR_GCM16, 256), xf(T_PRF, PRF_SHA256), xf(T_DH, G_X25519)
+    for what, pls in (
+            ("INVALID_KE naming modp1024", [notify(N_INVALID_KE, struct.pack("!H", 2))]),
+            ("INVALID_KE naming curve25519, the group sent",
+             [notify(N_INVALID_KE, struct.pack("!H", G_X25519))]),
+            ("INVALID_KE without data", [notify(N_INVALID_KE)]),
+            ("a COOKIE of 100 bytes", [notify(N_COOKIE, b"x" * 100)]),
+            ("NO_PROPOSAL_CHOSEN", [notify(N_NO_PROPOSAL)]),
+            ("aes-cbc chosen", prop(xf(T_ENCR, ENCR_AES_CBC, 128), sha, x) +
+             [ke(G_X25519, c.pub), (PL_NONCE, c.nr)]),
+            ("two encryption transforms", prop(gcm, gcm, sha, x) +
+             [ke(G_X25519, c.pub), (PL_NONCE, c.nr)]),
+            ("KE of ecp256", prop(gcm, sha, x) + [ke(G_ECP256, os.urandom(64)),
+                                                  (PL_NONCE, c.nr)]),
+            ("KE of 5 bytes", prop(gcm, sha, x) + [ke(G_X25519, b"abcde"), (PL_NONCE, c.nr)]),
+            ("KE of a low-order point", prop(gcm, sha, x) + [ke(G_X25519, b"\0" * 32),
+                                                             (PL_NONCE, c.nr)]),
+            ("no nonce", prop(gcm, sha, x) + [ke(G_X25519, c.pub)]),
+            ("no SA", [ke(G_X25519, c.pub), (PL_NONCE, c.nr)]),
+            ("a nonce of 300 bytes", prop(gcm, sha, x) + [ke(G_X25519, c.pub),
+                                                          (PL_NONCE, os.urandom(300))])):
+        out_up()
+        c.init_req(what)
+        c.init_answer(pls)
+        r = c.recv(0.3)
+        if r:
+            raise Fail("%s: daemon A went on: %s" % (what, describe(r)))
+        out_gone(what)
+        alive_or_fail()
+    # Malformed answers are ignored: the request is retransmitted (after 1 s).
+    out_up()
+    c.init_req("malformed")
+    good = message(c.spi_i, c.spi_r, X_INIT, F_R, 0,
+                   prop(gcm, sha, x) + [ke(G_X25519, c.pub), (PL_NONCE, c.nr)])
+    c.send(good[:-3])
+    c.send(patch(good, 24, "!I", len(good) + 1))
+    c.send(patch(good, 18, "!B", X_AUTH))
+    c.send(b"\0" * 10)
+    r = c.recv(1.6)
+    if not r or r["exch"] != X_INIT or r["raw"] != c.msg_init_req:
+        raise Fail("no retransmission of the same IKE_SA_INIT after malformed answers: %s"
+                   % describe(r))
+    # INVALID_KE naming ecp256, which is configured: a new request with its KE.
+    c.send(message(c.spi_i, b"\0" * 8, X_INIT, F_R, 0,
+                   [notify(N_INVALID_KE, struct.pack("!H", G_ECP256))]))
+    r = c.init_req("after INVALID_KE(ecp256)")
+    if c.ke_group != G_ECP256:
+        raise Fail("the retry's KE is of group %d, not ecp256" % c.ke_group)
+    daemon.ctl("down", "out")
+    out_gone("down")
+
+
+def case_hostile_auth_resp():
+    """daemon A as initiator, hostile IKE_AUTH answers: a bad ICV or a wrong message ID
+(ignored), AUTHENTICATION_FAILED, a wrong AUTH, another IDr, no AUTH: the IKE SA given up,
+no ESP SA left; then a correct responder is accepted"""
+    for what, mangle in (("AUTHENTICATION_FAILED", lambda c, inner: [notify(N_AUTH_FAILED)]),
+                         ("a wrong AUTH", lambda c, inner: c.auth_answer(inner, WRONG_PSK)),
+                         ("another IDr", lambda c, inner: c.auth_answer(inner, idr="10.98.0.9")),
+                         ("no AUTH", lambda c, inner: [x for x in c.auth_answer(inner)
+                                                       if x[0] != PL_AUTH]),
+                         ("no SA: childless", lambda c, inner: [x for x in c.auth_answer(inner)
+                                                                if x[0] != PL_SA]),
+                         ("good", lambda c, inner: c.auth_answer(inner))):
+        c = Responder()
+        out_up()
+        c.init_req(what)
+        c.init_answer()
+        c.keys()
+        r = c.expect(X_AUTH, what)
+        inner = c.open_req(r)
+        if what == "good":
+            c.send(c.seal(X_AUTH, 1, c.auth_answer(inner), spoil_icv=True))
+            c.send(c.seal(X_AUTH, 2, c.auth_answer(inner)))
+            c.send(c.seal(X_INFO, 1, c.auth_answer(inner)))
+            time.sleep(0.05)
+            if conn_state("out") != "connecting":
+                raise Fail("bad IKE_AUTH answers not ignored: %s" % conn_state("out"))
+        c.send(c.seal(X_AUTH, 1, mangle(c, inner)))
+        time.sleep(0.05)
+        alive_or_fail()
+        st = daemon.status()["out"]
+        if what.startswith("no SA") or what == "good":
+            if st["state"] != "established":
+                raise Fail("%s: %s, not established" % (what, st["state"]))
+            if (len(st["child_sas"]) == 1) != (what == "good"):
+                raise Fail("%s: %d child SAs" % (what, len(st["child_sas"])))
+            daemon.ctl("down", "out")
+            r = c.expect(X_INFO, "down")
+            c.send(c.seal(X_INFO, r["msgid"], []))
+        out_gone(what)
+        if [s for s in daemon.kernel()["sas"] if not s["larval"] and C_OUT in (s["src"],
+                                                                               s["dst"])]:
+            raise Fail("%s: ESP SAs left in the kernel" % what)
+
+
 def case_natt_garbage():
     """garbage on UDP 4500 without the non-ESP marker (ESP-like, a keepalive, short) and
 with it (random, a bare marker, a cut header): silence"""
@@ -1468,12 +1729,13 @@ CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critic
          case_invalid_ke, case_no_proposal, case_wrong_psk, case_inner_critical,
          case_inner_syntax, case_fragments, case_create_child, case_ike_rekey,
          case_fuzz_sk, case_fuzz_auth, case_natt_garbage, case_natd_port500,
-         case_init_4500, case_natt_auth, case_delete,
+         case_init_4500, case_hostile_init_resp, case_hostile_auth_resp, case_natt_auth, case_delete,
          case_two_daemons, case_still_serves, case_stop_a, case_cookie, case_stop_all]
 CRYPTO_CASES = {case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
                 case_invalid_ke, case_wrong_psk, case_inner_critical, case_inner_syntax,
                 case_natt_auth, case_delete, case_still_serves, case_cookie, case_fragments,
-                case_create_child, case_ike_rekey, case_fuzz_sk, case_fuzz_auth}
+                case_create_child, case_ike_rekey, case_fuzz_sk, case_fuzz_auth,
+                case_hostile_init_resp, case_hostile_auth_resp}
 # Cases after which the daemon under test is not expected to run.
 NO_ALIVE_CHECK = {case_stop_a, case_stop_all}
 

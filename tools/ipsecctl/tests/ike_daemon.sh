@@ -79,6 +79,7 @@ fi
 # ---- Two namespaces, a veth between them; everything goes on exit ----
 nsa=nfesp-ikeh-a-$$
 nsb=nfesp-ikeh-b-$$
+nsc=nfesp-ikeh-c-$$
 work=$(mktemp -d /tmp/nfesp-ike-daemon.XXXXXX)
 runner=
 # shellcheck disable=SC2317 # the trap calls it
@@ -87,12 +88,12 @@ cleanup() {
 
 	trap - EXIT INT TERM HUP
 	[ -n "$runner" ] && kill -TERM "$runner" 2>/dev/null && sleep 0.5
-	for ns in "$nsa" "$nsb"; do
+	for ns in "$nsa" "$nsb" "$nsc"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
 	done
-	for ns in "$nsa" "$nsb"; do
+	for ns in "$nsa" "$nsb" "$nsc"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$work"
@@ -105,7 +106,12 @@ if ! { ip netns add "$nsa" && ip netns add "$nsb" &&
 	ip -n "$nsa" link add veth0 type veth peer name veth1 netns "$nsb" &&
 	ip -n "$nsa" addr add 10.99.0.1/24 dev veth0 &&
 	ip -n "$nsb" addr add 10.99.0.2/24 dev veth1 &&
-	ip -n "$nsa" link set veth0 up && ip -n "$nsb" link set veth1 up; }; then
+	ip -n "$nsa" link set veth0 up && ip -n "$nsb" link set veth1 up &&
+	ip netns add "$nsc" && ip -n "$nsc" link set lo up &&
+	ip -n "$nsa" link add veth2 type veth peer name veth3 netns "$nsc" &&
+	ip -n "$nsa" addr add 10.98.0.1/24 dev veth2 &&
+	ip -n "$nsc" addr add 10.98.0.2/24 dev veth3 &&
+	ip -n "$nsa" link set veth2 up && ip -n "$nsc" link set veth3 up; }; then
 	ktap_fail "ip netns and veth failed" "namespaces"
 fi
 
@@ -114,7 +120,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The cases take about 10 s; what is left of a minute is a bound. In the
 # background, so that a signal runs the trap at once, not after it.
 timeout -k 5 "${NFESP_IKE_DAEMON_TIMEOUT:-45}" \
-	ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb" &
+	ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb" "$nsc" &
 runner=$!
 wait "$runner"
 rc=$?
