@@ -5,18 +5,24 @@ The IKE daemon against malformed and hostile IKEv2 messages, on the host:
 driven by ike_daemon.sh, which builds `ipsecctl` with the in-memory kernel
 bridge (ike/tests/fake_kernel.c) under ASan and UBSan and makes the network
 namespaces. This script runs in namespace A, where daemon A answers; daemon
-B (namespace B, behind a veth) is the real initiator of the positive case.
+B (namespace B, behind a veth) is the real initiator of the positive case;
+in namespace C (behind another veth) the test side plays a hostile
+responder to daemon A's own initiations.
 
 Each case sends what it sends from its own address on lo (127.0.0.N, one
 rule each), so that `ipsecctl -j status` shows what that case left, and
-then checks that the daemon is alive and its log has no sanitizer report.
-The test side's IKE (IKE_SA_INIT, IKE_AUTH, INFORMATIONAL with
-aes-gcm-256, hmac-sha256, curve25519) is the `cryptography` module's.
+then checks that the daemon is alive and its log has no sanitizer report;
+a daemon that died is started again for the next case. Silence is checked
+without waiting: a sentinel that is always answered follows the message
+(Peer.answers()). The test side's IKE (IKE_SA_INIT, IKE_AUTH,
+CREATE_CHILD_SA, INFORMATIONAL, RFC 7383 fragments; aes-gcm-256,
+hmac-sha256, curve25519) is the `cryptography` module's.
 
 KTAP on stdout. A case that shows a known bug of the daemon is an expected
-failure: "not ok N - ... # TODO bug ..." (see XFAIL below).
+failure: "not ok N - ... # TODO bug: ..." (see XFAIL below); the exit status
+is 0 if no other case failed.
 
-    ike_daemon.py WORKDIR IPSECCTL NS_B
+    ike_daemon.py WORKDIR IPSECCTL NS_B NS_C
 """
 
 import hashlib
@@ -1729,7 +1735,8 @@ CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critic
          case_invalid_ke, case_no_proposal, case_wrong_psk, case_inner_critical,
          case_inner_syntax, case_fragments, case_create_child, case_ike_rekey,
          case_fuzz_sk, case_fuzz_auth, case_natt_garbage, case_natd_port500,
-         case_init_4500, case_hostile_init_resp, case_hostile_auth_resp, case_natt_auth, case_delete,
+         case_init_4500, case_hostile_init_resp, case_hostile_auth_resp, case_natt_auth,
+         case_delete,
          case_two_daemons, case_still_serves, case_stop_a, case_cookie, case_stop_all]
 CRYPTO_CASES = {case_msgid_auth, case_retransmit, case_icv, case_no_request, case_flags,
                 case_invalid_ke, case_wrong_psk, case_inner_critical, case_inner_syntax,

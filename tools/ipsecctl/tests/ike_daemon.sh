@@ -6,15 +6,18 @@
 # messages and bad lengths, unknown critical payloads, wrong versions,
 # message IDs and I/R flags, retransmissions, bad ICVs, responses without
 # a request, a KE of the wrong group, no proposal in common, COOKIEs above
-# --cookie-threshold, a wrong PSK, garbage on UDP 4500; and two daemons
-# that negotiate over a veth. Each case checks the answer (or the silence),
-# `ipsecctl -j status`, and that the daemon still runs.
+# --cookie-threshold, a wrong PSK, garbage on UDP 4500, hostile fragments,
+# CREATE_CHILD_SA and answers to the daemon's own requests, mutated
+# requests; and two daemons that negotiate over a veth. Each case checks
+# the answer (or the silence), `ipsecctl -j status`, what the fake kernel
+# holds, and that the daemon still runs.
 #
 # ipsecctl is built with ike/tests/fake_kernel.c, an in-memory stand-in for
 # ike/kernel.c, and with AddressSanitizer and UBSan, so that a memory error
-# kills the daemon and fails the case. The daemons run in two network
+# kills the daemon and fails the case. The daemons run in network
 # namespaces of their own (UDP 500 and 4500 and the control socket are per
-# namespace), removed on exit. The cases are ike_daemon.py's (python3 and
+# namespace; a third one holds the test side's responder), removed on
+# exit with whatever still runs in them. The cases are ike_daemon.py's (python3 and
 # its cryptography module for the test side's IKE). KTAP on stdout.
 #
 #   ike_daemon.sh     (as root; about 10 s, plus the build)
