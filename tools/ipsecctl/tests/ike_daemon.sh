@@ -17,10 +17,11 @@
 # kills the daemon and fails the case. The daemons run in network
 # namespaces of their own (UDP 500 and 4500 and the control socket are per
 # namespace; a third one holds the test side's responder), removed on
-# exit with whatever still runs in them. The cases are ike_daemon.py's (python3 and
-# its cryptography module for the test side's IKE). KTAP on stdout.
+# exit with whatever still runs in them. The cases are ike_daemon.py's
+# (python3 and its cryptography module for the test side's IKE). KTAP on
+# stdout; a known bug of the daemon is "not ok N - ... # TODO bug: ...".
 #
-#   ike_daemon.sh     (as root; about 10 s, plus the build)
+#   ike_daemon.sh     (as root; about 15 s, plus the build: 20 s)
 #
 # NFESP_IKE_FUZZ=SEED[:N] replays (or lengthens) the mutation cases, whose
 # seed each run prints; NFESP_IKE_DAEMON_TIMEOUT (s, default 45) bounds the
