@@ -1713,21 +1713,7 @@ def case_stop_all():
 
 
 # Known bugs: the case's function name -> why (shown as "# TODO bug: ...").
-XFAIL = {
-    # The daemon drops the request ("dropped: malformed payloads inside SK",
-    # ikev2.c decrypt() -> ike_decode_inner() -> IKE_E_CRITICAL) without an
-    # answer; RFC 7296 2.5 wants UNSUPPORTED_CRITICAL_PAYLOAD in the response.
-    "case_inner_critical": "an unknown critical payload inside SK is dropped silently, "
-                           "not answered with UNSUPPORTED_CRITICAL_PAYLOAD (ikev2.c:603)",
-    # detect_nat() (v2_init.c:416) trusts the NAT-D notifies; handle_request()
-    # (ikev2.c:686-688) keeps natt false for an IKE_AUTH on 500; install_one()
-    # (sa.c:367) encapsulates whenever nat_local || nat_remote, with the IKE
-    # ports: ESP in UDP to port 500, where IKE is read without a marker.
-    "case_natd_port500": "NAT detected but IKE_AUTH on 500: ESP SAs encapsulated in UDP "
-                         "with port 500 (sa.c:367, ikev2.c:688)",
-    # ike2_init_in_req() returns at once for local->port != 500 (v2_init.c:356).
-    "case_init_4500": "IKE_SA_INIT on 4500 is dropped without an answer (v2_init.c:356)",
-}
+XFAIL = {}
 
 CASES = [case_start, case_truncated, case_bad_lengths, case_missing, case_critical,
          case_noncritical, case_critical_response, case_version, case_msgid_init,
