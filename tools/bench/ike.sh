@@ -23,7 +23,7 @@
 #    that no swanctl start-up (about a second here) is timed. The clock
 #    starts there and stops when the responder has installed its 2 x IKE_N
 #    child SAs, as its kernel reports them (ipsecctl monitor for nfesp, ip
-#    xfrm monitor SA for XFRM), each event stamped as it arrives. The
+#    xfrm monitor for XFRM), each event stamped as it arrives. The
 #    responder's CPU time (user + system, all threads, from /proc/PID/stat)
 #    over the burst is recorded too.
 #
@@ -78,6 +78,7 @@ sw_conf() {
 			sw {
 				path = $d/charon.log
 				time_format = %T
+				time_add_ms = yes
 				default = 1
 				flush_line = yes
 			}
@@ -323,7 +324,7 @@ burst() {
 		if [ "$impl" = ipsecctl ]; then
 			ip netns exec ikeR "$IPSECCTL" monitor
 		else
-			ip netns exec ikeR stdbuf -oL ip xfrm monitor SA
+			ip netns exec ikeR stdbuf -oL ip xfrm monitor nokeys SA
 		fi >"$IKE_DIR/fifo" 2>/dev/null &
 		mpid=$!
 		# No readiness signal from either monitor: give it time to
