@@ -52,6 +52,10 @@ IKE_DIR=
 IKE_TIMEOUT=120
 declare -A SWPID	# charon instance -> pid
 IKED_PID=
+# For profiling by hand (build/ikex/prof.sh): words put before the
+# responder's command, and more options for ipsecctl daemon.
+IKE_WRAP=${IKE_WRAP:-}
+IKE_DAEMON_ARGS=${IKE_DAEMON_ARGS:-}
 
 # sw_conf NAME: a strongswan.conf for a charon of its own in
 # $IKE_DIR/sw-NAME, with its own vici socket, its log in a file (default
@@ -114,8 +118,11 @@ sw() {
 sw_start() {
 	local name=$1 ns=$2 conf=$3
 
+	local wrap=
+
+	[ "$name" != resp ] || wrap=$IKE_WRAP
 	STRONGSWAN_CONF=$IKE_DIR/sw-$name/strongswan.conf \
-		ip netns exec "$ns" /usr/sbin/charon-systemd \
+		ip netns exec "$ns" $wrap /usr/sbin/charon-systemd \
 		</dev/null >>"$IKE_DIR/sw-$name/stdout" 2>&1 &
 	SWPID[$name]=$!
 	wait_for 30 eval "sw $name $ns --stats >/dev/null" || return 1
@@ -305,7 +312,8 @@ burst() {
 
 	burst_flush >/dev/null 2>&1
 	if [ "$impl" = ipsecctl ]; then
-		ip netns exec ikeR "$IPSECCTL" daemon -f "$IKE_DIR/burst-resp-ipsecctl.conf" \
+		ip netns exec ikeR $IKE_WRAP "$IPSECCTL" daemon $IKE_DAEMON_ARGS \
+			-f "$IKE_DIR/burst-resp-ipsecctl.conf" \
 			</dev/null >"$pfx-responder.log" 2>&1 &
 		rpid=$!
 		wait_for 20 udp_listening ikeR 500 || rc=responder
@@ -481,6 +489,27 @@ ttfp() {
 
 # ---------------------------------------------------------------- stage
 
+# ike_burst_setup: the burst's namespaces, addresses and files.
+ike_burst_setup() {
+	local r
+
+	ike_ns ikeI && ike_ns ikeR && ike_link ikeR ikeI $IKE_NET.1 $IKE_NET.11 || return
+	for r in $(seq 12 $((10 + IKE_N))); do
+		ip -n ikeI address add $IKE_NET.$r/24 dev ik0 || return
+	done
+	ip -n ikeI address add 10.3.0.1/16 dev lo &&
+	ip -n ikeI route add 10.4.0.0/16 via $IKE_NET.1 src 10.3.0.1 &&
+	sw_conf init && sw_conf resp && burst_files
+}
+
+# ike_init: the stage's directory and key.
+ike_init() {
+	IKE_DIR=$WORK/ike
+	mkdir -p "$IKE_DIR" || return
+	IKE_PSK=$(hexkey 32)
+	(umask 077; echo "$IKE_PSK" >"$IKE_DIR/psk")
+}
+
 ike_bench() {
 	local r impl
 
@@ -488,18 +517,8 @@ ike_bench() {
 		{ rec kind=info key=ike "value=skipped: no strongSwan"; say "IKE: no strongSwan, skipped"; return; }
 	[ "$SMOKE" = 0 ] || IKE_N=4
 	[ -z "$IKE_N_ARG" ] || IKE_N=$IKE_N_ARG
-	IKE_DIR=$WORK/ike
-	mkdir -p "$IKE_DIR" || return
-	IKE_PSK=$(hexkey 32)
-	(umask 077; echo "$IKE_PSK" >"$IKE_DIR/psk")
-	rec kind=info key=ike_params "value=n=$IKE_N reps=$REPS larval_drop=$(sysctl -n net.core.xfrm_larval_drop) strongswan=$(swanctl --version 2>/dev/null | head -n1 | tr -s ' \t' ' ')"
-	ike_ns ikeI && ike_ns ikeR && ike_link ikeR ikeI $IKE_NET.1 $IKE_NET.11 || return
-	for r in $(seq 12 $((10 + IKE_N))); do
-		ip -n ikeI address add $IKE_NET.$r/24 dev ik0 || return
-	done
-	ip -n ikeI address add 10.3.0.1/16 dev lo &&
-	ip -n ikeI route add 10.4.0.0/16 via $IKE_NET.1 src 10.3.0.1 || return
-	sw_conf init && sw_conf resp && burst_files || return
+	rec kind=info key=ike_params "value=n=$IKE_N reps=$REPS larval_drop=$(sysctl -n net.core.xfrm_larval_drop) strongswan=$(dpkg-query -W -f '${Version}' charon-systemd 2>/dev/null)"
+	ike_init && ike_burst_setup || { rec kind=ike_burst impl=setup rep=1 n=$IKE_N rc=setup; return; }
 	# Rep 0 warms up: binaries and plugins read over 9p, transforms made.
 	for r in $(seq 0 "$REPS"); do
 		for impl in ipsecctl strongswan; do
