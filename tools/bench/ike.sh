@@ -27,14 +27,13 @@
 #    responder's CPU time (user + system, all threads, from /proc/PID/stat)
 #    over the burst is recorded too.
 #
-# 2. Time to first packet: a ping from 10.1.0.1 to 10.2.0.1 with no SA, from
-#    its start to its first reply, ipsecctl to ipsecctl (on-traffic rules on
-#    both sides, the module holds the packet) and charon to charon (trap
-#    policies on both sides; XFRM drops the packets sent before the SA is
-#    there, net.core.xfrm_larval_drop=1, Debian's default, so ping sends one
-#    every 10 ms until one is answered). Timed inside the namespace, from
-#    just before ping starts to its exit; the same command over the
-#    established tunnel gives the part that is ping's own start and exit.
+# 2. Time to first packet: echo requests from 10.1.0.1 to 10.2.0.1 with no
+#    SA, one every 10 ms, from the first to the first reply (tools/bench/
+#    ttfp.py), ipsecctl to ipsecctl (on-traffic rules on both sides: the
+#    module holds the packets) and charon to charon (trap policies on both
+#    sides: XFRM drops the packets sent before the SA is there,
+#    net.core.xfrm_larval_drop=1, Debian's default, hence a request every
+#    10 ms). Then the same over the established tunnel: its round trip.
 #    Between repetitions the IKE SA is deleted (ipsecctl down, swanctl
 #    --terminate) and the next ping waits until neither side has an SA.
 #
@@ -456,15 +455,13 @@ sa_count() {
 no_sa_i() { local c; sa_count c ipsecctl tIa && [ "$c" = 0 ] && sa_count c ipsecctl tIb && [ "$c" = 0 ]; }
 no_sa_s() { local c; sa_count c strongswan tSa && [ "$c" = 0 ] && sa_count c strongswan tSb && [ "$c" = 0 ]; }
 
-# ttfp_ping NS OUT: ping 10.2.0.1 from 10.1.0.1 in NS, one echo request
-# every 10 ms until the first reply (at most 30 s), timed inside NS.
+# ttfp_ping NS OUT: echo requests from 10.1.0.1 to 10.2.0.1 in NS, one
+# every 10 ms until the first reply (at most 30 s), timed by ttfp.py from
+# the first request it sends: not its start-up, a second under TCG.
 ttfp_ping() {
-	ip netns exec "$1" bash -c '
-		t0=$EPOCHREALTIME
-		ping -n -c 1 -w 30 -i 0.01 -I 10.1.0.1 10.2.0.1
-		rc=$?
-		t1=$EPOCHREALTIME
-		echo "TIMES $t0 $t1 rc=$rc"' >"$2" 2>&1
+	ip netns exec "$1" python3 "$TOP/tools/bench/ttfp.py" 10.1.0.1 10.2.0.1 0.01 30 \
+		>"$2" 2>&1
+	echo "rc=$?" >>"$2"
 }
 
 # ttfp IMPL REP: one time to first packet, then the same over the tunnel,

@@ -148,8 +148,8 @@ IKE_FIGURES = [
     ("ike_burst_tps", "IKE, burst of %s initiators: tunnels/s until every child SA is in the responder"),
     ("ike_burst_first_s", "IKE, burst of %s: the first tunnel's child SAs in (s, lower is better)"),
     ("ike_burst_cpu_ms", "IKE, burst of %s: the responder's CPU time per tunnel (ms, lower is better)"),
-    ("ike_ttfp_ms", "IKE, time to first packet: ping with no SA to its first reply, the same daemon on both sides (ms, lower is better)"),
-    ("ike_ttfp_again_ms", "IKE, the same ping over the established tunnel (ms): ping's own start and exit"),
+    ("ike_ttfp_ms", "IKE, time to first packet: echo request with no SA to the first reply, the same daemon on both sides (ms, lower is better)"),
+    ("ike_ttfp_again_ms", "IKE, the same over the established tunnel: its round trip (ms)"),
     ("ike_ttfp_seq", "IKE, the echo request that got the first reply (1: the one that started IKE)"),
 ]
 
