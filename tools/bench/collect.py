@@ -476,6 +476,10 @@ class Run:
         ticks, hz = num(rec.get("cpu_ticks")), num(rec.get("hz"))
         self.put("ike_burst_cpu_ms", impl, rep,
                  ticks * 1000 / hz / n if ok and ticks is not None and hz else None)
+        ticks = num(rec.get("init_cpu_ticks"))
+        if ticks is not None:
+            self.put("ike_burst_init_cpu_ms", impl, rep,
+                     ticks * 1000 / hz / n if ok and hz else None)
 
     def ike_ttfp(self, rec, runs):
         """Echo requests with no SA: from the first to the first reply."""
