@@ -58,9 +58,6 @@ IKED_PID=
 # responder's command, and more options for ipsecctl daemon.
 IKE_WRAP=${IKE_WRAP:-}
 IKE_DAEMON_ARGS=${IKE_DAEMON_ARGS:-}
-# IKE_PERF=1: a system-wide perf profile of each burst, from just before
-# the first datagram to the last child SA, in RAW/ike-burst-IMPL-REP.perf.
-IKE_PERF=${IKE_PERF:-}
 
 # sw_conf NAME: a strongswan.conf for a charon of its own in
 # $IKE_DIR/sw-NAME, with its own vici socket, its log in a file (default
@@ -320,7 +317,7 @@ warm() {
 # burst IMPL REP: one burst against responder IMPL (ipsecctl or strongswan);
 # REP 0 is a warm-up and not recorded.
 burst() {
-	local impl=$1 r=$2 pfx=$RAW/ike-burst-$1-$2 rpid wpid= mpid= c0='' c1='' i0='' i1='' ppid= rc=0 t0 st
+	local impl=$1 r=$2 pfx=$RAW/ike-burst-$1-$2 rpid wpid= mpid= c0='' c1='' i0='' i1='' rc=0 t0 st
 
 	burst_flush >/dev/null 2>&1
 	if [ "$impl" = ipsecctl ]; then
@@ -358,12 +355,6 @@ burst() {
 		# No readiness signal from either monitor: give it time to
 		# subscribe (ip netns exec alone takes 0.3 s under TCG).
 		sleep 2
-		if [ -n "$IKE_PERF" ]; then
-			perf record -q -a -g -e cpu-clock -F 500 -o "$pfx.perf" \
-				>"$pfx.perf.log" 2>&1 &
-			ppid=$!
-			sleep 3
-		fi
 		cpu_ticks c0 "$rpid"
 		cpu_ticks i0 "${SWPID[init]}"
 		# The clock starts in ikeI, just before the first datagram.
@@ -379,7 +370,6 @@ burst() {
 		done
 		cpu_ticks c1 "$rpid"
 		cpu_ticks i1 "${SWPID[init]}"
-		[ -z "$ppid" ] || { kill -INT "$ppid"; wait "$ppid"; }
 		grep -q DONE "$pfx-events.txt" || rc=timeout
 	fi
 	stop_pid "$mpid"
