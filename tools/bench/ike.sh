@@ -54,8 +54,11 @@ IKE_DIR=
 IKE_TIMEOUT=120
 declare -A SWPID	# charon instance -> pid
 IKED_PID=
-# For profiling by hand (build/ikex/prof.sh): words put before the
-# responder's command, and more options for ipsecctl daemon.
+# For profiling by hand: words put before the responder's command
+# (IKE_WRAP="strace -tt -T -o FILE"), and more options for ipsecctl daemon
+# (IKE_DAEMON_ARGS=-d: every message, with milliseconds). Source
+# tools/bench/guest.sh in a VM, set RAW, WORK and IKE_N, then call
+# load_modules, ike_init, ike_burst_setup and burst IMPL REP.
 IKE_WRAP=${IKE_WRAP:-}
 IKE_DAEMON_ARGS=${IKE_DAEMON_ARGS:-}
 
