@@ -320,7 +320,7 @@ warm() {
 # burst IMPL REP: one burst against responder IMPL (ipsecctl or strongswan);
 # REP 0 is a warm-up and not recorded.
 burst() {
-	local impl=$1 r=$2 pfx=$RAW/ike-burst-$1-$2 rpid wpid= mpid= c0='' c1='' i0='' i1='' rc=0 t0 st
+	local impl=$1 r=$2 pfx=$RAW/ike-burst-$1-$2 rpid wpid= mpid= c0='' c1='' i0='' i1='' rc=0 st
 
 	burst_flush >/dev/null 2>&1
 	if [ "$impl" = ipsecctl ]; then
