@@ -442,6 +442,64 @@ class Run:
         self.put("policy_install_s", "nfesp", rep, num(rec.get("install_seconds")))
         self.put("policy_flush_s", "nfesp", rep, num(rec.get("flush_seconds")))
 
+    # ------------------------------------------------------ IKE
+
+    def ike_burst(self, rec, runs):
+        """A burst of n initiators against one responder: tunnels per second
+        from the first datagram sent to the responder's last child SA
+        installed, and the responder's CPU time per tunnel."""
+        impl, rep, n = rec["impl"], int(rec["rep"]), int(rec["n"])
+        what = "IKE burst, %s responder, rep %d" % (impl, rep)
+        start = None
+        m = re.match(r"(\d+\.\d+) START", read_text(rec.get("start", "")) or "")
+        if m:
+            start = float(m.group(1))
+        events = read_text(rec.get("events", "")) or ""
+        done = re.search(r"^(\d+\.\d+) DONE (\d+)", events, re.M)
+        sas = []
+        for line in events.splitlines():
+            t, _, text = line.partition(" ")
+            if text.startswith("sa add ") or text.startswith("\tproto esp spi"):
+                sas.append(float(t))
+        ok = rec.get("rc") == "0" and start is not None and done is not None
+        runs.setdefault(impl, []).append(ok)
+        if not ok:
+            self.error(what, "rc %s, %d of %d child SAs installed"
+                       % (rec.get("rc"), len(sas), 2 * n))
+        secs = float(done.group(1)) - start if ok else None
+        self.put("ike_burst_tps", impl, rep, n / secs if ok and secs > 0 else None)
+        self.put("ike_burst_s", impl, rep, secs)
+        # The first tunnel: its second SA (the responder installs the
+        # inbound SA, then the outbound one).
+        self.put("ike_burst_first_s", impl, rep,
+                 sas[1] - start if ok and len(sas) > 1 else None)
+        ticks, hz = num(rec.get("cpu_ticks")), num(rec.get("hz"))
+        self.put("ike_burst_cpu_ms", impl, rep,
+                 ticks * 1000 / hz / n if ok and ticks is not None and hz else None)
+        ticks = num(rec.get("init_cpu_ticks"))
+        if ticks is not None:
+            self.put("ike_burst_init_cpu_ms", impl, rep,
+                     ticks * 1000 / hz / n if ok and hz else None)
+
+    def ike_ttfp(self, rec, runs):
+        """Echo requests with no SA: from the first to the first reply."""
+        impl, rep = rec["impl"], int(rec["rep"])
+        what = "IKE time to first packet, %s, rep %d" % (impl, rep)
+        vals = {}
+        for key in ("first", "again"):
+            text = read_text(rec.get(key, "")) or ""
+            m = re.search(r"ttfp_ms=([0-9.]+) seq=(\d+) rtt_ms=([0-9.]+)", text)
+            if m:
+                vals[key] = (float(m.group(1)), int(m.group(2)))
+        ok = rec.get("rc") == "0" and "first" in vals and "again" in vals
+        runs.setdefault(impl, []).append("first" in vals)
+        if not ok:
+            self.error(what, "rc %s, %s" % (rec.get("rc"), "measured" if vals else "no reply"))
+        first, again = vals.get("first"), vals.get("again")
+        self.put("ike_ttfp_ms", impl, rep, first and first[0])
+        self.put("ike_ttfp_seq", impl, rep, first and first[1])
+        self.put("ike_ttfp_again_ms", impl, rep, again and again[0])
+
     # ------------------------------------------------------ tcrypt
 
     def tcrypt(self, rec):
@@ -460,6 +518,7 @@ class Run:
                 self.info[rec["key"]] = rec.get("value", "")
         self.params = parse_params(self.info.get("params", ""))
         sa_runs, pol_runs, tcrypt = {}, [], {}
+        burst_runs, ttfp_runs = {}, {}
         for rec in recs:
             kind = rec.get("kind")
             try:
@@ -471,6 +530,10 @@ class Run:
                     self.sa(rec, sa_runs)
                 elif kind == "policy_setup":
                     self.policy_setup(rec, pol_runs)
+                elif kind == "ike_burst":
+                    self.ike_burst(rec, burst_runs)
+                elif kind == "ike_ttfp":
+                    self.ike_ttfp(rec, ttfp_runs)
                 elif kind == "tcrypt":
                     mode, res = self.tcrypt(rec)
                     tcrypt.update(res)
@@ -491,7 +554,22 @@ class Run:
                 problems.append("no 64-byte UDP through it")
             self.check("nfesp-gcm passes traffic with %s more policies" % extra,
                        not problems, "; ".join(problems))
-        for mode in self.params.get("tcrypt_modes", []):
+        names = {"ipsecctl": "ipsecctl daemon (nfesp)", "strongswan": "strongSwan charon (XFRM)"}
+        # Runs from before the IKE stage have no stages and no IKE.
+        stages = self.params.get("stages") or ["sa", "variants", "tcrypt"]
+        if "ike" in stages and not self.info.get("ike", "").startswith("skipped"):
+            for impl in ("ipsecctl", "strongswan"):
+                oks = burst_runs.get(impl, [])
+                self.check("IKE: a burst of initiators gets every child SA from the %s responder"
+                           % names[impl], oks and all(oks),
+                           "%d of %d repetitions failed" % (oks.count(False), len(oks))
+                           if oks else "not run")
+                oks = ttfp_runs.get(impl, [])
+                self.check("IKE: a first ping through %s to %s gets its reply"
+                           % (names[impl], names[impl]), oks and all(oks),
+                           "%d of %d repetitions failed" % (oks.count(False), len(oks))
+                           if oks else "not run")
+        for mode in self.params.get("tcrypt_modes", []) if "tcrypt" in stages else []:
             alg = [a for a in ALGS.values() if a["tcrypt_mode"] == mode]
             res = tcrypt.get(alg[0]["name"]) if alg else None
             self.check("tcrypt mode %d gives the %s ceiling" % (mode, alg[0]["name"] if alg else "?"),
@@ -512,7 +590,7 @@ def parse_params(text):
     p = {}
     for field in text.split():
         k, _, v = field.partition("=")
-        if k in ("sa_counts", "variants", "tcrypt_modes"):
+        if k in ("sa_counts", "variants", "tcrypt_modes", "stages"):
             p[k] = [int(x) if x.isdigit() else x for x in v.split(",") if x]
         else:
             p[k] = int(v) if v.isdigit() else v

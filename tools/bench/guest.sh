@@ -7,7 +7,12 @@
 # drift of the host (the other VMs it runs) hits every variant alike.
 #
 # Usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S]
-#                             [--variants "V ..."]
+#                             [--variants "V ..."] [--stages "S ..."]
+#                             [--ike-n N]
+#
+# The stages, in this order: sa (SA install), variants (the traffic of
+# every variant, and the policies), ike (IKEv2: ipsecctl's daemon against
+# strongSwan, tools/bench/ike.sh), tcrypt.
 #
 # Nothing is parsed here: python takes about a second to start under TCG.
 # Each measurement leaves its raw output in DIR and one line of
@@ -30,6 +35,7 @@ export PATH=$PATH:/sbin:/usr/sbin
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IPSECCTL=$TOP/build/ipsecctl
+ALL_STAGES="sa variants ike tcrypt"
 ALL_VARIANTS="plaintext xfrm-gcm nfesp-gcm xfrm-chacha nfesp-chacha wireguard xfrm-null nfesp-null"
 
 RAW=
@@ -37,6 +43,8 @@ SMOKE=0
 REPS=5
 TIME=3
 VARIANTS=$ALL_VARIANTS
+STAGES=$ALL_STAGES
+IKE_N_ARG=
 PINGS=50
 SA_COUNTS="100000 10000 1000"
 # 100k SAs take some 50 s per repetition (nfesp and XFRM) under TCG; two
@@ -69,7 +77,7 @@ say() { echo "# [$(date +%T)] $*"; }
 n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 usage() {
-	echo "usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S] [--variants \"V ...\"]" >&2
+	echo "usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S] [--variants \"V ...\"] [--stages \"S ...\"]" >&2
 	exit 2
 }
 
@@ -81,6 +89,8 @@ parse_args() {
 		--reps) REPS=$2; shift 2 ;;
 		--time) TIME=$2; shift 2 ;;
 		--variants) VARIANTS=$2; shift 2 ;;
+		--stages) STAGES=$2; shift 2 ;;
+		--ike-n) IKE_N_ARG=$2; shift 2 ;;
 		*) usage ;;
 		esac
 	done
@@ -153,7 +163,7 @@ record_env() {
 	rec kind=info key=iperf3 "value=$(iperf3 --version | head -n1)"
 	rec kind=info key=ipsecctl "value=$("$IPSECCTL" -V 2>&1)"
 	rec kind=info key=nfesp_srcversion "value=$(cat /sys/module/nfesp/srcversion 2>/dev/null)"
-	rec kind=info key=params "value=reps=$REPS time=$TIME smoke=$SMOKE pings=$PINGS sa_counts=${SA_COUNTS// /,} sa_reps_100k=$SA_REPS_100K extra_policies=$EXTRA_POLICIES tcrypt_modes=${TCRYPT_MODES// /,} replay_window=$REPLAY_WINDOW variants=${VARIANTS// /,}"
+	rec kind=info key=params "value=reps=$REPS time=$TIME smoke=$SMOKE pings=$PINGS sa_counts=${SA_COUNTS// /,} sa_reps_100k=$SA_REPS_100K extra_policies=$EXTRA_POLICIES tcrypt_modes=${TCRYPT_MODES// /,} replay_window=$REPLAY_WINDOW variants=${VARIANTS// /,} stages=${STAGES// /,}"
 }
 
 # ---------------------------------------------------------------- topology
@@ -790,12 +800,24 @@ tcrypt() {
 	rec kind=tcrypt mode="$1" rc=$rc "file=$f"
 }
 
+# ---------------------------------------------------------------- IKE
+
+. "$TOP/tools/bench/ike.sh"
+
 # ---------------------------------------------------------------- main
+
+# stage S: S is one of the stages to run.
+stage() {
+	[[ " $STAGES " == *" $1 "* ]]
+}
 
 cleanup() {
 	local pid
 
 	servers_down
+	for pid in $IKED_PID "${SWPID[@]}"; do
+		[ -z "$pid" ] || kill "$pid" 2>/dev/null
+	done
 	for pid in "${HOLD[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
@@ -817,8 +839,9 @@ main() {
 	keys_make || { echo "# cannot make keys"; exit 1; }
 	topology_up || { echo "# cannot build the topology"; exit 1; }
 
-	sa_bench
+	! stage sa || sa_bench
 	for r in $(seq "$REPS"); do
+		stage variants || break
 		for v in $VARIANTS; do
 			say "rep $r/$REPS: $v"
 			run_variant "$v" "$r"
@@ -827,7 +850,9 @@ main() {
 		policies "$r"
 	done
 	servers_down
+	! stage ike || ike_bench
 	for mode in $TCRYPT_MODES; do
+		stage tcrypt || break
 		say "tcrypt mode=$mode"
 		tcrypt "$mode"
 	done

@@ -130,6 +130,7 @@ def rows_for(doc):
                              {"name": "nfesp", "st": nf, "xfrm": ratio(nf, xf)},
                              {"name": "XFRM", "st": xf},
                          ]))
+    sections += ike_rows(doc)
     for alg in sorted(tcrypt):
         t = tcrypt[alg]
         rows = []
@@ -140,6 +141,41 @@ def rows_for(doc):
         sections.append(("AEAD ceiling: tcrypt %s, %s-byte blocks (Mbit/s)"
                          % (t.get("driver"), t.get("block")), rows))
     return sections
+
+
+IKE_NAMES = [("ipsecctl", "ipsecctl daemon (nfesp)"), ("strongswan", "strongSwan charon (XFRM)")]
+IKE_FIGURES = [
+    ("ike_burst_tps", "IKE, burst of %s initiators: tunnels/s until every child SA is in the responder"),
+    ("ike_burst_first_s", "IKE, burst of %s: the first tunnel's child SAs in (s, lower is better)"),
+    ("ike_burst_cpu_ms", "IKE, burst of %s: the responder's CPU time per tunnel (ms, lower is better)"),
+    ("ike_burst_init_cpu_ms", "IKE, burst of %s: the initiators' CPU time per tunnel, the same charon against either (ms)"),
+    ("ike_ttfp_ms", "IKE, time to first packet: echo request with no SA to the first reply, the same daemon on both sides (ms, lower is better)"),
+    ("ike_ttfp_again_ms", "IKE, the same over the established tunnel: its round trip (ms)"),
+    ("ike_ttfp_seq", "IKE, the echo request that got the first reply (1: the one that started IKE)"),
+]
+
+
+def ike_rows(doc):
+    """The IKE stage: ipsecctl against strongSwan, the ratio in the
+    nfesp/XFRM column (ipsecctl's daemon puts its SAs into nfesp, charon
+    into XFRM)."""
+    figs = doc.get("figures", {})
+    n = "?"
+    for field in doc.get("env", {}).get("ike_params", "").split():
+        if field.startswith("n="):
+            n = field[2:]
+    out = []
+    for key, label in IKE_FIGURES:
+        series = figs.get(key)
+        if not series:
+            continue
+        ip, sw = stats(series.get("ipsecctl")), stats(series.get("strongswan"))
+        out.append((label % n if "%s" in label else label, [
+            {"name": IKE_NAMES[0][1], "st": ip,
+             "xfrm": ratio(ip, sw) if key != "ike_ttfp_seq" else None},
+            {"name": IKE_NAMES[1][1], "st": sw},
+        ]))
+    return out
 
 
 def cells(row):
