@@ -88,6 +88,34 @@ static const char *integ_md(const struct ike_integ_alg *a)
 	return NULL;
 }
 
+/* HMAC's implementation, fetched once: a fetch per message costs a lookup. */
+static EVP_MAC *hmac_impl(void)
+{
+	static EVP_MAC *mac;
+
+	if (!mac)
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	return mac;
+}
+
+void ike_crypto_init(void)
+{
+	uint8_t b[32];
+	struct ike_dh *dh;
+
+	/*
+	 * OpenSSL reads its configuration, seeds its generator and fetches
+	 * algorithms on first use; done here, the first peer does not wait
+	 * for it (under TCG a third of a second).
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	ike_random(b, sizeof(b));
+	hmac_impl();
+	dh = ike_dh_new(IKE_DH_CURVE25519);
+	ike_dh_free(dh);
+	ike_wipe(b, sizeof(b));
+}
+
 /*
  * HMAC-md(key, parts) into out, which has room for HMAC_MAX bytes; *outlen
  * the full length. The parts may hold (n - 1) NULL views of length 0.
@@ -104,7 +132,7 @@ static int hmac(const char *md, const uint8_t *key, size_t klen, const struct ik
 
 	if (!md)
 		return -1;
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	mac = hmac_impl();
 	if (!mac)
 		return -1;
 	ctx = EVP_MAC_CTX_new(mac);
@@ -123,7 +151,6 @@ static int hmac(const char *md, const uint8_t *key, size_t klen, const struct ik
 	ret = 0;
 out:
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return ret;
 }
 

@@ -104,6 +104,8 @@ int ike_integ(const struct ike_integ_alg *a, const uint8_t *key,
 
 /* Random bytes; aborts if the generator fails. */
 void ike_random(void *p, size_t n);
+/* OpenSSL set up and its algorithms fetched before the first peer comes. */
+void ike_crypto_init(void);
 /* Constant-time equality of n bytes. */
 bool ike_memeq(const void *a, const void *b, size_t n);
 /* Zeroes that the compiler does not elide. */

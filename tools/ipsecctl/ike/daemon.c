@@ -739,6 +739,7 @@ static int run_daemon(int argc, char **argv)
 		return 0;
 	}
 	ike_log_init(use_syslog, debug ? IKE_LOG_DEBUG : IKE_LOG_INFO);
+	ike_crypto_init();
 	if (ike_loop_init() || kb_open())
 		return -1;
 	err = kb_flush_owned(IKE_OWNER_MASK, IKE_OWNER_BASE);

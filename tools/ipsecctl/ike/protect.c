@@ -25,6 +25,26 @@ static const char *cipher_name(const struct ike_encr_alg *a)
 	return NULL;
 }
 
+/* The cipher's implementation, fetched once per name (a handful exist). */
+static EVP_CIPHER *cipher_impl(const char *name)
+{
+	static struct {
+		const char *name;
+		EVP_CIPHER *c;
+	} cache[8];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cache) / sizeof(cache[0]) && cache[i].name; i++)
+		if (!strcmp(cache[i].name, name))
+			return cache[i].c;
+	if (i == sizeof(cache) / sizeof(cache[0]))
+		return NULL;
+	cache[i].c = EVP_CIPHER_fetch(NULL, name, NULL);
+	if (cache[i].c)
+		cache[i].name = name;
+	return cache[i].c;
+}
+
 /* A context for a's cipher with key and iv, or NULL. */
 static EVP_CIPHER_CTX *cipher_ctx(const struct ike_encr_alg *a, const uint8_t *key,
 				  const uint8_t *iv, int enc)
@@ -35,14 +55,13 @@ static EVP_CIPHER_CTX *cipher_ctx(const struct ike_encr_alg *a, const uint8_t *k
 
 	if (!name)
 		return NULL;
-	c = EVP_CIPHER_fetch(NULL, name, NULL);
+	c = cipher_impl(name);
 	ctx = c ? EVP_CIPHER_CTX_new() : NULL;
 	if (ctx && (!EVP_CipherInit_ex2(ctx, c, key, iv, enc, NULL) ||
 		    !EVP_CIPHER_CTX_set_padding(ctx, 0))) {
 		EVP_CIPHER_CTX_free(ctx);
 		ctx = NULL;
 	}
-	EVP_CIPHER_free(c);
 	return ctx;
 }
 
