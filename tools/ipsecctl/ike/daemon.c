@@ -219,6 +219,17 @@ void daemon_child_up(struct ike_child *c)
 	}
 }
 
+void daemon_peer_deleted(struct ike_sa *sa)
+{
+	struct conn_state *st = sa->replaced ? NULL : state_of(sa->conn_name, true);
+
+	if (st && sa->conn && sa->conn->start == IKE_START_ACTIVE) {
+		st->down = true;
+		ike_log(IKE_LOG_INFO, "%s: deleted by the peer: up again on traffic or "
+			"\"ipsecctl up %s\"", sa->conn_name, sa->conn_name);
+	}
+}
+
 void daemon_sa_gone(struct ike_sa *gone)
 {
 	struct conn_state *st;

@@ -25,5 +25,12 @@ void daemon_child_up(struct ike_child *c);
 /* An IKE SA died: a passive rule without SAs loses its policies. */
 struct ike_sa;
 void daemon_sa_gone(struct ike_sa *sa);
+/*
+ * The peer deleted the IKE SA on purpose: an "active" rule is not brought
+ * back up at once (that would fight the peer's operator); traffic or
+ * "ipsecctl up" starts it again. A peer that vanished (no answer) is
+ * another matter: the rule comes back up.
+ */
+void daemon_peer_deleted(struct ike_sa *sa);
 
 #endif /* IKE_DAEMON_INT_H */

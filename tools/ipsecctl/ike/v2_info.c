@@ -125,6 +125,7 @@ int ike2_info_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ik
 	ike2_out_enc(&o);
 	if (ike_deleted) {
 		ike2_respond(sa, &o, IKE_EXCH_INFORMATIONAL, m->hdr.msgid);
+		daemon_peer_deleted(sa);
 		ike2_sa_dead(sa, "deleted by the peer");
 		return 0;
 	}
