@@ -8,7 +8,7 @@
 # make W=1 C=1       extra warnings and sparse, passed to Kbuild
 # make check         install what is missing, build, run the tests: every
 #                    test on 6.12, a subset on 6.1 and on the debug kernel
-#                    (tools/check.sh says which); about 45 minutes
+#                    (tools/check.sh says which); about 55 minutes
 # make check-long    every test at full size on every kernel, the fuzzers
 #                    for 10 minutes each: before every release, hours
 # make demo          install what is missing, build, run the demo in a VM
