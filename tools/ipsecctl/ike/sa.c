@@ -218,7 +218,6 @@ void ike_child_move(struct ike_child *c, struct ike_sa *to)
 void ike_child_uninstall(struct ike_child *c)
 {
 	struct ike_sa *sa = c->ike;
-	unsigned int i;
 	int err;
 
 	/* The outbound SA first: nothing more is sent in an SA about to go. */
@@ -240,9 +239,6 @@ void ike_child_uninstall(struct ike_child *c)
 		kb_sa_del(c->spi_in, &sa->local.addr);
 	}
 	c->spi_in = 0;
-	for (i = 0; i < c->npol; i++)
-		kb_policy_del(c->pol_ids[i]);
-	c->npol = 0;
 }
 
 void ike_child_free(struct ike_child *c)

@@ -80,9 +80,6 @@ struct ike_child {
 	uint64_t created_ms;
 	uint64_t rekey_at_ms;
 	struct ike_timer rekey_timer;
-	/* Policies installed for this child (passive rules only). */
-	uint32_t pol_ids[4 * IKE_TS_MAX];
-	unsigned int npol;
 };
 
 /* An exchange we started: what to do with its answer. */
