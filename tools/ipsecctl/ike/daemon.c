@@ -690,7 +690,9 @@ static void usage_daemon(FILE *f)
 "      --cookie-threshold N  half-open IKE SAs before COOKIEs are asked (32)\n"
 "      --fragment-size N  IKE messages larger than IP packets of N bytes are\n"
 "                         sent in fragments to peers that take them (1280)\n"
-"      --syslog           log to syslog even on a terminal\n", prog);
+"      --force-natt       move IKE to UDP 4500 after IKE_SA_INIT even without\n"
+"                         a NAT, as strongSwan does with MOBIKE\n"
+"      --syslog           log to syslog instead of standard error\n", prog);
 }
 
 static int run_daemon(int argc, char **argv)

@@ -257,7 +257,7 @@ static int finish(struct ike_sa *sa, struct ike_out *o, uint8_t exch, bool respo
 			dm.hdr.exchange = exch;
 			dm.hdr.msgid = msgid;
 			if (!ike_decode_inner(&dm, first, chain.p, chain.len))
-				log_payloads(ike_sa_name(sa), response ? "sending" : "sending",
+				log_payloads(ike_sa_name(sa), "sending",
 					     &dm);
 		}
 		ike_wipe(o->buf, o->w.len);
