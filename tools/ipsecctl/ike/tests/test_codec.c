@@ -14,33 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "check.h"
 #include "../buf.h"
 #include "../codec.h"
 #include "roundtrip.h"
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-/* Failures in the test running now, reported as KTAP diagnostics. */
-static unsigned int failures;
-static unsigned long checks;
 static unsigned long mutations = 100000;
 static unsigned long seed = 7296;
 
-#define CHECK(cond) check((cond), #cond, __LINE__)
 #define CHECK_ERR(got, want) check_err((got), (want), #got, __LINE__)
-
-static bool check(bool ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		printf("# line %d: %s\n", line, what);
-		failures++;
-	}
-	return ok;
-}
 
 static bool check_err(int got, int want, const char *what, int line)
 {
@@ -1187,7 +1169,6 @@ static const struct test tests[] = {
 int main(int argc, char **argv)
 {
 	const unsigned int n = sizeof(tests) / sizeof(tests[0]);
-	unsigned int i, failed = 0;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "c:n:s:")) != -1) {
@@ -1200,13 +1181,5 @@ int main(int argc, char **argv)
 		else
 			return 2;
 	}
-	printf("KTAP version 1\n1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		failures = 0;
-		tests[i].fn();
-		printf("%s %u - %s\n", failures ? "not ok" : "ok", i + 1, tests[i].name);
-		failed += !!failures;
-	}
-	printf("# %lu checks; %u passed, %u failed\n", checks, n - failed, failed);
-	return failed ? 1 : 0;
+	return run_tests(tests, n);
 }

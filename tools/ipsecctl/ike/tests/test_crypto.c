@@ -13,31 +13,12 @@
 #include <unistd.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include "check.h"
 #include "../codec.h"
 #include "../crypto.h"
 #include "../kdf.h"
 #include "../protect.h"
 #include "vectors_crypto.h"
-
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static unsigned int failures;
-static unsigned long checks;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-
-static bool check(bool ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		printf("# line %d: %s\n", line, what);
-		failures++;
-	}
-	return ok;
-}
 
 /* Bytes from hex, for the vectors. */
 struct hex {
@@ -1185,15 +1166,6 @@ static const struct test tests[] = {
 int main(void)
 {
 	const unsigned int n = ARRAY_SIZE(tests);
-	unsigned int i, failed = 0;
 
-	printf("KTAP version 1\n1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		failures = 0;
-		tests[i].fn();
-		printf("%s %u - %s\n", failures ? "not ok" : "ok", i + 1, tests[i].name);
-		failed += !!failures;
-	}
-	printf("# %lu checks; %u passed, %u failed\n", checks, n - failed, failed);
-	return failed ? 1 : 0;
+	return run_tests(tests, n);
 }

@@ -34,33 +34,13 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include "check.h"
 #include "../ctl.h"
 #include "../log.h"
 #include "../loop.h"
 #include "../net.h"
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-/* Failures in the test running now, reported as KTAP diagnostics. */
-static unsigned int failures;
-static unsigned long checks;
 static const char *skip_why;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-
-static bool check(bool ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		printf("# line %d: %s\n", line, what);
-		fflush(stdout);
-		failures++;
-	}
-	return ok;
-}
 
 /* Runs the loop until a callback stops it or ms pass; false on the latter. */
 static struct ike_timer guard;

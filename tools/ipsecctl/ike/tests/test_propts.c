@@ -13,32 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "check.h"
 #include "../buf.h"
 #include "../codec.h"
 #include "../conf.h"
 #include "../proposal.h"
 #include "../ts.h"
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static unsigned int failures;
-static unsigned long checks;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
 #define CHECK_STR(got, want) check_str((got), (want), #got, __LINE__)
-
-static bool check(bool ok, const char *what, int line)
-{
-	checks++;
-	if (!ok) {
-		printf("# line %d: %s\n", line, what);
-		failures++;
-	}
-	return ok;
-}
 
 static bool check_str(const char *got, const char *want, const char *what, int line)
 {
@@ -1090,15 +1072,6 @@ static const struct test tests[] = {
 int main(void)
 {
 	const unsigned int n = sizeof(tests) / sizeof(tests[0]);
-	unsigned int i, failed = 0;
 
-	printf("KTAP version 1\n1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		failures = 0;
-		tests[i].fn();
-		printf("%s %u - %s\n", failures ? "not ok" : "ok", i + 1, tests[i].name);
-		failed += !!failures;
-	}
-	printf("# %lu checks; %u passed, %u failed\n", checks, n - failed, failed);
-	return failed ? 1 : 0;
+	return run_tests(tests, n);
 }
