@@ -719,7 +719,7 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m, const struct ik
 		ike_log(IKE_LOG_DEBUG, "%s: retransmitted request %u: response resent",
 			ike_sa_name(sa), m->hdr.msgid);
 		/* For a fragmented request, once: on its first fragment. */
-		if (!request_frag_num(m) || request_frag_num(m) == 1)
+		if (request_frag_num(m) <= 1)
 			send_wire(sa, sa->last_resp, sa->last_resp_len, sa->last_resp_nfrag,
 				  sa->last_resp_flen);
 		return;

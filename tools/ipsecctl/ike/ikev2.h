@@ -73,8 +73,6 @@ void ike2_rx(const uint8_t *p, size_t len, const struct ike_ep *local,
 int ike2_initiate(struct ike_conn *conn, const struct ike_tsel *src, const struct ike_tsel *dst);
 int ike2_init_in_req(const struct ike_msg *m, const struct ike_ep *local,
 		     const struct ike_ep *remote);
-void ike2_natd(const uint8_t *spi_i, const uint8_t *spi_r, const struct ike_ep *ep,
-	       uint8_t out[20]);
 /* v2_auth.c */
 int ike2_auth_start(struct ike_sa *sa);
 int ike2_auth_in_req(struct ike_sa *sa, const struct ike_msg *m, const struct ike2_pls *p);

@@ -264,16 +264,6 @@ void ike_child_free(struct ike_child *c)
 	free(c);
 }
 
-struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi)
-{
-	struct ike_child *c;
-
-	for (c = sa->children; c; c = c->next)
-		if (c->spi_in == spi)
-			return c;
-	return NULL;
-}
-
 struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 {
 	struct ike_child *c;
@@ -281,21 +271,6 @@ struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 	for (c = sa->children; c; c = c->next)
 		if (c->spi_out == spi)
 			return c;
-	return NULL;
-}
-
-struct ike_child *ike_child_find_any(uint32_t spi_in, struct ike_sa **out)
-{
-	struct ike_child *c;
-	struct ike_sa *sa;
-
-	for (sa = ike_sas; sa; sa = sa->next) {
-		c = ike_child_by_spi_in(sa, spi_in);
-		if (c) {
-			*out = sa;
-			return c;
-		}
-	}
 	return NULL;
 }
 

@@ -220,9 +220,7 @@ const char *ike_sa_name(const struct ike_sa *sa);
 
 struct ike_child *ike_child_new(struct ike_sa *sa);
 void ike_child_free(struct ike_child *c);	/* unlinks; kernel SAs deleted */
-struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi);
 struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
-struct ike_child *ike_child_find_any(uint32_t spi_in, struct ike_sa **sa);
 /*
  * Keys from KEYMAT and the SAs into the module: the inbound SA first, then
  * the outbound one (make-before-break). gir is the PFS secret or NULL.

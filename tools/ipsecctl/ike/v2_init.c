@@ -14,8 +14,9 @@
 static uint8_t cookie_secret[32];
 static bool cookie_secret_set;
 
-void ike2_natd(const uint8_t *spi_i, const uint8_t *spi_r, const struct ike_ep *ep,
-	       uint8_t out[20])
+/* The NAT-D hash of an endpoint: SHA-1(SPIi | SPIr | address | port). */
+static void natd_hash(const uint8_t *spi_i, const uint8_t *spi_r, const struct ike_ep *ep,
+		      uint8_t out[20])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t port[2] = { ep->port >> 8, ep->port & 0xff };
@@ -37,9 +38,9 @@ static void add_natd(struct ike_out *o, struct ike_sa *sa)
 {
 	uint8_t h[20];
 
-	ike2_natd(sa->spi_i, sa->spi_r, &sa->local, h);
+	natd_hash(sa->spi_i, sa->spi_r, &sa->local, h);
 	ike2_out_notify(o, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
-	ike2_natd(sa->spi_i, sa->spi_r, &sa->remote, h);
+	natd_hash(sa->spi_i, sa->spi_r, &sa->remote, h);
 	ike2_out_notify(o, 0, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
 }
 
@@ -59,11 +60,11 @@ static void detect_nat(struct ike_sa *sa, const struct ike_msg *m, const struct 
 			continue;
 		if (n.type == IKE_N_NAT_DETECTION_SOURCE_IP) {
 			src_seen = true;
-			ike2_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->remote, h);
+			natd_hash(m->hdr.spi_i, m->hdr.spi_r, &sa->remote, h);
 			if (n.data.len == 20 && !memcmp(h, n.data.p, 20))
 				src_match = true;
 		} else if (n.type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
-			ike2_natd(m->hdr.spi_i, m->hdr.spi_r, &sa->local, h);
+			natd_hash(m->hdr.spi_i, m->hdr.spi_r, &sa->local, h);
 			sa->nat_local = n.data.len != 20 || memcmp(h, n.data.p, 20);
 		}
 	}
