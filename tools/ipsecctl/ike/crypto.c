@@ -98,6 +98,20 @@ static EVP_MAC *hmac_impl(void)
 	return mac;
 }
 
+int ike_digest(const char *md, const struct ike_view *parts, unsigned int n, uint8_t *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int i;
+	int ok;
+
+	ok = ctx && EVP_DigestInit_ex2(ctx, EVP_get_digestbyname(md), NULL);
+	for (i = 0; ok && i < n; i++)
+		ok = EVP_DigestUpdate(ctx, parts[i].p, parts[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
 void ike_crypto_init(void)
 {
 	uint8_t b[32];

@@ -104,6 +104,8 @@ int ike_integ(const struct ike_integ_alg *a, const uint8_t *key,
 
 /* Random bytes; aborts if the generator fails. */
 void ike_random(void *p, size_t n);
+/* A hash ("SHA1", "SHA256") of the concatenated parts into out. 0 or -1. */
+int ike_digest(const char *md, const struct ike_view *parts, unsigned int n, uint8_t *out);
 /* OpenSSL set up and its algorithms fetched before the first peer comes. */
 void ike_crypto_init(void);
 /* Constant-time equality of n bytes. */

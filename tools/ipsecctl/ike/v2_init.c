@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include "daemon_int.h"
 #include "ikev2.h"
 #include "log.h"
@@ -18,20 +17,14 @@ static bool cookie_secret_set;
 static void natd_hash(const uint8_t *spi_i, const uint8_t *spi_r, const struct ike_ep *ep,
 		      uint8_t out[20])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t port[2] = { ep->port >> 8, ep->port & 0xff };
-	unsigned int len = 20;
+	const struct ike_view parts[] = {
+		{ spi_i, IKE_SPI_LEN }, { spi_r, IKE_SPI_LEN },
+		{ ep->addr.bytes, ep->addr.family == AF_INET ? 4 : 16 }, { port, 2 },
+	};
 
-	memset(out, 0, 20);
-	if (!ctx)
-		return;
-	EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
-	EVP_DigestUpdate(ctx, spi_i, IKE_SPI_LEN);
-	EVP_DigestUpdate(ctx, spi_r, IKE_SPI_LEN);
-	EVP_DigestUpdate(ctx, ep->addr.bytes, ep->addr.family == AF_INET ? 4 : 16);
-	EVP_DigestUpdate(ctx, port, 2);
-	EVP_DigestFinal_ex(ctx, out, &len);
-	EVP_MD_CTX_free(ctx);
+	if (ike_digest("SHA1", parts, 4, out))
+		memset(out, 0, 20);
 }
 
 static void add_natd(struct ike_out *o, struct ike_sa *sa)
@@ -303,23 +296,17 @@ static int init_resp(struct ike_sa *sa, struct ike_req *r, const struct ike_msg 
 static void make_cookie(const struct ike_msg *m, const struct ike_view *ni,
 			const struct ike_ep *remote, uint8_t out[32])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned int len = 32;
+	const struct ike_view parts[] = {
+		*ni, { remote->addr.bytes, remote->addr.family == AF_INET ? 4 : 16 },
+		{ m->hdr.spi_i, IKE_SPI_LEN }, { cookie_secret, sizeof(cookie_secret) },
+	};
 
-	memset(out, 0, 32);
 	if (!cookie_secret_set) {
 		ike_random(cookie_secret, sizeof(cookie_secret));
 		cookie_secret_set = true;
 	}
-	if (!ctx)
-		return;
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, ni->p, ni->len);
-	EVP_DigestUpdate(ctx, remote->addr.bytes, remote->addr.family == AF_INET ? 4 : 16);
-	EVP_DigestUpdate(ctx, m->hdr.spi_i, IKE_SPI_LEN);
-	EVP_DigestUpdate(ctx, cookie_secret, sizeof(cookie_secret));
-	EVP_DigestFinal_ex(ctx, out, &len);
-	EVP_MD_CTX_free(ctx);
+	if (ike_digest("SHA256", parts, 4, out))
+		memset(out, 0, 32);
 }
 
 static void half_open_expired(struct ike_timer *t)
