@@ -226,8 +226,9 @@ static void order_work(struct work_struct *work)
  * with BHs off, as the stack expects of both.
  *
  * Ordered packets are finished on the CPU they arrived on. Whatever is sent
- * on a veth or handed to nfesp0 is queued on the current CPU's backlog or
- * GRO cell, and packets queued on two CPUs could overtake each other there.
+ * on a veth or handed to the GRO cells (rx.c) is queued on the current
+ * CPU's backlog or GRO cell, and packets queued on two CPUs could overtake
+ * each other there.
  */
 void nfesp_crypt_done(struct nfesp_crypt *c, int err)
 {

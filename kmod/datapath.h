@@ -124,9 +124,18 @@ void nfesp_lifetime_stop(struct nfesp_sa *sa);
 void nfesp_sa_hard_expire(struct nfesp_sa *sa);
 
 /* device.c */
-int nfesp_device_create(struct nfesp_net *nn);
-void nfesp_device_destroy(struct nfesp_net *nn);
-void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb);
+int nfesp_device_init(void);
+void nfesp_device_uninit(void);
+void nfesp_device_net_exit(struct nfesp_net *nn);
+void nfesp_device_tap_in(struct nfesp_net *nn, struct sk_buff *skb);
 void nfesp_device_tap_out(struct nfesp_net *nn, struct sk_buff *skb);
+
+/* rx.c */
+int nfesp_rx_init(void);
+void nfesp_rx_uninit(void);
+int nfesp_rx_net_init(struct nfesp_net *nn);
+void nfesp_rx_net_exit(struct nfesp_net *nn);
+bool nfesp_rx_decrypted(const struct nfesp_net *nn, const struct sk_buff *skb);
+void nfesp_rx(struct nfesp_net *nn, struct sk_buff *skb);
 
 #endif /* _NFESP_DATAPATH_H */

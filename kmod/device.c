@@ -1,41 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * nfesp0, one per network namespace: where decrypted packets re-enter the
- * stack, like OpenBSD's enc0. nftables can match "arrived through IPsec" with
- * iifname "nfesp0", and tcpdump -i nfesp0 sees the cleartext of protected
- * traffic, inbound as it arrives and outbound before it is encrypted.
+ * The monitor device: "ip link add nfesp0 type nfesp" makes one in a
+ * network namespace, and packet sockets on it (tcpdump -i nfesp0) see the
+ * cleartext of the namespace's protected traffic, inbound once decrypted
+ * and checked, outbound before it is encrypted, as OpenBSD's enc0 shows
+ * it. Copies are made only while something listens.
  *
- * It carries no traffic of its own: anything routed into it is dropped. It
- * cannot be deleted or moved to another namespace, and goes with the
- * namespace or the module.
+ * It is a window, not a path: decrypted packets enter the stack through
+ * the device their ESP arrived on (rx.c), the copies shown here go no
+ * further, and anything routed into the device is dropped. One per
+ * namespace, of any name; it stays in the namespace it was made in and goes
+ * with it, or with the module. A namespace that never asks for one has
+ * none.
  */
 
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
-#include <net/dst.h>
-#include <net/gro_cells.h>
+#include <net/rtnetlink.h>
 #include "compat.h"
 #include "datapath.h"
 #include "netns.h"
 
-#define NFESP_DEV_NAME "nfesp0"
-/*
- * Decrypted packets enter through one GRO cell (a NAPI context) per CPU: a
- * CPU's packets reach the stack in the order that CPU hands them over, and
- * TCP segments are merged. crypt.c hands each SA's spread packets over on
- * the CPU they arrived on, in order.
- */
-struct nfesp_dev {
-	struct gro_cells cells;
-};
-
-static void dev_destruct(struct net_device *dev)
-{
-	struct nfesp_dev *nd = netdev_priv(dev);
-
-	gro_cells_destroy(&nd->cells);
-}
+#define NFESP_LINK_KIND "nfesp"
 
 static netdev_tx_t dev_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -61,97 +48,126 @@ static void dev_setup(struct net_device *dev)
 	dev->needs_free_netdev = true;
 	nfesp_dev_set_netns_local(dev);
 	nfesp_dev_set_lltx(dev);
-	dev->features |= NETIF_F_GRO;
 }
 
-int nfesp_device_create(struct nfesp_net *nn)
+static struct net_device *monitor(struct nfesp_net *nn)
 {
-	struct net_device *dev;
-	struct nfesp_dev *nd;
+	return rcu_dereference_protected(nn->mon, lockdep_rtnl_is_held());
+}
+
+static int dev_newlink(struct net *src_net, struct net_device *dev, struct nlattr *tb[],
+		       struct nlattr *data[], struct netlink_ext_ack *extack)
+{
+	struct nfesp_net *nn = nfesp_net(dev_net(dev));
 	int err;
 
-	dev = alloc_netdev(sizeof(*nd), NFESP_DEV_NAME, NET_NAME_PREDICTABLE, dev_setup);
-	if (!dev)
-		return -ENOMEM;
-	dev_net_set(dev, nn->net);
-	nd = netdev_priv(dev);
-	err = gro_cells_init(&nd->cells, dev);
-	if (err) {
-		free_netdev(dev);
-		return err;
+	if (monitor(nn)) {
+		NL_SET_ERR_MSG_MOD(extack, "this namespace has an nfesp device already");
+		return -EEXIST;
 	}
-
-	rtnl_lock();
 	err = register_netdevice(dev);
-	if (err) {
-		rtnl_unlock();
-		gro_cells_destroy(&nd->cells);
-		free_netdev(dev);
+	if (err)
 		return err;
-	}
-	/* From now on, unregistering frees the cells and the device. */
-	dev->priv_destructor = dev_destruct;
-	err = dev_change_flags(dev, dev->flags | IFF_UP, NULL);
-	if (err) {
-		unregister_netdevice(dev);
-		rtnl_unlock();
-		return err;
-	}
-	rtnl_unlock();
-	WRITE_ONCE(nn->dev, dev);
+	rcu_assign_pointer(nn->mon, dev);
 	return 0;
 }
 
-void nfesp_device_destroy(struct nfesp_net *nn)
+static void dev_dellink(struct net_device *dev, struct list_head *head)
 {
-	struct net_device *dev = nn->dev;
+	struct nfesp_net *nn = nfesp_net(dev_net(dev));
 
+	if (monitor(nn) == dev)
+		RCU_INIT_POINTER(nn->mon, NULL);
+	/* Unregistering waits for readers before the device is freed. */
+	unregister_netdevice_queue(dev, head);
+}
+
+static struct rtnl_link_ops nfesp_link_ops __read_mostly = {
+	.kind = NFESP_LINK_KIND,
+	.setup = dev_setup,
+	.newlink = dev_newlink,
+	.dellink = dev_dellink,
+};
+
+int nfesp_device_init(void)
+{
+	return rtnl_link_register(&nfesp_link_ops);
+}
+
+/* Deletes every monitor device, in every namespace. */
+void nfesp_device_uninit(void)
+{
+	rtnl_link_unregister(&nfesp_link_ops);
+}
+
+/* The namespace goes: its monitor device with it, before its state. */
+void nfesp_device_net_exit(struct nfesp_net *nn)
+{
+	struct net_device *dev;
+
+	rtnl_lock();
+	dev = monitor(nn);
+	if (dev)
+		dev_dellink(dev, NULL);
+	rtnl_unlock();
+}
+
+/* The monitor device if something listens on it, under RCU. */
+static struct net_device *listening(struct nfesp_net *nn)
+{
+	struct net_device *dev = rcu_dereference(nn->mon);
+
+	if (!dev || !(dev->flags & IFF_UP) || !dev_nit_active(dev))
+		return NULL;
+	return dev;
+}
+
+/*
+ * Inbound cleartext, network header at skb->data: a copy, received on the
+ * monitor device as a packet for another host, which packet sockets see
+ * and the IP layer drops at once.
+ */
+void nfesp_device_tap_in(struct nfesp_net *nn, struct sk_buff *skb)
+{
+	struct net_device *dev;
+	struct sk_buff *copy;
+
+	rcu_read_lock();
+	dev = listening(nn);
 	if (!dev)
-		return;
-	WRITE_ONCE(nn->dev, NULL);
-	unregister_netdev(dev);
-}
-
-/* A decrypted, checked packet, network header first: into the stack. */
-void nfesp_device_rx(struct nfesp_net *nn, struct sk_buff *skb)
-{
-	struct net_device *dev = READ_ONCE(nn->dev);
-	struct nfesp_dev *nd;
-	unsigned int len;
-
-	if (unlikely(!dev)) {
-		kfree_skb(skb);
-		return;
-	}
-	skb->dev = dev;
-	skb->pkt_type = PACKET_HOST;
-	skb_reset_mac_header(skb);
-	skb_reset_network_header(skb);
-	skb_reset_transport_header(skb);
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-	memset(skb->cb, 0, sizeof(skb->cb));
-	nd = netdev_priv(dev);
-	len = skb->len;
-	if (unlikely(gro_cells_receive(&nd->cells, skb) != NET_RX_SUCCESS)) {
+		goto out;
+	copy = skb_clone(skb, GFP_ATOMIC);
+	if (!copy) {
 		DEV_STATS_INC(dev, rx_dropped);
-		return;
+		goto out;
 	}
+	copy->dev = dev;
+	copy->pkt_type = PACKET_OTHERHOST;
+	skb_reset_mac_header(copy);
+	copy->mac_len = 0;
 	DEV_STATS_INC(dev, rx_packets);
-	DEV_STATS_ADD(dev, rx_bytes, len);
+	DEV_STATS_ADD(dev, rx_bytes, copy->len);
+	netif_rx(copy);
+out:
+	rcu_read_unlock();
 }
 
-/* Outbound cleartext, for packet sockets on nfesp0 only; costs nothing else. */
+/* Outbound cleartext, for packet sockets on the monitor device. */
 void nfesp_device_tap_out(struct nfesp_net *nn, struct sk_buff *skb)
 {
-	struct net_device *dev = READ_ONCE(nn->dev), *orig;
+	struct net_device *dev, *orig;
 
-	if (!dev || !dev_nit_active(dev))
-		return;
-	orig = skb->dev;
-	skb->dev = dev;
-	dev_queue_xmit_nit(skb, dev);
-	skb->dev = orig;
-	DEV_STATS_INC(dev, tx_packets);
-	DEV_STATS_ADD(dev, tx_bytes, skb->len);
+	rcu_read_lock();
+	dev = listening(nn);
+	if (dev) {
+		orig = skb->dev;
+		skb->dev = dev;
+		dev_queue_xmit_nit(skb, dev);
+		skb->dev = orig;
+		DEV_STATS_INC(dev, tx_packets);
+		DEV_STATS_ADD(dev, tx_bytes, skb->len);
+	}
+	rcu_read_unlock();
 }
+
+MODULE_ALIAS_RTNL_LINK(NFESP_LINK_KIND);

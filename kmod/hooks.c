@@ -22,8 +22,9 @@
  *
  * Re-entrancy: ESP that nfesp sends carries IPSKB_XFRM_TRANSFORMED (or the
  * IPv6 twin), the kernel's own mark for "already transformed", and is let
- * through; decrypted packets re-enter through the nfesp0 device and are not
- * checked again, having been checked against the SA's policy already.
+ * through; decrypted packets re-enter through the device they arrived on,
+ * marked as rx.c describes, and are not checked again, having been checked
+ * against the SA and its policy already.
  */
 
 #include <linux/icmp.h>
@@ -336,7 +337,7 @@ static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
 	struct nfesp_net *nn = nfesp_net(state->net);
 
 	/* Decrypted: its flow stays off flowtables, as the way out does. */
-	if (state->in && state->in == READ_ONCE(nn->dev)) {
+	if (nfesp_rx_decrypted(nn, skb)) {
 		if (nfesp_ct_keep_slow(skb))
 			return NF_ACCEPT;
 		nfesp_net_count(nn, NFESP_STATS_A_NOMEM);
@@ -516,7 +517,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 	struct nfesp_sa *sa = NULL;
 	u8 proto;
 
-	if (state->in && state->in == READ_ONCE(nn->dev))
+	if (nfesp_rx_decrypted(nn, skb))
 		return NF_ACCEPT;
 	if (family == AF_INET) {
 		proto = ip_hdr(skb)->protocol;

@@ -5,9 +5,11 @@
  *
  * Order of checks, cheapest and least trusting first: the SA by (SPI,
  * destination, ESP); lengths; the replay window; then decryption, after
- * which the window advances and the pad length is checked. The inner packet
- * must match an inbound protect policy with the SA's reqid and mode;
- * it then re-enters the stack through nfesp0 (device.c).
+ * which the window advances and the pad length is checked. Inner fragments
+ * are reassembled with the SA's other fragments only (defrag.c); the whole
+ * inner datagram must match an inbound protect policy with the SA's reqid
+ * and mode; it then re-enters the stack through the device its ESP arrived
+ * on (rx.c), which is held meanwhile.
  *
  * Every drop is counted, per SA where there is one and per namespace.
  */
@@ -20,6 +22,7 @@
 #include <net/ipv6.h>
 #include "compat.h"
 #include "datapath.h"
+#include "defrag.h"
 #include "netns.h"
 #include "policy.h"
 #include "sa.h"
@@ -143,6 +146,7 @@ static int decap_transport(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 static void input_done(struct nfesp_crypt *c, int err)
 {
 	struct sk_buff *skb = c->skb;
+	struct net_device *dev = skb->dev;
 	struct nfesp_sa *sa = c->sa;
 	struct nfesp_net *nn = c->nn;
 	unsigned int icv = sa->algo->icv_len, hdrs, len;
@@ -202,12 +206,25 @@ static void input_done(struct nfesp_crypt *c, int err)
 	nfesp_sa_touch(sa);
 	nfesp_lifetime_account(sa, skb->len);
 
+	/* The outer packet's route and connection are not the inner one's. */
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	err = nfesp_defrag_decrypted(nn->net, skb, family, sa->index);
+	if (err) {
+		/* Gone: waiting for the rest of its datagram, or dropped. */
+		if (err != -EINPROGRESS) {
+			this_cpu_inc(sa->stats->errors);
+			nfesp_net_count(nn, NFESP_STATS_A_IN_MALFORMED);
+		}
+		goto out;
+	}
 	if (!policy_ok(nn, sa, skb, family)) {
 		drop(nn, skb, NFESP_STATS_A_IN_POLICY);
 		goto out;
 	}
-	nfesp_device_rx(nn, skb);
+	nfesp_rx(nn, skb);
 out:
+	dev_put(dev);
 	nfesp_crypt_free(c);
 }
 
@@ -310,8 +327,13 @@ void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
 	aead_request_set_crypt(c->req, sg, sg, clen + icv, c->iv);
 	aead_request_set_ad(c->req, (esn ? 12 : 8) + ivlen);
 
-	/* The context holds its own reference; it keeps its place in arrival order. */
+	/*
+	 * The context holds its own reference; it keeps its place in arrival
+	 * order. The packet goes back in through its device, which may be
+	 * unregistered while it is in crypto: held until then.
+	 */
 	nfesp_sa_put(sa);
+	dev_hold(skb->dev);
 	nfesp_crypt_order(c);
 	nfesp_crypt_run(c);
 	return;

@@ -30,17 +30,27 @@ static int __init nfesp_mod_init(void)
 	err = nfesp_crypt_init();
 	if (err)
 		goto err_uninit_sa;
-	err = nfesp_netns_init();
+	err = nfesp_rx_init();
 	if (err)
 		goto err_uninit_crypt;
-	err = nfesp_genl_init();
+	err = nfesp_netns_init();
+	if (err)
+		goto err_uninit_rx;
+	err = nfesp_device_init();
 	if (err)
 		goto err_uninit_netns;
+	err = nfesp_genl_init();
+	if (err)
+		goto err_uninit_device;
 	pr_info("version " NFESP_VERSION " loaded\n");
 	return 0;
 
+err_uninit_device:
+	nfesp_device_uninit();
 err_uninit_netns:
 	nfesp_netns_uninit();
+err_uninit_rx:
+	nfesp_rx_uninit();
 err_uninit_crypt:
 	nfesp_crypt_uninit();
 err_uninit_sa:
@@ -56,7 +66,9 @@ static void __exit nfesp_mod_exit(void)
 {
 	/* No new requests, then no namespaces, then wait for deferred frees. */
 	nfesp_genl_uninit();
+	nfesp_device_uninit();
 	nfesp_netns_uninit();
+	nfesp_rx_uninit();
 	nfesp_crypt_uninit();
 	nfesp_sa_uninit();
 	rcu_barrier();

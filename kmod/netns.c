@@ -41,7 +41,7 @@ static int __net_init nfesp_net_init(struct net *net)
 	err = nfesp_spd_init(nn);
 	if (err)
 		goto err_destroy_sad;
-	err = nfesp_device_create(nn);
+	err = nfesp_rx_net_init(nn);
 	if (err)
 		goto err_destroy_spd;
 	return 0;
@@ -61,16 +61,17 @@ static void __net_exit nfesp_net_exit(struct net *net)
 
 	/*
 	 * No packet may enter nfesp once the hooks are gone; then wait for
-	 * those in crypto, whose completions still use the SAs, the device and
-	 * the counters.
+	 * those in crypto, whose completions still use the SAs, the placeholder
+	 * state (rx.c) and the counters.
 	 */
+	nfesp_device_net_exit(nn);
 	mutex_lock(&nn->lock);
 	nfesp_hooks_disable(nn);
 	mutex_unlock(&nn->lock);
 	nfesp_inflight_drain(nn);
 	nfesp_spd_destroy(nn);
 	nfesp_sad_destroy(nn);
-	nfesp_device_destroy(nn);
+	nfesp_rx_net_exit(nn);
 	free_percpu(nn->stats);
 }
 

@@ -60,7 +60,8 @@ struct nfesp_net {
 	/* The packet path. Hooks are registered only while policies exist. */
 	bool hooks_on;			/* under lock */
 	atomic_t inflight;		/* packets in crypto */
-	struct net_device *dev;		/* nfesp0: decrypted traffic enters here */
+	struct net_device __rcu *mon;	/* the monitor device, under RTNL */
+	struct xfrm_state *rx_state;	/* marks what nfesp decrypted (rx.c) */
 	atomic_t held;			/* packets held for acquires */
 };
 

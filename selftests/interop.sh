@@ -10,7 +10,9 @@
 #     aes-gcm-128 (ESN) and aes-cbc-128 + hmac-sha256: ping both ways and a
 #     short TCP transfer (iperf3) each way;
 #   - after each case, no error counter moved on either side and every SA
-#     carried packets;
+#     carried packets, and namespace a found b's MAC address by ARP or
+#     neighbour discovery (no static entries; rp_filter=1 everywhere: see
+#     netlib.sh);
 #   - for one case of each kind of algorithm, tshark decrypts the ESP
 #     captured on the wire with the same keys, verifies every ICV and finds
 #     the pings inside.
@@ -167,13 +169,24 @@ tshark_case() {
 	fi
 }
 
+# neigh_learnt: namespace a's neighbour entry for b's outer address was
+# learnt (not static), with b's MAC address. In transport mode over IPv6,
+# b's Neighbour Advertisements come inside ESP.
+neigh_learnt() {
+	local e
+
+	e=$(na ip neigh show dev vethA to "$C_OB")
+	diag "a: $e"
+	[[ $e = *"lladdr $MAC_B "* ]] && [[ $e != *PERMANENT* ]]
+}
+
 cases=$(selected "${1:-}")
 [ -n "$cases" ] || ktap_bail "no case matches '${1:-}' at NFESP_SCALE=$SCALE"
-# configure, 2 pings, 2 error checks; 2 iperf3; 2 tshark; at the end with
+# configure, 2 pings, neighbour, 2 error checks; 2 iperf3; 2 tshark; at the end with
 # nfesp, one for the SAs and policies freed with their namespaces.
 plan=0 ncases=0
 while read -r _ _ _ _ _ _ iperf tshark _; do
-	plan=$((plan + 5 + 2 * iperf + 2 * tshark))
+	plan=$((plan + 6 + 2 * iperf + 2 * tshark))
 	ncases=$((ncases + 1))
 done <<<"$cases"
 [ "$IMPL_A" = xfrm ] || plan=$((plan + 1))
@@ -191,6 +204,7 @@ while read -r mode in out enc auth esn t_iperf t_tshark _; do
 	ipsec_up
 	cfg_check "$name: configure"
 	ping_case "$name"
+	check "$name: a resolved b's outer address ($C_OB) by ARP or ND" neigh_learnt
 	if [ "$t_iperf" = 1 ]; then
 		check "$name: TCP a -> b (iperf3)" iperf_ok
 		check "$name: TCP b -> a (iperf3 -R)" iperf_ok -R

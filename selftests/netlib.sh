@@ -16,10 +16,14 @@
 #   |        2001:db8::1/64         |           |        2001:db8::2/64         |
 #   +-------------------------------+           +-------------------------------+
 #
-# Both sides know the other's MAC address for the outer addresses (permanent
-# neighbour entries), and the routes to the inner prefixes go through the
-# peer's outer address, so that no ARP or neighbour discovery crosses the
-# link mid-test and none ever involves an inner address.
+# As on a real network: ARP and neighbour discovery find the peer's MAC
+# address (in transport mode over IPv6 the peer's Neighbour Advertisements
+# come inside ESP, and must update vethA's neighbour cache), and strict
+# reverse path filtering (rp_filter=1) is on for every interface, so
+# decrypted packets must be seen arriving on vethA. The routes to the inner
+# prefixes go through the peer's outer address. NET_STATIC_NEIGH=1 gives
+# both sides permanent neighbour entries instead, for a test that must see
+# no ARP or neighbour discovery on the link.
 #
 # One case at a time: net_up builds the topology for one mode and pair of
 # families, ipsec_up configures both stacks for one algorithm, net_down
@@ -172,8 +176,13 @@ link_up() { [[ $(ip -n "$1" link show "$2") = *"state UP"* ]]; }
 # net_up: the two namespaces and the veth between them, with the routes the
 # current case needs (see case_set).
 net_up() {
-	cfg ip netns add $NS_A
-	cfg ip netns add $NS_B
+	local n
+
+	for n in $NS_A $NS_B; do
+		cfg ip netns add $n
+		cfg ip netns exec $n sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+			net.ipv4.conf.default.rp_filter=1
+	done
 	cfg ip link add vethA netns $NS_A address $MAC_A type veth \
 		peer name vethB netns $NS_B address $MAC_B
 	# Batches: under TCG, each ip takes some 50 ms to start.
@@ -194,15 +203,15 @@ net_side() {
 	address add $3/64 dev $1 nodad
 	address add $4/32 dev lo
 	address add $5/128 dev lo
-	neigh add $6 lladdr $8 dev $1 nud permanent
-	neigh add $7 lladdr $8 dev $1 nud permanent
 	link set $1 up
 	EOF
+	[ "${NET_STATIC_NEIGH:-0}" = 0 ] || printf 'neigh add %s lladdr %s dev %s nud permanent\n' \
+		"$6" "$8" "$1" "$7" "$8" "$1"
 	[ "$C_MODE" = tunnel ] || return 0
 	# Inner prefixes through the peer's outer address. IPv4 takes an IPv6
 	# gateway (RTA_VIA), but IPv6 refuses an IPv4 one ("IPv6 does not
 	# support RTA_VIA attribute"), so 6in4 routes through the peer's outer
-	# IPv6 address: its neighbour entry is permanent too.
+	# IPv6 address.
 	case $C_IN$C_OUT in
 	44) echo "route add $9 via $6 dev $1" ;;
 	46) echo "route add $9 via inet6 $7 dev $1" ;;
