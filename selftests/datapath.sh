@@ -3,7 +3,9 @@
 #
 # The packet path against its own rules: acquire, policy actions, the
 # inbound checks, anti-replay and malformed ESP, lifetimes, the async crypto
-# path, path MTU, and nfesp0.
+# path, path MTU, and what decrypted packets look like to the stack: they
+# arrive on the ESP's device, "meta ipsec exists", and the monitor device
+# (nfesp0 here) shows them.
 #
 #   +---------------------- ns a ----+          +---- ns b --------------+
 #   | nfesp, ipsecctl                |          | in-kernel XFRM         |
@@ -16,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 108
+ktap_plan 116
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -55,6 +57,13 @@ $A ip addr add 10.1.0.1/32 dev lo
 $B ip addr add 10.2.0.1/32 dev lo
 $A ip route add 10.2.0.0/16 via 192.0.2.2
 $B ip route add 10.1.0.0/16 via 192.0.2.1
+# Strict reverse path filtering: decrypted packets arrive on va.
+$A sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.va.rp_filter=1
+# The monitor device: one per namespace, on request.
+check "a monitor device is made with ip link add nfesp0 type nfesp" \
+	sh -c "$A ip link add nfesp0 type nfesp && $A ip link set nfesp0 up"
+check_fails "a second one in the namespace is refused" "has an nfesp device already" \
+	$A ip link add nfesp1 type nfesp
 
 xfrm_b() { # ENC-ARGS...: b's side of the tunnel
 	$B ip xfrm state flush
@@ -79,9 +88,10 @@ policies_a() {
 	ipa policy add dir in from 10.2.0.0/16 to 10.1.0.0/16 action protect \
 		local 192.0.2.1 peer 192.0.2.2 reqid 1
 }
-# capture FILE FILTER: tcpdump on a's side of the wire, ready when it returns.
+# capture FILE FILTER [DIRECTION]: tcpdump on a's side of the wire, both
+# ways or only in or out, ready when it returns.
 capture() {
-	$A tcpdump -U --immediate-mode -nli va -w "$1" "$2" 2>"$1.err" &
+	$A tcpdump -U --immediate-mode -nli va -Q "${3:-inout}" -w "$1" "$2" 2>"$1.err" &
 	TCPDUMP=$!
 	wait_for 10 grep -q "listening on" "$1.err"
 }
@@ -101,8 +111,9 @@ monitor_listening() {
 	grep -q "10.99.0.0/16" "$W/monitor"
 }
 check "the event monitor is listening" wait_for 30 monitor_listening
-# On a's side of the wire: b's XFRM shows decrypted packets on vb as well.
-capture "$W/wire.pcap" 'ip proto 50 or icmp'
+# What a sends on the wire. Both stacks show decrypted packets on their
+# side of the wire too, as arriving there (a on va, b's XFRM on vb).
+capture "$W/wire.pcap" 'ip proto 50 or icmp' out
 policies_a
 wait_for 5 grep -q "policy add dir in" "$W/monitor"
 ping_a 3 15 > "$W/ping1" &
@@ -257,6 +268,41 @@ inject ok:201
 check "the SA still works after all that" wait_eq 3 6 rx
 eq "per-SA replay and auth-fail counters" "2 2" \
 	"$(sa_stat 0x3001 192.0.2.1 replay) $(sa_stat 0x3001 192.0.2.1 auth_fail)"
+
+# --- 3b. fragments inside the tunnel -------------------------------------
+# An inbound policy with a port: the tail fragment of a datagram has no
+# ports to match, so the datagram is checked whole, once reassembled (M6).
+# A first fragment sent in clear never completes a datagram whose tail came
+# through the tunnel (M2): decrypted fragments have a reassembly queue of
+# their own.
+ipa policy add dir in from 10.4.0.0/16 to 10.1.0.0/16 proto udp dport 5060 action protect \
+	local 192.0.2.1 peer 192.0.2.2 reqid 3 priority 50
+# udp_got SECONDS: what the first datagram to 10.1.0.1:5060 says, or "none".
+udp_got() {
+	$A /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.1.0.1", 5060))
+s.settimeout(float(sys.argv[1]))
+try:
+	print(s.recv(2000)[:18].decode())
+except socket.timeout:
+	print("none")' "$1" >"$W/frag-got" &
+	UDP_PID=$!
+	wait_for 30 sh -c "$A ss -Hlun sport = :5060 | grep -q ."
+}
+frag() { $B /usr/bin/python3 "$TOP/selftests/frag_inject.py" 192.0.2.2 192.0.2.1 0x3001 $HK \
+	10.4.0.5 10.1.0.1 5060 "$@"; }
+udp_got 20
+frag 300 tunnel
+wait "$UDP_PID"
+eq "a datagram fragmented inside the tunnel is reassembled, then checked with its ports" \
+	nfesp-frag-tunnel- "$(cat "$W/frag-got")"
+udp_got 4
+frag 302 mixed
+wait "$UDP_PID"
+eq "a first fragment in clear and a last one through the tunnel make no datagram" \
+	none "$(cat "$W/frag-got")"
+ipa policy del dir in from 10.4.0.0/16 to 10.1.0.0/16 proto udp dport 5060
 
 # --- 4. lifetimes --------------------------------------------------------
 ipa sa add spi 0x4001 src 192.0.2.2 dst 192.0.2.1 reqid 3 enc null auth hmac-sha256 \
@@ -494,13 +540,33 @@ check "an ICMP 'fragmentation needed' about nfesp's ESP lowers the outer path MT
 check_fails "and the inner MTU told to senders follows it" "mtu = 1346" \
 	$A ping -c 1 -W 2 -M do -s 1400 -I 10.1.0.1 10.2.0.1
 
-# --- 7. nfesp0: decrypted traffic is visible and matchable ----------------
+# --- 7. decrypted traffic: where it arrives, and how to see and match it --
 $A nft add table inet t
 $A nft add chain inet t in '{ type filter hook input priority 0; }'
-$A nft add rule inet t in iifname nfesp0 icmp type echo-reply counter
+$A nft add rule inet t in iifname va meta ipsec exists icmp type echo-reply counter
+$A nft add rule inet t in meta ipsec missing icmp type echo-reply counter
+nft_count() { # RULE-NUMBER: the packets rule N of chain in counted
+	$A nft list chain inet t in | grep -o 'packets [0-9]*' | sed -n "$1s/packets //p"
+}
+# mon_shows N: the capture on the monitor device ended with N ICMP echoes.
+mon_shows() {
+	wait_for 10 sh -c "! kill -0 $MON 2>/dev/null"
+	diag "$(tcpdump -nr "$W/mon.pcap" 2>/dev/null)"
+	test "$(tcpdump -nr "$W/mon.pcap" 2>/dev/null | grep -c 'ICMP echo')" = "$1"
+}
+$A tcpdump -U -c 4 -nli nfesp0 -w "$W/mon.pcap" icmp 2>"$W/mon.err" &
+MON=$!
+wait_for 10 grep -q "listening on" "$W/mon.err"
 check "pings answered through the tunnel" ping_a 2
-check "nftables matches iifname nfesp0 on decrypted packets" \
-	sh -c "$A nft list chain inet t in | grep -q 'packets [1-9]'"
+check "decrypted packets arrive on the ESP's device, matched by 'meta ipsec exists'" \
+	test "$(nft_count 1)" -ge 2
+eq "and not by 'meta ipsec missing'" 0 "$(nft_count 2)"
+check "the monitor device shows the cleartext both ways" mon_shows 4
+kill "$MON" 2>/dev/null
+MON=
+check "a ping in clear is answered" $A ping -c 1 -W 2 192.0.2.2
+eq "and its reply is matched by 'meta ipsec missing'" 1 "$(nft_count 2)"
+$A nft delete table inet t
 
 # --- 8. ESP in UDP (RFC 3948), and IKE beside it on port 4500 --------------
 ipa sa del spi 0x1003 dst 192.0.2.2

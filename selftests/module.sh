@@ -6,7 +6,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 7
+ktap_plan 11
 
 I=$IPSECCTL
 K20=0x0102030405060708090a0b0c0d0e0f1011121314
@@ -24,10 +24,20 @@ for ns in "" "ip netns exec nfesp-mod"; do
 	done
 	$ns $I spi alloc dst 192.0.2.1 >/dev/null
 done
+# A namespace has no nfesp device unless asked for one (review L16).
+eq "a new namespace has no device but lo" lo \
+	"$(ip -n nfesp-mod -o link show | awk -F': ' '{ print $2 }' | tr '\n' ' ' | sed 's/ $//')"
+check "a monitor device in a namespace goes with the module" \
+	ip -n nfesp-mod link add nfesp0 type nfesp
 check "unload with SAs, policies and reserved SPIs in two namespaces" rmmod nfesp
 # 3 SAs and 3 policies in each of the two namespaces.
 check "every SA and policy was destroyed (at least 6 of each created)" lifecycle_balanced 6 6
 check_fails "without the module, ipsecctl says what is missing" "module is not loaded" $I show
-check "the module loads again" insmod "$MODULE"
+check_fails "and its monitor device is gone" "does not exist" ip -n nfesp-mod link show nfesp0
+# A device named nfesp0 is no concern of the module's any more.
+ip -n nfesp-mod link add nfesp0 type dummy
+check "the module loads again, beside a device named nfesp0" insmod "$MODULE"
+check "whose namespace still works" ip netns exec nfesp-mod $I sa add spi 9 src 192.0.2.1 \
+	dst 192.0.2.2 enc aes-gcm-128 key $K20
 rmmod nfesp
 ktap_finish

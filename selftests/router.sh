@@ -109,8 +109,9 @@ ga ip -6 neigh add fd00:9::9 lladdr 02:00:00:00:09:09 dev wan0 nud permanent
 gb ip -6 route add fd00:1::/64 dev wan0
 for ns in r-ga r-nat r-gb; do
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-	# Decrypted packets arrive on nfesp0, which has no address.
-	ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	# Strict reverse path filtering, as router images ship it: decrypted
+	# packets arrive on wan0, through which the route back goes.
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.default.rp_filter=1
 done
 
 # The NAT: what leaves out0 comes from 198.51.100.1.
@@ -122,7 +123,8 @@ nat nft -f - <<-'EOF'
 
 # The gateways' firewall: a router's, with flow offload. ga admits from
 # the tunnel only ICMP and what its conntrack helper expects (FTP data);
-# gb admits from its WAN only what came through IPsec (nfesp0).
+# gb admits from its WAN only what came through IPsec ("meta ipsec exists",
+# the same rule for nfesp and XFRM).
 gw_fw() { # NS REMOTE4
 	ip netns exec "$1" nft -f - <<-EOF
 	table inet fw {
@@ -137,7 +139,7 @@ gw_fw() { # NS REMOTE4
 			meta l4proto { tcp, udp } ct state established flow add @ft
 			ct state established,related accept
 			iifname "lan0" accept
-			iifname "nfesp0" meta l4proto { icmp, ipv6-icmp } accept
+			meta ipsec exists meta l4proto { icmp, ipv6-icmp } accept
 			$3
 			counter name fwd_drop drop
 		}
@@ -152,7 +154,7 @@ gw_fw() { # NS REMOTE4
 	EOF
 }
 gw_fw r-ga 10.2.0.0/24 ''
-gw_fw r-gb 10.1.0.0/24 'iifname "nfesp0" accept comment "arrived through IPsec"'
+gw_fw r-gb 10.1.0.0/24 'meta ipsec exists accept comment "arrived through IPsec"'
 check "both gateways have a router's firewall: conntrack, forward filter, masquerade, flowtable" \
 	sh -c 'ip netns exec r-ga nft list flowtables | grep -q "flowtable ft" &&
 	       ip netns exec r-gb nft list flowtables | grep -q "flowtable ft"'
@@ -478,7 +480,7 @@ encap_sock r-ga 172.16.0.2
 check "gb: nfesp again" \
 	nfesp_gw ipb 198.51.100.2 198.51.100.1 0x200 $K_BA 0x100 $K_AB \
 	10.2.0.0/24 10.1.0.0/24 fd00:2::/64 fd00:1::/64
-gb nft insert rule inet fw forward iifname "nfesp0" accept
+gb nft insert rule inet fw forward meta ipsec exists accept
 mixed_ok "XFRM at ga, nfesp at gb" 2
 
 # --- fail closed: the README's WAN egress rule, with no IPsec at all ------

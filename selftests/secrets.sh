@@ -213,11 +213,13 @@ n=$(read_all "$tmp/procnet" /proc/net/ /proc/self/net/)
 eq "/proc/net and /proc/self/net have files to read" yes "$([ "$n" -gt 20 ] && echo yes)"
 diag "$n files read in /proc/net and /proc/self/net"
 no_keys "no file of /proc/net or /proc/self/net holds a key" "$tmp/procnet"
+ip link add nfesp0 type nfesp 2>/dev/null
 n=$(read_all "$tmp/sys" /sys/module/nfesp/ /sys/class/net/nfesp0/ /sys/devices/virtual/net/nfesp0/)
-eq "/sys/module/nfesp and nfesp0's sysfs have files to read" yes \
+eq "/sys/module/nfesp and the monitor device's sysfs have files to read" yes \
 	"$([ "$n" -gt 10 ] && echo yes)"
 diag "$n files read in /sys/module/nfesp and nfesp0's sysfs"
 no_keys "no file of /sys/module/nfesp or of nfesp0 holds a key" "$tmp/sys"
+ip link del nfesp0 2>/dev/null
 
 $I sa flush
 rmmod nfesp

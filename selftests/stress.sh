@@ -110,10 +110,11 @@ pair() {
 	link set vb up
 	route add 10.1.0.0/16 via 192.0.2.1
 	EOF
-	# nfesp0 takes decrypted packets in: no reverse-path filter on it.
+	# Strict reverse-path filtering: decrypted packets arrive on the
+	# veth, through which the route back goes.
 	for n in "$1" "$2"; do
-		ip netns exec "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0 || return 1
+		ip netns exec "$n" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+			net.ipv4.conf.default.rp_filter=1 || return 1
 	done
 }
 
