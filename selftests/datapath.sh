@@ -550,20 +550,19 @@ nft_count() { # RULE-NUMBER: the packets rule N of chain in counted
 }
 # mon_shows N: the capture on the monitor device ended with N ICMP echoes.
 mon_shows() {
-	wait_for 10 sh -c "! kill -0 $MON 2>/dev/null"
+	wait_for 10 sh -c "! kill -0 $MONDEV 2>/dev/null"
 	diag "$(tcpdump -nr "$W/mon.pcap" 2>/dev/null)"
 	test "$(tcpdump -nr "$W/mon.pcap" 2>/dev/null | grep -c 'ICMP echo')" = "$1"
 }
 $A tcpdump -U -c 4 -nli nfesp0 -w "$W/mon.pcap" icmp 2>"$W/mon.err" &
-MON=$!
+MONDEV=$!
 wait_for 10 grep -q "listening on" "$W/mon.err"
 check "pings answered through the tunnel" ping_a 2
 check "decrypted packets arrive on the ESP's device, matched by 'meta ipsec exists'" \
 	test "$(nft_count 1)" -ge 2
 eq "and not by 'meta ipsec missing'" 0 "$(nft_count 2)"
 check "the monitor device shows the cleartext both ways" mon_shows 4
-kill "$MON" 2>/dev/null
-MON=
+kill "$MONDEV" 2>/dev/null
 check "a ping in clear is answered" $A ping -c 1 -W 2 192.0.2.2
 eq "and its reply is matched by 'meta ipsec missing'" 1 "$(nft_count 2)"
 $A nft delete table inet t
