@@ -445,20 +445,23 @@ static bool cover_side(const struct ike_tsel *t, unsigned int n, struct addr *a,
 	return true;
 }
 
+/* @sel is all zero (no selector) when this returns false. */
 bool ike_ts_selector(const struct ike_tsel *from, unsigned int nfrom,
 		     const struct ike_tsel *to, unsigned int nto, struct selector *sel)
 {
 	unsigned int i;
 	int proto = -1;
 
+	memset(sel, 0, sizeof(*sel));
 	if (!nfrom || !nto)
 		return false;
-	memset(sel, 0, sizeof(*sel));
 	if (!cover_side(from, nfrom, &sel->src, &sel->src_plen, &sel->sport_min,
 			&sel->sport_max) ||
 	    !cover_side(to, nto, &sel->dst, &sel->dst_plen, &sel->dport_min, &sel->dport_max) ||
-	    sel->src.family != sel->dst.family)
+	    sel->src.family != sel->dst.family) {
+		memset(sel, 0, sizeof(*sel));
 		return false;
+	}
 	/* One protocol if every TS that names one names the same, else any. */
 	for (i = 0; i < nfrom + nto; i++) {
 		const struct ike_tsel *t = i < nfrom ? &from[i] : &to[i - nfrom];
