@@ -449,7 +449,7 @@ static bool cover_side(const struct ike_tsel *t, unsigned int n, struct addr *a,
 bool ike_ts_selector(const struct ike_tsel *from, unsigned int nfrom,
 		     const struct ike_tsel *to, unsigned int nto, struct selector *sel)
 {
-	unsigned int i;
+	unsigned int i, j;
 	int proto = -1;
 
 	memset(sel, 0, sizeof(*sel));
@@ -462,15 +462,19 @@ bool ike_ts_selector(const struct ike_tsel *from, unsigned int nfrom,
 		memset(sel, 0, sizeof(*sel));
 		return false;
 	}
-	/* One protocol if every TS that names one names the same, else any. */
-	for (i = 0; i < nfrom + nto; i++) {
-		const struct ike_tsel *t = i < nfrom ? &from[i] : &to[i - nfrom];
+	/*
+	 * A pair of TS carries the protocol either names (they intersect),
+	 * any if neither does; the SA, the one protocol of all its pairs if
+	 * they agree, else any.
+	 */
+	for (i = 0; i < nfrom; i++) {
+		for (j = 0; j < nto; j++) {
+			int p = from[i].proto ? from[i].proto : to[j].proto;
 
-		if (!t->proto)
-			continue;
-		proto = proto < 0 || proto == t->proto ? t->proto : 0;
+			proto = proto < 0 || proto == p ? p : 0;
+		}
 	}
-	sel->proto = proto > 0 ? proto : 0;
+	sel->proto = (uint8_t)proto;
 	if (!proto_has_ports(sel->proto)) {
 		sel->sport_min = sel->dport_min = 0;
 		sel->sport_max = sel->dport_max = 65535;
