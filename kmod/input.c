@@ -70,7 +70,7 @@ static struct nfesp_policy *sa_policy(struct nfesp_net *nn, const struct nfesp_s
 static bool policy_ok(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb,
 		      u8 family)
 {
-	struct nfesp_policy *pol = NULL;
+	struct nfesp_policy *pol;
 	struct nfesp_flow fl, rev;
 	struct nfesp_sa_peer peer;
 
