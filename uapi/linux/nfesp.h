@@ -77,7 +77,8 @@
  *            NFESP_POL_A_PROTO
  *            NFESP_POL_A_SPORT_MIN, _SPORT_MAX, _DPORT_MIN, _DPORT_MAX
  *        One selector per SA: an IKE daemon whose traffic selector lists
- *        hold several entries installs the first. It never changes, and a
+ *        hold several entries installs one that covers them all (ipsecctl
+ *        does). It never changes, and a
  *        dump returns it as given (with the defaults filled in). Without
  *        one, the SA admits whatever its policy does.
  *
