@@ -72,6 +72,8 @@ struct nfesp_crypt {
 /* flow.c */
 int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl);
 bool nfesp_flow_ambiguous(const struct nfesp_policy *pol, const struct nfesp_flow *fl);
+struct nfesp_selector;
+bool nfesp_flow_sel_ambiguous(const struct nfesp_selector *sel, const struct nfesp_flow *fl);
 bool nfesp_flow_icmp_reverse(const struct sk_buff *skb, const struct nfesp_flow *fl,
 			     struct nfesp_flow *rev);
 

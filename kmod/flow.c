@@ -134,7 +134,12 @@ int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl)
  */
 bool nfesp_flow_ambiguous(const struct nfesp_policy *pol, const struct nfesp_flow *fl)
 {
-	const struct nfesp_selector *sel = &pol->sel;
+	return nfesp_flow_sel_ambiguous(&pol->sel, fl);
+}
+
+/* Whether @fl's match of @sel depended on a field @fl does not know. */
+bool nfesp_flow_sel_ambiguous(const struct nfesp_selector *sel, const struct nfesp_flow *fl)
+{
 	bool any_ports = !sel->sport_min && sel->sport_max == U16_MAX &&
 			 !sel->dport_min && sel->dport_max == U16_MAX;
 

@@ -6,10 +6,12 @@
  * Order of checks, cheapest and least trusting first: the SA by (SPI,
  * destination, ESP); lengths; the replay window; then decryption, after
  * which the window advances and the pad length is checked. Inner fragments
- * are reassembled with the SA's other fragments only (defrag.c); the whole
- * inner datagram must match an inbound protect policy with the SA's reqid
- * and mode; it then re-enters the stack through the device its ESP arrived
- * on (rx.c), which is held meanwhile.
+ * are reassembled with the SA's other fragments only (defrag.c). The whole
+ * inner datagram must lie within the SA's own selector, if it has one, and
+ * match an inbound protect policy with the SA's reqid and mode whose tunnel
+ * endpoints are the SA's; in transport mode it must come from the SA's
+ * peer. It then re-enters the stack through the device its ESP arrived on
+ * (rx.c), which is held meanwhile.
  *
  * Every drop is counted, per SA where there is one and per namespace.
  */
@@ -33,14 +35,31 @@ static void drop(struct nfesp_net *nn, struct sk_buff *skb, enum nfesp_stats_att
 	kfree_skb(skb);
 }
 
-/* The inbound protect policy for @fl, if it is the one @sa was made for. */
+/*
+ * The inbound protect policy for @fl, if it is the one @sa was made for
+ * (RFC 4301 section 5.2 step 4): @fl lies within the SA's own selector,
+ * and the policy has the SA's reqid and mode and, in tunnel mode, its
+ * endpoints (XFRM's xfrm_state_ok). A shared reqid alone would let one
+ * peer's SA carry another peer's traffic. @src is the SA's outer source.
+ */
 static struct nfesp_policy *sa_policy(struct nfesp_net *nn, const struct nfesp_sa *sa,
+				      const union nfesp_addr *src,
 				      const struct nfesp_flow *fl)
 {
-	struct nfesp_policy *pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, fl);
+	const struct nfesp_selector *sel = &sa->sel;
+	struct nfesp_policy *pol;
 
+	if (sel->family && (!nfesp_selector_match(sel, sel->dir, fl) ||
+			    nfesp_flow_sel_ambiguous(sel, fl)))
+		return NULL;
+	pol = nfesp_spd_lookup(nn, NFESP_DIR_IN, fl);
 	if (!pol || nfesp_flow_ambiguous(pol, fl) || pol->action != NFESP_ACTION_PROTECT ||
 	    pol->reqid != sa->reqid || pol->mode != sa->mode)
+		return NULL;
+	if (pol->tunnel_family &&
+	    (pol->tunnel_family != sa->key.family ||
+	     !nfesp_addr_equal(&pol->local, &sa->key.dst, sa->key.family) ||
+	     !nfesp_addr_equal(&pol->peer, src, sa->key.family)))
 		return NULL;
 	return pol;
 }
@@ -56,19 +75,34 @@ static bool policy_ok(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff 
 {
 	struct nfesp_policy *pol;
 	struct nfesp_flow fl, rev;
+	struct nfesp_sa_peer peer;
 
 	if (nfesp_flow_parse(skb, family, &fl))
-		return false;
+		goto refuse;
+	/* The SA's endpoint now: a NAT mapping may have moved it (mapping.c). */
+	nfesp_sa_peer_read(sa, &peer);
+	/*
+	 * Transport mode keeps the outer IP header, so the packet's source is
+	 * the one the ESP came from. The SA was found by (SPI, destination)
+	 * alone: it must also be the SA's peer.
+	 */
+	if (sa->mode == NFESP_MODE_TRANSPORT &&
+	    !nfesp_addr_equal(&fl.src, &peer.src, sa->key.family))
+		goto refuse;
 	rcu_read_lock();
-	pol = sa_policy(nn, sa, &fl);
+	pol = sa_policy(nn, sa, &peer.src, &fl);
 	if (!pol && nfesp_flow_icmp_reverse(skb, &fl, &rev))
-		pol = sa_policy(nn, sa, &rev);
+		pol = sa_policy(nn, sa, &peer.src, &rev);
 	if (pol) {
 		this_cpu_inc(pol->stats->packets);
 		this_cpu_add(pol->stats->bytes, skb->len);
 	}
 	rcu_read_unlock();
-	return pol;
+	if (pol)
+		return true;
+refuse:
+	this_cpu_inc(sa->stats->errors);
+	return false;
 }
 
 /* Tunnel mode: what is left after the ESP header and IV is the inner packet. */

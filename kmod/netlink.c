@@ -43,6 +43,19 @@ static const struct nla_policy lifetime_policy[NFESP_LT_A_MAX + 1] = {
 	[NFESP_LT_A_PAD] = READ_ONLY,
 };
 
+/* NFESP_SA_A_SELECTOR: a policy's selector attributes, and only those. */
+static const struct nla_policy sel_policy[NFESP_POL_A_MAX + 1] = {
+	[NFESP_POL_A_SRC] = ADDR_POLICY,
+	[NFESP_POL_A_DST] = ADDR_POLICY,
+	[NFESP_POL_A_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[NFESP_POL_A_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[NFESP_POL_A_PROTO] = { .type = NLA_U8 },
+	[NFESP_POL_A_SPORT_MIN] = { .type = NLA_U16 },
+	[NFESP_POL_A_SPORT_MAX] = { .type = NLA_U16 },
+	[NFESP_POL_A_DPORT_MIN] = { .type = NLA_U16 },
+	[NFESP_POL_A_DPORT_MAX] = { .type = NLA_U16 },
+};
+
 static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_SPI] = { .type = NLA_BE32 },
 	[NFESP_SA_A_SRC] = ADDR_POLICY,
@@ -70,6 +83,7 @@ static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_ENC_KEY_LEN] = READ_ONLY,
 	[NFESP_SA_A_OWNER] = { .type = NLA_U64 },
 	[NFESP_SA_A_USE_TIME] = READ_ONLY,
+	[NFESP_SA_A_SELECTOR] = NLA_POLICY_NESTED(sel_policy),
 };
 
 static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
@@ -177,6 +191,25 @@ static int parse_lifetime(struct nlattr *attr, struct nfesp_lifetime *lt,
 	return 0;
 }
 
+static int parse_selector_fields(struct genl_info *info, const struct nlattr *nest,
+				 struct nlattr **tb, struct nfesp_selector *sel);
+
+/* NFESP_SA_A_SELECTOR, if given: parsed as a policy's selector is. */
+static int parse_sa_selector(struct genl_info *info, struct nlattr *attr,
+			     struct nfesp_selector *sel)
+{
+	struct nlattr *tb[NFESP_POL_A_MAX + 1];
+	int err;
+
+	memset(sel, 0, sizeof(*sel));
+	if (!attr)
+		return 0;
+	err = nla_parse_nested(tb, NFESP_POL_A_MAX, attr, sel_policy, info->extack);
+	if (err)
+		return err;
+	return parse_selector_fields(info, attr, tb, sel);
+}
+
 /* A soft limit is a warning ahead of the hard one, so it must come first. */
 static bool soft_below_hard(u64 soft, u64 hard)
 {
@@ -233,6 +266,16 @@ static int parse_sa_config(struct genl_info *info, struct nlattr **tb,
 	} else if (cfg->flags & NFESP_SA_F_FOLLOW_PEER) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NFESP_SA_A_FLAGS],
 				    "NFESP_SA_F_FOLLOW_PEER needs UDP encapsulation (NFESP_SA_A_ENCAP)");
+		return -EINVAL;
+	}
+
+	err = parse_sa_selector(info, tb[NFESP_SA_A_SELECTOR], &cfg->sel);
+	if (err)
+		return err;
+	if (cfg->sel.family && cfg->mode == NFESP_MODE_TRANSPORT &&
+	    cfg->sel.family != cfg->key.family) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFESP_SA_A_SELECTOR],
+				    "a transport mode SA's selector must be of its own family");
 		return -EINVAL;
 	}
 
@@ -327,6 +370,21 @@ static u64 use_time(unsigned long used)
 	return now > ago ? now - ago : 0;
 }
 
+static int put_selector_fields(struct sk_buff *skb, const struct nfesp_selector *sel);
+
+static int put_sa_selector(struct sk_buff *skb, const struct nfesp_selector *sel)
+{
+	struct nlattr *nest;
+
+	if (!sel->family)
+		return 0;
+	nest = nla_nest_start(skb, NFESP_SA_A_SELECTOR);
+	if (!nest || put_selector_fields(skb, sel))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* No key material is ever put here: keys live only in the transform. */
 static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 {
@@ -354,7 +412,8 @@ static int put_sa(struct sk_buff *skb, const struct nfesp_sa *sa)
 	    nla_put_u16(skb, NFESP_SA_A_ENC_KEY_LEN, sa->enc_key_len) ||
 	    (sa->auth_alg && nla_put_u16(skb, NFESP_SA_A_AUTH_ALG, sa->auth_alg)) ||
 	    nla_put_u32(skb, NFESP_SA_A_REPLAY_WINDOW, sa->replay_window) ||
-	    (sa->driver && nla_put_string(skb, NFESP_SA_A_CRYPTO_DRIVER, sa->driver)))
+	    (sa->driver && nla_put_string(skb, NFESP_SA_A_CRYPTO_DRIVER, sa->driver)) ||
+	    put_sa_selector(skb, &sa->sel))
 		return -EMSGSIZE;
 	if (peer.sport) {
 		struct nlattr *nest = nla_nest_start(skb, NFESP_SA_A_ENCAP);
@@ -780,20 +839,19 @@ static int parse_prefix(struct genl_info *info, struct nlattr **tb, int addr_typ
 	return 0;
 }
 
-/* The selector and direction: what identifies a policy. */
-static int parse_selector(struct genl_info *info, struct nlattr **tb,
-			  struct nfesp_selector *sel)
+/*
+ * Addresses, protocol and ports, in @nest: a policy's selector, or an SA's
+ * (NFESP_SA_A_SELECTOR). The caller zeroes @sel.
+ */
+static int parse_selector_fields(struct genl_info *info, const struct nlattr *nest,
+				 struct nlattr **tb, struct nfesp_selector *sel)
 {
-	const struct nlattr *nest = info->attrs[NFESP_A_POLICY];
 	u8 dst_family;
 	int err;
 
-	memset(sel, 0, sizeof(*sel));
-	if (!NEED(tb, nest, NFESP_POL_A_DIR, "direction") ||
-	    !NEED(tb, nest, NFESP_POL_A_SRC, "selector source") ||
+	if (!NEED(tb, nest, NFESP_POL_A_SRC, "selector source") ||
 	    !NEED(tb, nest, NFESP_POL_A_DST, "selector destination"))
 		return -EINVAL;
-	sel->dir = nla_get_u8(tb[NFESP_POL_A_DIR]);
 	err = parse_prefix(info, tb, NFESP_POL_A_SRC, NFESP_POL_A_SRC_PREFIXLEN,
 			   &sel->src, &sel->family, &sel->src_plen);
 	if (err)
@@ -826,6 +884,19 @@ static int parse_selector(struct genl_info *info, struct nlattr **tb,
 		return err;
 	return parse_port_range(info, tb, NFESP_POL_A_DPORT_MIN, NFESP_POL_A_DPORT_MAX,
 				&sel->dport_min, &sel->dport_max);
+}
+
+/* The selector and direction: what identifies a policy. */
+static int parse_selector(struct genl_info *info, struct nlattr **tb,
+			  struct nfesp_selector *sel)
+{
+	const struct nlattr *nest = info->attrs[NFESP_A_POLICY];
+
+	memset(sel, 0, sizeof(*sel));
+	if (!NEED(tb, nest, NFESP_POL_A_DIR, "direction"))
+		return -EINVAL;
+	sel->dir = nla_get_u8(tb[NFESP_POL_A_DIR]);
+	return parse_selector_fields(info, nest, tb, sel);
 }
 
 static int parse_policy_config(struct genl_info *info, struct nlattr **tb,
@@ -910,6 +981,22 @@ static int put_port_range(struct sk_buff *skb, int min_type, int max_type,
 	return nla_put_u16(skb, min_type, min) || nla_put_u16(skb, max_type, max);
 }
 
+/* A policy's selector without its direction, or an SA's. */
+static int put_selector_fields(struct sk_buff *skb, const struct nfesp_selector *sel)
+{
+	if (nfesp_addr_put(skb, NFESP_POL_A_SRC, &sel->src, sel->family) ||
+	    nfesp_addr_put(skb, NFESP_POL_A_DST, &sel->dst, sel->family) ||
+	    nla_put_u8(skb, NFESP_POL_A_SRC_PREFIXLEN, sel->src_plen) ||
+	    nla_put_u8(skb, NFESP_POL_A_DST_PREFIXLEN, sel->dst_plen) ||
+	    nla_put_u8(skb, NFESP_POL_A_PROTO, sel->proto) ||
+	    put_port_range(skb, NFESP_POL_A_SPORT_MIN, NFESP_POL_A_SPORT_MAX,
+			   sel->sport_min, sel->sport_max) ||
+	    put_port_range(skb, NFESP_POL_A_DPORT_MIN, NFESP_POL_A_DPORT_MAX,
+			   sel->dport_min, sel->dport_max))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int put_policy(struct sk_buff *skb, const struct nfesp_policy *pol)
 {
 	const struct nfesp_selector *sel = &pol->sel;
@@ -920,15 +1007,7 @@ static int put_policy(struct sk_buff *skb, const struct nfesp_policy *pol)
 	    nla_put_u8(skb, NFESP_POL_A_DIR, sel->dir) ||
 	    nla_put_u8(skb, NFESP_POL_A_ACTION, pol->action) ||
 	    nla_put_u32(skb, NFESP_POL_A_PRIORITY, pol->priority) ||
-	    nfesp_addr_put(skb, NFESP_POL_A_SRC, &sel->src, sel->family) ||
-	    nfesp_addr_put(skb, NFESP_POL_A_DST, &sel->dst, sel->family) ||
-	    nla_put_u8(skb, NFESP_POL_A_SRC_PREFIXLEN, sel->src_plen) ||
-	    nla_put_u8(skb, NFESP_POL_A_DST_PREFIXLEN, sel->dst_plen) ||
-	    nla_put_u8(skb, NFESP_POL_A_PROTO, sel->proto) ||
-	    put_port_range(skb, NFESP_POL_A_SPORT_MIN, NFESP_POL_A_SPORT_MAX,
-			   sel->sport_min, sel->sport_max) ||
-	    put_port_range(skb, NFESP_POL_A_DPORT_MIN, NFESP_POL_A_DPORT_MAX,
-			   sel->dport_min, sel->dport_max) ||
+	    put_selector_fields(skb, sel) ||
 	    (pol->owner && nla_put_u64_64bit(skb, NFESP_POL_A_OWNER, pol->owner, NFESP_POL_A_PAD)))
 		return -EMSGSIZE;
 	if (pol->action == NFESP_ACTION_PROTECT) {

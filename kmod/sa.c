@@ -376,6 +376,7 @@ struct nfesp_sa *nfesp_sa_create(struct nfesp_net *nn,
 	sa->encap_sport = cfg->encap_sport;
 	sa->encap_dport = cfg->encap_dport;
 	sa->owner = cfg->owner;
+	sa->sel = cfg->sel;
 	sa->soft = cfg->soft;
 	sa->hard = cfg->hard;
 	sa->enc_alg = cfg->keys.enc;

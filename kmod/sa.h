@@ -11,6 +11,7 @@
 #include <net/dst_cache.h>
 #include "addr.h"
 #include "algs.h"
+#include "policy.h"
 #include "replay.h"
 
 struct nfesp_net;
@@ -105,6 +106,8 @@ struct nfesp_sa {
 	struct nfesp_lifetime hard;
 	time64_t add_time;
 	u64 owner;			/* opaque to the kernel; 0: none */
+	/* What the SA was negotiated for; family 0: none. Never changes. */
+	struct nfesp_selector sel;
 
 	u16 enc_alg;
 	u16 enc_key_len;
@@ -167,6 +170,7 @@ struct nfesp_sa_config {
 	u16 encap_sport;
 	u16 encap_dport;
 	u64 owner;
+	struct nfesp_selector sel;	/* family 0: none */
 	struct nfesp_lifetime soft;
 	struct nfesp_lifetime hard;
 	struct nfesp_keys keys;	/* wiped by the caller */

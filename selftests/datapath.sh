@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 116
+ktap_plan 131
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -303,6 +303,77 @@ wait "$UDP_PID"
 eq "a first fragment in clear and a last one through the tunnel make no datagram" \
 	none "$(cat "$W/frag-got")"
 ipa policy del dir in from 10.4.0.0/16 to 10.1.0.0/16 proto udp dport 5060
+
+# --- 3c. an SA admits only the traffic it was negotiated for (H2) ------------
+#
+#   peer A 192.0.2.2 (vb) --- SA 0x6001 --> a   10.6.0.0/16 -> 10.1.0.0/16
+#   peer B 192.0.2.3 (vb) --- SA 0x6002 --> a   10.7.0.0/16 -> 10.1.0.0/16
+#
+# Both peers' SAs and inbound policies share reqid 6, as with one reqid for
+# every peer. b crafts ESP (NULL + HMAC) from either address.
+$B ip addr add 192.0.2.3/24 dev vb
+ipa sa add spi 0x6001 src 192.0.2.2 dst 192.0.2.1 reqid 6 enc null auth hmac-sha256 authkey $HK
+ipa sa add spi 0x6002 src 192.0.2.3 dst 192.0.2.1 reqid 6 enc null auth hmac-sha256 authkey $HK
+ipa policy add dir in from 10.6.0.0/16 to 10.1.0.0/16 action protect \
+	local 192.0.2.1 peer 192.0.2.2 reqid 6
+ipa policy add dir in from 10.7.0.0/16 to 10.1.0.0/16 action protect \
+	local 192.0.2.1 peer 192.0.2.3 reqid 6
+inject_from() { # OUTER_SRC SPI INNER_SRC KIND:SEQ...
+	local src=$1 spi=$2 isrc=$3
+
+	shift 3
+	$B /usr/bin/python3 "$TOP/selftests/esp_inject.py" "$src" 192.0.2.1 "$spi" $HK \
+		"$isrc" 10.1.0.1 "$@"
+}
+pol_packets() { # FROM: packets the inbound policy from FROM accepted
+	ipa policy show | grep -A1 "^policy add dir in from $1 " |
+		sed -n 's/.*# id [0-9]* packets \([0-9]*\) .*/\1/p'
+}
+mismatch0=$(stat in-policy-mismatch)
+inject_from 192.0.2.3 0x6002 10.7.0.1 ok:1
+check "peer B's own traffic in B's SA is accepted" wait_eq 3 1 pol_packets 10.7.0.0/16
+inject_from 192.0.2.2 0x6001 10.6.0.1 ok:1
+check "and peer A's in A's" wait_eq 3 1 pol_packets 10.6.0.0/16
+eq "neither is a policy mismatch or an SA error" "$mismatch0 0 0" \
+	"$(stat in-policy-mismatch) $(sa_stat 0x6001 192.0.2.1 errors) $(sa_stat 0x6002 192.0.2.1 errors)"
+inject_from 192.0.2.3 0x6002 10.6.0.1 ok:2
+check "A's subnet in B's valid SA, same reqid: dropped as a policy mismatch" \
+	wait_eq 3 $((mismatch0 + 1)) stat in-policy-mismatch
+eq "and counted in B's SA's errors, not accepted by A's policy" "1 1" \
+	"$(sa_stat 0x6002 192.0.2.1 errors) $(pol_packets 10.6.0.0/16)"
+
+# An SA negotiated for less than its policy: 10.7.1.0/24 of B's 10.7.0.0/16.
+check "an SA with a selector is added" \
+	ipa sa add spi 0x6003 src 192.0.2.3 dst 192.0.2.1 reqid 6 enc null auth hmac-sha256 \
+	authkey $HK sel from 10.7.1.0/24 to 10.1.0.0/16 proto icmp
+check "sa get prints it back in the grammar of sa add" sh -c \
+	"$A $IPSECCTL sa get spi 0x6003 dst 192.0.2.1 | grep -q ' sel from 10.7.1.0/24 to 10.1.0.0/16 proto icmp\$'"
+check "and -j as \"sel\"" sh -c "$A $IPSECCTL -j sa get spi 0x6003 dst 192.0.2.1 | tr -d ' \n' |
+	grep -qF '\"sel\":{\"from\":\"10.7.1.0/24\",\"to\":\"10.1.0.0/16\",\"proto\":\"icmp\"}'"
+check_fails "a selector given to sa update is refused" "unexpected \"sel\"" \
+	ipa sa update spi 0x6003 dst 192.0.2.1 sel from 10.7.0.0/16 to 10.1.0.0/16
+inject_from 192.0.2.3 0x6003 10.7.1.1 ok:1
+check "inside the SA's selector: accepted" wait_eq 3 2 pol_packets 10.7.0.0/16
+inject_from 192.0.2.3 0x6003 10.7.2.1 ok:2
+check "inside its policy, outside its selector: dropped as a policy mismatch" \
+	wait_eq 3 $((mismatch0 + 2)) stat in-policy-mismatch
+eq "and counted in the SA's errors" 1 "$(sa_stat 0x6003 192.0.2.1 errors)"
+
+# Transport mode: an SA is found by (SPI, destination) alone. B sends with
+# A's valid SPI from its own address: the source must be the SA's.
+ipa sa add spi 0x6004 src 192.0.2.2 dst 192.0.2.1 mode transport reqid 8 \
+	enc null auth hmac-sha256 authkey $HK
+ipa policy add dir in from 192.0.2.0/24 to 192.0.2.1 proto icmp action protect \
+	mode transport reqid 8
+inject_from 192.0.2.2 0x6004 - transport:1
+check "transport mode ESP from the SA's source is accepted" \
+	wait_eq 3 1 pol_packets 192.0.2.0/24
+inject_from 192.0.2.3 0x6004 - transport:2
+check "with a valid SPI from another source: dropped as a policy mismatch" \
+	wait_eq 3 $((mismatch0 + 3)) stat in-policy-mismatch
+eq "and not accepted by the policy" 1 "$(pol_packets 192.0.2.0/24)"
+ipa policy del dir in from 192.0.2.0/24 to 192.0.2.1 proto icmp
+$B ip addr del 192.0.2.3/24 dev vb
 
 # --- 4. lifetimes --------------------------------------------------------
 ipa sa add spi 0x4001 src 192.0.2.2 dst 192.0.2.1 reqid 3 enc null auth hmac-sha256 \
@@ -715,6 +786,6 @@ kill "$MON"; MON=
 cleanup
 sleep 1
 check "the module unloads" rmmod nfesp
-# 11 SAs and 8 policies were added above.
-check "every SA and policy was freed" lifecycle_balanced 11 8
+# 15 SAs and 12 policies were added above.
+check "every SA and policy was freed" lifecycle_balanced 15 12
 ktap_finish

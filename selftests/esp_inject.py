@@ -13,6 +13,8 @@
 #   badpad     a pad length larger than the payload, with a valid ICV
 #   truncated  six bytes of ESP header
 #   nosa       valid, but for SPI + 1
+#   transport  valid, transport mode: the ESP carries the echo request's
+#              ICMP message alone, from SRC to DST (INNER_* unused)
 # for example: ok:1 ok:1 ok:10 ok:8 badicv:11
 # KIND:SEQ@PORT sends that packet in UDP (RFC 3948) from SRC port PORT to
 # DST port 4500 instead, for example ok:1@30001.
@@ -46,12 +48,12 @@ def echo_request(src, dst, seq):
     return ipv4(src, dst, socket.IPPROTO_ICMP, body, ident=seq & 0xFFFF)
 
 
-def esp(spi, seq, key, inner, kind):
+def esp(spi, seq, key, inner, kind, nexthdr=4):
     padlen = (-(len(inner) + 2)) % 4
     pad = bytes(range(1, padlen + 1))
     if kind == "badpad":
         padlen = 250
-    body = inner + pad + bytes([padlen, 4])
+    body = inner + pad + bytes([padlen, nexthdr])
     head = struct.pack("!II", spi, seq & 0xFFFFFFFF)
     icv = hmac.new(key, head + body, hashlib.sha256).digest()[:16]
     if kind == "badicv":
@@ -73,7 +75,11 @@ def main():
         seq, _, port = seq.partition("@")
         seq = int(seq, 0)
         this_spi = spi + 1 if kind == "nosa" else spi
-        payload = esp(this_spi, seq, key, echo_request(isrc, idst, seq), kind)
+        if kind == "transport":
+            icmp = echo_request(src, dst, seq)[20:]
+            payload = esp(this_spi, seq, key, icmp, kind, socket.IPPROTO_ICMP)
+        else:
+            payload = esp(this_spi, seq, key, echo_request(isrc, idst, seq), kind)
         if port:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 udp.bind((src, int(port)))

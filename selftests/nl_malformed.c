@@ -668,6 +668,53 @@ static bool sa_new_replay_5000(void)
 				  .offs = bad));
 }
 
+/* NFESP_SA_A_SELECTOR holds a policy's selector attributes, no direction. */
+static bool sa_new_sel_dir(void)
+{
+	unsigned int bad;
+	struct msg m;
+
+	sa_begin(&m, NFESP_CMD_SA_NEW);
+	sa_put_valid(&m, 0);
+	nest_start(&m, NFESP_SA_A_SELECTOR);
+	put_addr(&m, NFESP_POL_A_SRC, "10.2.0.0");
+	put_addr(&m, NFESP_POL_A_DST, "10.1.0.0");
+	bad = put_u8(&m, NFESP_POL_A_DIR, NFESP_DIR_IN);
+	nest_end(&m);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
+}
+
+static bool sa_new_sel_no_dst(void)
+{
+	struct msg m;
+
+	sa_begin(&m, NFESP_CMD_SA_NEW);
+	sa_put_valid(&m, 0);
+	nest_start(&m, NFESP_SA_A_SELECTOR);
+	put_addr(&m, NFESP_POL_A_SRC, "10.2.0.0");
+	nest_end(&m);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true));
+}
+
+/* A transport mode SA carries its own family: an IPv6 selector is refused. */
+static bool sa_new_sel_transport6(void)
+{
+	unsigned int bad;
+	struct msg m;
+
+	sa_begin(&m, NFESP_CMD_SA_NEW);
+	sa_put_valid(&m, 0);
+	put_u8(&m, NFESP_SA_A_MODE, NFESP_MODE_TRANSPORT);
+	bad = nest_start(&m, NFESP_SA_A_SELECTOR);
+	put_addr(&m, NFESP_POL_A_SRC, "2001:db8::1");
+	put_addr(&m, NFESP_POL_A_DST, "2001:db8::2");
+	nest_end(&m);
+	nest_end(&m);
+	return request(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
+}
+
 static bool unknown_top_attr(void)
 {
 	unsigned int bad;
@@ -1382,6 +1429,10 @@ static const struct test tests[] = {
 	{ "SA_NEW with a 16-byte HMAC-SHA2-256 key: EINVAL", sa_new_hmac_key_16 },
 	{ "SA_NEW with flag 0x80000000: EINVAL", sa_new_flags },
 	{ "SA_NEW with replay window 5000: ERANGE or EINVAL", sa_new_replay_5000 },
+	{ "SA_NEW with a direction in its selector: EINVAL, at it", sa_new_sel_dir },
+	{ "SA_NEW with a selector without destination: EINVAL", sa_new_sel_no_dst },
+	{ "SA_NEW transport IPv4 with an IPv6 selector: EINVAL, at the selector",
+	  sa_new_sel_transport6 },
 	{ "unknown top-level attribute 200: EINVAL", unknown_top_attr },
 	{ "unknown attribute 100 in NFESP_A_SA: EINVAL", unknown_sa_attr },
 	{ "read-only NFESP_SA_A_STATS in SA_NEW: EINVAL", read_only_stats },

@@ -35,6 +35,17 @@ struct sa_stats {
 	uint64_t replay, auth_fail, errors;
 };
 
+/*
+ * A selector without a direction: a policy's (from, to, port, proto), or
+ * the one an SA was negotiated for (sa add ... sel from ... to ...).
+ */
+struct selector {
+	struct addr src, dst;		/* src.family 0: none */
+	int src_plen, dst_plen;
+	int proto;			/* 0: any */
+	uint16_t sport_min, sport_max, dport_min, dport_max;
+};
+
 struct sa {
 	uint32_t spi;
 	struct addr src;
@@ -55,6 +66,7 @@ struct sa {
 	uint16_t encap_sport, encap_dport;
 	struct lifetime soft, hard;
 	char driver[128];
+	struct selector sel;		/* sel.src.family 0: none */
 	/* Reported by the kernel only. */
 	uint32_t index;
 	uint64_t add_time;
@@ -192,6 +204,19 @@ int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval);
 void sa_print(const struct sa *sa, bool larval);
 void sa_encap_json(const struct sa *sa);
 int policy_from_nl(struct nl_msg *msg, struct policy *pol);
+/* policy.c: selectors, for policies and SAs alike. */
+struct selector_parse {
+	struct selector *sel;
+	const char *last;		/* from or to, for a following port */
+	bool sport, dport;		/* a port was given */
+};
+void selector_init(struct selector *sel);
+int selector_word(struct args *a, const char *w, struct selector_parse *sp);
+int selector_check(const struct selector_parse *sp, const char *what);
+void selector_put(struct nl_msg *msg, const struct selector *sel);
+int selector_from_nest(struct nlattr *nest, struct selector *sel);
+void selector_print(const struct selector *sel);
+void selector_json(const struct selector *sel);
 /* Requests built from the model, nothing printed; NULL if out of memory. */
 enum sa_words { SA_ID, SA_MOVE, SA_FULL };	/* the SA alone, a move, all */
 struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words);

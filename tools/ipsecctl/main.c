@@ -23,6 +23,7 @@ static void usage(FILE *f)
 "         [owner N] enc ALG key HEX|@FILE [auth ALG authkey HEX|@FILE]\n"
 "         [esn] [replay-window N] [encap udp SPORT DPORT [follow-peer]]\n"
 "         [lifetime soft|hard bytes N|packets N|seconds N]... [driver NAME]\n"
+"         [sel from PREFIX [port P[-Q]] to PREFIX [port P[-Q]] [proto P]]\n"
 "  sa update spi SPI dst ADDR [src ADDR] [encap udp SPORT DPORT]\n"
 "  sa del spi SPI dst ADDR\n"
 "  sa get spi SPI dst ADDR\n"

@@ -7,6 +7,8 @@
  *          [mode tunnel|transport] [local ADDR peer ADDR] [reqid N] [priority N]
  *          [match-ike] [owner N]
  *   policy del dir ... (the same selector) | policy del id N
+ *
+ * The selector words (from, to, port, proto) are also an SA's (sa.c: sel).
  */
 
 #include <errno.h>
@@ -41,20 +43,104 @@ static bool has_ports(int proto)
 	       proto == IPPROTO_SCTP || proto == IPPROTO_UDPLITE;
 }
 
-static int policy_check(struct policy *p, bool for_add, bool sport, bool dport)
+void selector_init(struct selector *sel)
+{
+	memset(sel, 0, sizeof(*sel));
+	sel->sport_max = sel->dport_max = 65535;
+}
+
+/*
+ * One word of a selector, @w, and what follows it: from PREFIX [port P[-Q]]
+ * to PREFIX [port P[-Q]] proto P. Returns 1 if it took @w, 0 if @w is not a
+ * selector word, -1 on an error it reported.
+ */
+int selector_word(struct args *a, const char *w, struct selector_parse *sp)
+{
+	struct selector *sel = sp->sel;
+	const char *v;
+	int r;
+
+	if (!strcmp(w, "from") || !strcmp(w, "to")) {
+		bool from = w[0] == 'f';
+
+		if (!(v = next_word(a, from ? "from PREFIX" : "to PREFIX")) ||
+		    parse_prefix(v, from ? &sel->src : &sel->dst,
+				 from ? &sel->src_plen : &sel->dst_plen))
+			return -1;
+		sp->last = w;
+	} else if (!strcmp(w, "port")) {
+		if (!sp->last)
+			return error("port must follow from PREFIX or to PREFIX");
+		if (!(v = next_word(a, "port")))
+			return -1;
+		if (sp->last[0] == 'f') {
+			r = parse_port_range(v, &sel->sport_min, &sel->sport_max);
+			sp->sport = true;
+		} else {
+			r = parse_port_range(v, &sel->dport_min, &sel->dport_max);
+			sp->dport = true;
+		}
+		if (r)
+			return -1;
+	} else if (!strcmp(w, "proto")) {
+		if (!(v = next_word(a, "proto")) || parse_proto(v, &sel->proto))
+			return -1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* A whole selector; @what ("" or "sel ") starts each complaint. */
+int selector_check(const struct selector_parse *sp, const char *what)
+{
+	const struct selector *sel = sp->sel;
+
+	if (!sel->src.family)
+		return error("%smissing from PREFIX", what);
+	if (!sel->dst.family)
+		return error("%smissing to PREFIX", what);
+	if (sel->src.family != sel->dst.family)
+		return error("%sfrom and to must both be IPv4 or both IPv6", what);
+	if ((sp->sport || sp->dport) && !has_ports(sel->proto))
+		return error("%sports need proto tcp, udp or sctp", what);
+	return 0;
+}
+
+static void policy_get_sel(const struct policy *p, struct selector *sel)
+{
+	sel->src = p->src;
+	sel->dst = p->dst;
+	sel->src_plen = p->src_plen;
+	sel->dst_plen = p->dst_plen;
+	sel->proto = p->proto;
+	sel->sport_min = p->sport_min;
+	sel->sport_max = p->sport_max;
+	sel->dport_min = p->dport_min;
+	sel->dport_max = p->dport_max;
+}
+
+static void policy_set_sel(struct policy *p, const struct selector *sel)
+{
+	p->src = sel->src;
+	p->dst = sel->dst;
+	p->src_plen = sel->src_plen;
+	p->dst_plen = sel->dst_plen;
+	p->proto = sel->proto;
+	p->sport_min = sel->sport_min;
+	p->sport_max = sel->sport_max;
+	p->dport_min = sel->dport_min;
+	p->dport_max = sel->dport_max;
+}
+
+static int policy_check(struct policy *p, bool for_add, const struct selector_parse *sp)
 {
 	if (p->id)
 		return 0;
 	if (p->dir < 0)
 		return error("missing dir in or out");
-	if (!p->src.family)
-		return error("missing from PREFIX");
-	if (!p->dst.family)
-		return error("missing to PREFIX");
-	if (p->src.family != p->dst.family)
-		return error("from and to must both be IPv4 or both IPv6");
-	if ((sport || dport) && !has_ports(p->proto))
-		return error("ports need proto tcp, udp or sctp");
+	if (selector_check(sp, ""))
+		return -1;
 	if (!for_add)
 		return 0;
 	if (p->action < 0)
@@ -78,15 +164,20 @@ static int policy_check(struct policy *p, bool for_add, bool sport, bool dport)
 
 static int policy_parse(struct args *a, struct policy *p, bool for_add)
 {
-	bool sport = false, dport = false;
-	const char *w, *v, *last = NULL;
+	struct selector sel;
+	struct selector_parse sp = { .sel = &sel };
+	const char *w, *v;
 	uint32_t n;
 	int r;
 
 	memset(p, 0, sizeof(*p));
 	p->dir = p->action = -1;
-	p->sport_max = p->dport_max = 65535;
+	selector_init(&sel);
 	while ((w = more_words(a)) != NULL) {
+		if ((r = selector_word(a, w, &sp)) < 0)
+			return -1;
+		if (r)
+			continue;
 		if (!strcmp(w, "id") && !for_add) {
 			if (!(v = next_word(a, "policy id")) || parse_u32(v, "policy id", &p->id))
 				return -1;
@@ -97,31 +188,6 @@ static int policy_parse(struct args *a, struct policy *p, bool for_add)
 			    (r = lookup(v, dirs, 2, "dir")) < 0)
 				return -1;
 			p->dir = r;
-		} else if (!strcmp(w, "from") || !strcmp(w, "to")) {
-			bool from = w[0] == 'f';
-
-			if (!(v = next_word(a, from ? "from PREFIX" : "to PREFIX")) ||
-			    parse_prefix(v, from ? &p->src : &p->dst,
-					 from ? &p->src_plen : &p->dst_plen))
-				return -1;
-			last = w;
-		} else if (!strcmp(w, "port")) {
-			if (!last)
-				return error("port must follow from PREFIX or to PREFIX");
-			if (!(v = next_word(a, "port")))
-				return -1;
-			if (last[0] == 'f') {
-				r = parse_port_range(v, &p->sport_min, &p->sport_max);
-				sport = true;
-			} else {
-				r = parse_port_range(v, &p->dport_min, &p->dport_max);
-				dport = true;
-			}
-			if (r)
-				return -1;
-		} else if (!strcmp(w, "proto")) {
-			if (!(v = next_word(a, "proto")) || parse_proto(v, &p->proto))
-				return -1;
 		} else if (!strcmp(w, "action") && for_add) {
 			if (!(v = next_word(a, "action")) ||
 			    (r = lookup(v, actions, 3, "action")) < 0)
@@ -153,9 +219,10 @@ static int policy_parse(struct args *a, struct policy *p, bool for_add)
 			return error("unexpected \"%s\"", w);
 		}
 	}
-	if (p->id && (p->dir >= 0 || p->src.family || p->dst.family))
+	if (p->id && (p->dir >= 0 || sel.src.family || sel.dst.family))
 		return error("give either id N or a selector, not both");
-	return policy_check(p, for_add, sport, dport);
+	policy_set_sel(p, &sel);
+	return policy_check(p, for_add, &sp);
 }
 
 static void put_ports(struct nl_msg *msg, int min_type, uint16_t min, uint16_t max)
@@ -166,10 +233,24 @@ static void put_ports(struct nl_msg *msg, int min_type, uint16_t min, uint16_t m
 	nla_put_u16(msg, min_type + 1, max);
 }
 
+/* The NFESP_POL_A_* selector attributes of @sel, a policy's or an SA's. */
+void selector_put(struct nl_msg *msg, const struct selector *sel)
+{
+	nfesp_put_addr(msg, NFESP_POL_A_SRC, &sel->src);
+	nfesp_put_addr(msg, NFESP_POL_A_DST, &sel->dst);
+	nla_put_u8(msg, NFESP_POL_A_SRC_PREFIXLEN, sel->src_plen);
+	nla_put_u8(msg, NFESP_POL_A_DST_PREFIXLEN, sel->dst_plen);
+	if (sel->proto)
+		nla_put_u8(msg, NFESP_POL_A_PROTO, sel->proto);
+	put_ports(msg, NFESP_POL_A_SPORT_MIN, sel->sport_min, sel->sport_max);
+	put_ports(msg, NFESP_POL_A_DPORT_MIN, sel->dport_min, sel->dport_max);
+}
+
 /* The request for @cmd about @p (by id if set, else by selector), nothing printed. */
 struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add)
 {
 	struct nl_msg *msg = nfesp_request(cmd, 0);
+	struct selector sel;
 	struct nlattr *nest;
 
 	if (!msg)
@@ -181,14 +262,8 @@ struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add)
 		return msg;
 	}
 	nla_put_u8(msg, NFESP_POL_A_DIR, p->dir);
-	nfesp_put_addr(msg, NFESP_POL_A_SRC, &p->src);
-	nfesp_put_addr(msg, NFESP_POL_A_DST, &p->dst);
-	nla_put_u8(msg, NFESP_POL_A_SRC_PREFIXLEN, p->src_plen);
-	nla_put_u8(msg, NFESP_POL_A_DST_PREFIXLEN, p->dst_plen);
-	if (p->proto)
-		nla_put_u8(msg, NFESP_POL_A_PROTO, p->proto);
-	put_ports(msg, NFESP_POL_A_SPORT_MIN, p->sport_min, p->sport_max);
-	put_ports(msg, NFESP_POL_A_DPORT_MIN, p->dport_min, p->dport_max);
+	policy_get_sel(p, &sel);
+	selector_put(msg, &sel);
 	if (for_add) {
 		nla_put_u8(msg, NFESP_POL_A_ACTION, p->action);
 		if (p->has_priority)
@@ -234,8 +309,43 @@ static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
 	[NFESP_POL_A_FLAGS] = { .type = NLA_U32 },
 };
 
+/* The selector attributes in @tb; -1 if an address is of a bad length. */
+static int selector_from_nl(struct nlattr **tb, struct selector *sel)
+{
+	selector_init(sel);
+	if (nfesp_get_addr(tb[NFESP_POL_A_SRC], &sel->src) ||
+	    nfesp_get_addr(tb[NFESP_POL_A_DST], &sel->dst))
+		return -1;
+	sel->src_plen = tb[NFESP_POL_A_SRC_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_SRC_PREFIXLEN]) : 0;
+	sel->dst_plen = tb[NFESP_POL_A_DST_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_DST_PREFIXLEN]) : 0;
+	if (tb[NFESP_POL_A_PROTO])
+		sel->proto = nla_get_u8(tb[NFESP_POL_A_PROTO]);
+	if (tb[NFESP_POL_A_SPORT_MIN] && tb[NFESP_POL_A_SPORT_MAX]) {
+		sel->sport_min = nla_get_u16(tb[NFESP_POL_A_SPORT_MIN]);
+		sel->sport_max = nla_get_u16(tb[NFESP_POL_A_SPORT_MAX]);
+	}
+	if (tb[NFESP_POL_A_DPORT_MIN] && tb[NFESP_POL_A_DPORT_MAX]) {
+		sel->dport_min = nla_get_u16(tb[NFESP_POL_A_DPORT_MIN]);
+		sel->dport_max = nla_get_u16(tb[NFESP_POL_A_DPORT_MAX]);
+	}
+	return 0;
+}
+
+/* An SA's NFESP_SA_A_SELECTOR, from the kernel. */
+int selector_from_nest(struct nlattr *nest, struct selector *sel)
+{
+	struct nlattr *tb[NFESP_POL_A_MAX + 1];
+
+	if (nla_parse_nested(tb, NFESP_POL_A_MAX, nest, pol_policy) ||
+	    !tb[NFESP_POL_A_SRC] || !tb[NFESP_POL_A_DST] || selector_from_nl(tb, sel))
+		return error("malformed SA selector from the kernel");
+	return 0;
+}
+
 int policy_from_nl(struct nl_msg *msg, struct policy *p)
 {
+	struct selector sel;
+
 	struct nlattr *top[NFESP_A_MAX + 1], *tb[NFESP_POL_A_MAX + 1];
 
 	memset(p, 0, sizeof(*p));
@@ -253,24 +363,12 @@ int policy_from_nl(struct nl_msg *msg, struct policy *p)
 		return error("policy %u from the kernel has an unknown dir or action", p->id);
 	if (tb[NFESP_POL_A_PRIORITY])
 		p->priority = nla_get_u32(tb[NFESP_POL_A_PRIORITY]);
-	if (nfesp_get_addr(tb[NFESP_POL_A_SRC], &p->src) ||
-	    nfesp_get_addr(tb[NFESP_POL_A_DST], &p->dst) ||
+	if (selector_from_nl(tb, &sel) ||
 	    (tb[NFESP_POL_A_LOCAL] && nfesp_get_addr(tb[NFESP_POL_A_LOCAL], &p->local)) ||
 	    (tb[NFESP_POL_A_PEER] && nfesp_get_addr(tb[NFESP_POL_A_PEER], &p->peer)))
 		return error("policy %u from the kernel has an address of neither 4 nor 16 bytes",
 			     p->id);
-	p->src_plen = tb[NFESP_POL_A_SRC_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_SRC_PREFIXLEN]) : 0;
-	p->dst_plen = tb[NFESP_POL_A_DST_PREFIXLEN] ? nla_get_u8(tb[NFESP_POL_A_DST_PREFIXLEN]) : 0;
-	if (tb[NFESP_POL_A_PROTO])
-		p->proto = nla_get_u8(tb[NFESP_POL_A_PROTO]);
-	if (tb[NFESP_POL_A_SPORT_MIN] && tb[NFESP_POL_A_SPORT_MAX]) {
-		p->sport_min = nla_get_u16(tb[NFESP_POL_A_SPORT_MIN]);
-		p->sport_max = nla_get_u16(tb[NFESP_POL_A_SPORT_MAX]);
-	}
-	if (tb[NFESP_POL_A_DPORT_MIN] && tb[NFESP_POL_A_DPORT_MAX]) {
-		p->dport_min = nla_get_u16(tb[NFESP_POL_A_DPORT_MIN]);
-		p->dport_max = nla_get_u16(tb[NFESP_POL_A_DPORT_MAX]);
-	}
+	policy_set_sel(p, &sel);
 	if (tb[NFESP_POL_A_MODE])
 		p->mode = nla_get_u8(tb[NFESP_POL_A_MODE]);
 	if (tb[NFESP_POL_A_REQID])
@@ -328,20 +426,43 @@ static const char *prefix_str(const struct addr *a, int plen, char *buf, size_t 
 	return buf;
 }
 
+/* from, from_port, to, to_port and proto, in the object open. */
+void selector_json(const struct selector *sel)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	json_str("from", prefix_str(&sel->src, sel->src_plen, buf, sizeof(buf)));
+	json_ports("from_port", sel->sport_min, sel->sport_max);
+	json_str("to", prefix_str(&sel->dst, sel->dst_plen, buf, sizeof(buf)));
+	json_ports("to_port", sel->dport_min, sel->dport_max);
+	json_str("proto", sel->proto ? proto_str(sel->proto, buf, sizeof(buf)) : "any");
+}
+
+/* " from PREFIX [port P] to PREFIX [port P] [proto P]", as they are parsed. */
+void selector_print(const struct selector *sel)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	printf(" from %s", prefix_str(&sel->src, sel->src_plen, buf, sizeof(buf)));
+	print_ports(sel->sport_min, sel->sport_max);
+	printf(" to %s", prefix_str(&sel->dst, sel->dst_plen, buf, sizeof(buf)));
+	print_ports(sel->dport_min, sel->dport_max);
+	if (sel->proto)
+		printf(" proto %s", proto_str(sel->proto, buf, sizeof(buf)));
+}
+
 static void policy_print_json(const struct policy *p, const char *verb)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
+	struct selector sel;
 
 	json_begin_object(NULL);
 	if (verb)
 		json_str("event", verb);
 	json_u64("id", p->id);
 	json_str("dir", dirs[p->dir]);
-	json_str("from", prefix_str(&p->src, p->src_plen, buf, sizeof(buf)));
-	json_ports("from_port", p->sport_min, p->sport_max);
-	json_str("to", prefix_str(&p->dst, p->dst_plen, buf, sizeof(buf)));
-	json_ports("to_port", p->dport_min, p->dport_max);
-	json_str("proto", p->proto ? proto_str(p->proto, buf, sizeof(buf)) : "any");
+	policy_get_sel(p, &sel);
+	selector_json(&sel);
 	json_str("action", actions[p->action]);
 	if (p->action == NFESP_ACTION_PROTECT) {
 		json_str("mode", p->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel");
@@ -364,16 +485,13 @@ static void policy_print_json(const struct policy *p, const char *verb)
 void policy_print(const struct policy *p, const char *verb)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
+	struct selector sel;
 
 	if (opt_json)
 		return policy_print_json(p, verb);
-	printf("policy %s dir %s from %s", verb ? verb : "add", dirs[p->dir],
-	       prefix_str(&p->src, p->src_plen, buf, sizeof(buf)));
-	print_ports(p->sport_min, p->sport_max);
-	printf(" to %s", prefix_str(&p->dst, p->dst_plen, buf, sizeof(buf)));
-	print_ports(p->dport_min, p->dport_max);
-	if (p->proto)
-		printf(" proto %s", proto_str(p->proto, buf, sizeof(buf)));
+	printf("policy %s dir %s", verb ? verb : "add", dirs[p->dir]);
+	policy_get_sel(p, &sel);
+	selector_print(&sel);
 	printf(" action %s", actions[p->action]);
 	if (p->action == NFESP_ACTION_PROTECT) {
 		printf(" mode %s", p->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel");

@@ -6,6 +6,7 @@
  *          [owner N] enc ALG [key HEX|@FILE] [auth ALG authkey HEX|@FILE]
  *          [esn] [replay-window N] [encap udp SPORT DPORT [follow-peer]]
  *          [lifetime soft|hard bytes N|packets N|seconds N]... [driver NAME]
+ *          [sel from PREFIX [port P[-Q]] to PREFIX [port P[-Q]] [proto P]]
  *   sa update spi SPI dst ADDR [src ADDR] [encap udp SPORT DPORT]
  */
 
@@ -62,6 +63,33 @@ static int parse_port_word(struct args *a, const char *what, uint16_t *port)
 	return 0;
 }
 
+/*
+ * sel and the selector words after it, as a policy spells them; the first
+ * word that is not one is the SA's again.
+ */
+static int parse_sel(struct args *a, struct sa *sa)
+{
+	struct selector_parse sp = { .sel = &sa->sel };
+	const char *w;
+	int r;
+
+	if (sa->sel.src.family)
+		return error("sel given twice; an SA has one selector");
+	selector_init(&sa->sel);
+	while ((w = more_words(a)) != NULL) {
+		r = selector_word(a, w, &sp);
+		if (r < 0)
+			return -1;
+		if (!r) {
+			a->i--;
+			break;
+		}
+	}
+	if (selector_check(&sp, "sel: "))
+		return -1;
+	return 0;
+}
+
 /* Check what the kernel would refuse, to say it in the user's own words. */
 static int sa_check(struct sa *sa, enum sa_words words)
 {
@@ -106,6 +134,9 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	if (sa->auth && sa->auth_key_len != sa->auth->key_len)
 		return error("authkey for %s must be %zu bytes, got %zu", sa->auth->name,
 			     sa->auth->key_len, sa->auth_key_len);
+	if (sa->sel.src.family && sa->mode == NFESP_MODE_TRANSPORT &&
+	    sa->sel.src.family != sa->src.family)
+		return error("sel: a transport mode SA's selector must be of its own family, as src and dst");
 	return 0;
 }
 
@@ -191,6 +222,9 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 			if (strlen(v) >= sizeof(sa->driver))
 				return error("driver name \"%s\" is too long", v);
 			strcpy(sa->driver, v);
+		} else if (!strcmp(w, "sel")) {
+			if (parse_sel(a, sa))
+				return -1;
 		} else {
 			return error("unexpected \"%s\"", w);
 		}
@@ -268,6 +302,12 @@ struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words)
 		put_lifetime(msg, NFESP_SA_A_LIFETIME_HARD, &sa->hard);
 		if (sa->driver[0])
 			nla_put_string(msg, NFESP_SA_A_CRYPTO_DRIVER, sa->driver);
+		if (sa->sel.src.family) {
+			struct nlattr *sel = nla_nest_start(msg, NFESP_SA_A_SELECTOR);
+
+			selector_put(msg, &sa->sel);
+			nla_nest_end(msg, sel);
+		}
 	}
 	nla_nest_end(msg, nest);
 	return msg;
@@ -298,6 +338,7 @@ static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
 	[NFESP_SA_A_ENC_KEY_LEN] = { .type = NLA_U16 },
 	[NFESP_SA_A_OWNER] = { .type = NLA_U64 },
 	[NFESP_SA_A_USE_TIME] = { .type = NLA_U64 },
+	[NFESP_SA_A_SELECTOR] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy encap_policy[NFESP_ENCAP_A_MAX + 1] = {
@@ -397,6 +438,8 @@ int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval)
 		snprintf(sa->driver, sizeof(sa->driver), "%s",
 			 (char *)nla_data(tb[NFESP_SA_A_CRYPTO_DRIVER]));
 	get_stats(tb[NFESP_SA_A_STATS], &sa->stats);
+	if (tb[NFESP_SA_A_SELECTOR] && selector_from_nest(tb[NFESP_SA_A_SELECTOR], &sa->sel))
+		return -1;
 	return 0;
 }
 
@@ -476,6 +519,11 @@ static void sa_print_json(const struct sa *sa, bool larval)
 	print_lifetime_json("lifetime_hard", &sa->hard);
 	if (sa->driver[0])
 		json_str("driver", sa->driver);
+	if (sa->sel.src.family) {
+		json_begin_object("sel");
+		selector_json(&sa->sel);
+		json_end_object();
+	}
 	if (sa->has_use_time)
 		json_u64("used_ago", age(sa->use_time));
 	json_begin_object("stats");
@@ -525,6 +573,10 @@ void sa_print(const struct sa *sa, bool larval)
 	print_lifetime_text("hard", &sa->hard);
 	if (sa->driver[0])
 		printf(" driver %s", sa->driver);
+	if (sa->sel.src.family) {
+		printf(" sel");
+		selector_print(&sa->sel);
+	}
 	printf("\n\t# index %u age %" PRIu64 "s", sa->index, age(sa->add_time));
 	if (sa->has_use_time)
 		printf(" used %" PRIu64 "s ago", age(sa->use_time));

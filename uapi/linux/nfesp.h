@@ -66,6 +66,40 @@
  *        returns and never interprets, so that an IKE daemon can find its
  *        own SAs again after a restart; 0 (the default) means none and is
  *        not reported.
+ *    NFESP_SA_A_SELECTOR: NLA_NESTED, optional: the traffic the SA was
+ *        negotiated for (RFC 4301 section 4.4.2, XFRM's x->sel), in the
+ *        direction the SA carries it: for an inbound SA the source is the
+ *        peer's side. It holds the selector attributes of a policy, with
+ *        their meaning and defaults, and nothing else (no direction):
+ *            NFESP_POL_A_SRC, NFESP_POL_A_DST: required, of one family,
+ *                which may differ from the SA's in tunnel mode
+ *            NFESP_POL_A_SRC_PREFIXLEN, NFESP_POL_A_DST_PREFIXLEN
+ *            NFESP_POL_A_PROTO
+ *            NFESP_POL_A_SPORT_MIN, _SPORT_MAX, _DPORT_MIN, _DPORT_MAX
+ *        One selector per SA: an IKE daemon whose traffic selector lists
+ *        hold several entries installs one that covers them all (ipsecctl
+ *        does). It never changes, and a
+ *        dump returns it as given (with the defaults filled in). Without
+ *        one, the SA admits whatever its policy does.
+ *
+ * Inbound, a decrypted packet is accepted only if all of these hold, and
+ * is otherwise dropped and counted in NFESP_STATS_A_IN_POLICY and the SA's
+ * NFESP_SA_STATS_A_ERRORS:
+ *
+ *    - it lies within the SA's NFESP_SA_A_SELECTOR, if the SA has one (in
+ *      tunnel mode the inner packet, in transport mode the packet itself);
+ *    - the first inbound policy it matches protects it with the SA's reqid
+ *      and mode;
+ *    - tunnel mode: the SA's outer source and destination are the policy's
+ *      NFESP_POL_A_PEER and NFESP_POL_A_LOCAL;
+ *    - transport mode: the packet came from the SA's source address (its
+ *      current one, for an SA that follows a NAT mapping): an SA is found
+ *      by (SPI, destination) alone.
+ *
+ * An ICMP error passes the first two checks if either its own addresses
+ * or the flow it quotes, reversed, do (see below). A reqid is then no
+ * longer the only thing that binds an SA to its traffic: two peers may
+ * share one, and neither can send the other's.
  *
  * NFESP_CMD_SA_DEL
  * ----------------
@@ -230,7 +264,7 @@
  * NFESP_STATS_A_OUT_NO_SA if there is none: an error raises no ACQUIRE);
  * if that flow is discarded, so is the error. Received in an SA, an error
  * is accepted if its own addresses or its quoted flow, reversed, fall within
- * the SA's policy. Received in clear, an error about a protected flow is
+ * the SA's selector and policy. Received in clear, an error about a protected flow is
  * dropped as cleartext that should have been protected.
  *
  * Events
@@ -386,6 +420,7 @@ enum nfesp_sa_attr {
 	NFESP_SA_A_ENC_KEY_LEN,
 	NFESP_SA_A_OWNER,
 	NFESP_SA_A_USE_TIME,
+	NFESP_SA_A_SELECTOR,		/* nested NFESP_POL_A_* selector */
 	__NFESP_SA_A_MAX
 };
 #define NFESP_SA_A_MAX (__NFESP_SA_A_MAX - 1)

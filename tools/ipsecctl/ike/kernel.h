@@ -100,7 +100,8 @@ int kb_spi_alloc(const struct addr *dst, const struct addr *src, uint32_t *spi);
 /*
  * Adds @sa: SPI (host order), src, dst, mode, reqid, owner, enc with key,
  * auth with authkey (has_key, has_auth_key, lengths as the algorithm
- * wants), flags, replay window, encap ports, lifetimes, driver. A
+ * wants), flags, replay window, encap ports, lifetimes, driver, and the
+ * selector if sel.src.family is set (NFESP_SA_A_SELECTOR). A
  * replay_window of 0 means the default (NFESP_REPLAY_WINDOW_DEFAULT, 64),
  * not "no replay check", so that a zeroed struct sa is safe. Fills an SPI
  * reserved by kb_spi_alloc(). The request's copy of the keys is wiped;

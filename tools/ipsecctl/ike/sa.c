@@ -342,6 +342,24 @@ static int install_one(struct ike_child *c, bool inbound, const uint8_t *keymat,
 		if (inbound)
 			k.flags |= NFESP_SA_F_FOLLOW_PEER;
 	}
+	/*
+	 * The traffic this SA was negotiated for, in the direction it carries
+	 * it: inbound from the peer's side (TSi if we are the responder) to
+	 * ours. Without it the kernel would admit into the SA whatever its
+	 * policies do, another child's or another peer's traffic among it
+	 * when a reqid is shared. The kernel takes one selector per SA: see
+	 * ike_ts_selector() for lists of several ranges. Transport mode
+	 * through a NAT has none: the TS name the hosts' own addresses, the
+	 * packets carry the NAT's (RFC 7296 2.23), and the kernel still
+	 * holds the SA to its peer's address.
+	 */
+	if (k.mode != NFESP_MODE_TRANSPORT || !(sa->nat_local || sa->nat_remote))
+		ike_ts_selector(inbound ? c->ts_remote : c->ts_local,
+				inbound ? c->nremote : c->nlocal,
+				inbound ? c->ts_local : c->ts_remote,
+				inbound ? c->nlocal : c->nremote, &k.sel);
+	if (k.mode == NFESP_MODE_TRANSPORT && k.sel.src.family != k.src.family)
+		memset(&k.sel, 0, sizeof(k.sel));
 	set_lifetimes(&k, sa->conn);
 	if (defer) {
 		c->out_pending = malloc(sizeof(k));

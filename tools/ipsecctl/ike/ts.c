@@ -395,3 +395,89 @@ const char *ike_tsel_str(const struct ike_tsel *t, char *buf, size_t len)
 			 ports);
 	return buf;
 }
+
+/* --- The kernel SA's selector --- */
+
+static bool proto_has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
+}
+
+/*
+ * One side of the selector: the shortest prefix that holds every range of
+ * @t, and the union of their port ranges (OPAQUE widens it to any). False
+ * if the ranges are of different families.
+ */
+static bool cover_side(const struct ike_tsel *t, unsigned int n, struct addr *a, int *plen,
+		       uint16_t *pmin, uint16_t *pmax)
+{
+	unsigned int alen = alen_of(t[0].family), i, bit;
+	uint8_t lo[16], hi[16];
+
+	memcpy(lo, t[0].start, alen);
+	memcpy(hi, t[0].end, alen);
+	*pmin = 65535;
+	*pmax = 0;
+	for (i = 0; i < n; i++) {
+		if (t[i].family != t[0].family)
+			return false;
+		if (memcmp(t[i].start, lo, alen) < 0)
+			memcpy(lo, t[i].start, alen);
+		if (memcmp(t[i].end, hi, alen) > 0)
+			memcpy(hi, t[i].end, alen);
+		if (t[i].sport > t[i].eport) {		/* OPAQUE */
+			*pmin = 0;
+			*pmax = 65535;
+		}
+		if (t[i].sport < *pmin)
+			*pmin = t[i].sport;
+		if (t[i].eport > *pmax)
+			*pmax = t[i].eport;
+	}
+	for (bit = 0; bit < alen * 8; bit++)
+		if ((lo[bit / 8] ^ hi[bit / 8]) & (0x80 >> (bit % 8)))
+			break;
+	memset(a, 0, sizeof(*a));
+	a->family = t[0].family;
+	memcpy(a->bytes, lo, alen);
+	low_bits(a->bytes, alen, alen * 8 - bit, false);
+	*plen = (int)bit;
+	return true;
+}
+
+/* @sel is all zero (no selector) when this returns false. */
+bool ike_ts_selector(const struct ike_tsel *from, unsigned int nfrom,
+		     const struct ike_tsel *to, unsigned int nto, struct selector *sel)
+{
+	unsigned int i, j;
+	int proto = -1;
+
+	memset(sel, 0, sizeof(*sel));
+	if (!nfrom || !nto)
+		return false;
+	if (!cover_side(from, nfrom, &sel->src, &sel->src_plen, &sel->sport_min,
+			&sel->sport_max) ||
+	    !cover_side(to, nto, &sel->dst, &sel->dst_plen, &sel->dport_min, &sel->dport_max) ||
+	    sel->src.family != sel->dst.family) {
+		memset(sel, 0, sizeof(*sel));
+		return false;
+	}
+	/*
+	 * A pair of TS carries the protocol either names (they intersect),
+	 * any if neither does; the SA, the one protocol of all its pairs if
+	 * they agree, else any.
+	 */
+	for (i = 0; i < nfrom; i++) {
+		for (j = 0; j < nto; j++) {
+			int p = from[i].proto ? from[i].proto : to[j].proto;
+
+			proto = proto < 0 || proto == p ? p : 0;
+		}
+	}
+	sel->proto = (uint8_t)proto;
+	if (!proto_has_ports(sel->proto)) {
+		sel->sport_min = sel->dport_min = 0;
+		sel->sport_max = sel->dport_max = 65535;
+	}
+	return true;
+}

@@ -56,6 +56,18 @@ unsigned int ike_ts_narrow(const struct ike_tsel *peer, unsigned int npeer,
 			   const struct ike_tsel *mine, unsigned int nmine, struct ike_tsel *out,
 			   unsigned int max);
 /* Initiator: every TS of the answer is inside one we proposed; false if there are none. */
+/*
+ * The selector of the kernel SA (sa add ... sel) that carries traffic from
+ * @from to @to: the shortest prefixes that hold every range of each list,
+ * the union of the port ranges, one protocol if the lists agree on one.
+ * nfesp holds one selector per SA, and IKE's lists may hold several
+ * ranges: covering them all never drops what was negotiated, at the cost
+ * of admitting what lies between them, which the SA's policies still
+ * check. With one range a side, as nearly always, it is exact if the
+ * ranges are prefixes. False if nothing fits (no range, mixed families).
+ */
+bool ike_ts_selector(const struct ike_tsel *from, unsigned int nfrom,
+		     const struct ike_tsel *to, unsigned int nto, struct selector *sel);
 bool ike_ts_within(const struct ike_tsel *resp, unsigned int nresp,
 		   const struct ike_tsel *offered, unsigned int noffered);
 

@@ -1647,6 +1647,11 @@ def case_two_daemons():
                                                                                   len(kb)))
     if not daemon.kernel()["policies"]:
         raise Fail("daemon A (passive) installed no policy for the child SA")
+    # Each SA is bound to the traffic selectors, in the direction it carries.
+    sel = {s["src"]: s["sel"] for s in ka}
+    want = {B_VETH: "10.2.0.0/24 10.1.0.0/24 0", A_VETH: "10.1.0.0/24 10.2.0.0/24 0"}
+    if sel != want:
+        raise Fail("daemon A's SA selectors %s, not %s" % (sel, want))
 
 
 def case_still_serves():

@@ -30,6 +30,10 @@ good=(
 	"sa update spi 3 dst 192.0.2.2 src 192.0.2.9"
 	"sa update spi 3 dst 192.0.2.2 encap udp 4500 20001"
 	"sa update spi 3 dst 2001:db8::2 src 2001:db8::9 encap udp 4500 4501"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from 10.2.0.0/16 to 10.1.0.0/16"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from 10.2.0.0/16 port 1024-65535 to 10.1.0.5 port 53 proto udp reqid 7"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 sel from 2001:db8:2::/48 to 2001:db8:1::/48 proto icmp6 enc aes-gcm-128 key $K20"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 mode transport enc aes-gcm-128 key $K20 sel from 192.0.2.1 to 192.0.2.2 proto tcp"
 	"show"
 )
 bad=(
@@ -74,6 +78,16 @@ bad=(
 	"sa update spi 3 dst 192.0.2.2 encap udp 4500 0|encap destination port 0 must be 1 to 65535"
 	"sa update spi 3 dst 192.0.2.2 follow-peer|unexpected \"follow-peer\""
 	"frobnicate|unknown command \"frobnicate\""
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel|sel: missing from PREFIX"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from 10.2.0.0/16|sel: missing to PREFIX"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from 10.2.0.0/16 to any6|sel: from and to must both be IPv4 or both IPv6"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from any port 53 to any|sel: ports need proto"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from 10.2.0.1/16 to any|\"10.2.0.1/16\" has host bits set"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from any to any proto tcp port 9-8|runs backwards"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from any to any sel from any to any|sel given twice"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 mode transport enc aes-gcm-128 key $K20 sel from any6 to any6|selector must be of its own family"
+	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 from any to any|unexpected \"from\""
+	"sa update spi 3 dst 192.0.2.2 sel from any to any|unexpected \"sel\"; sa update changes only src and encap ports"
 )
 ktap_plan $((${#good[@]} + ${#bad[@]} + 3))
 printf '%072d\n' 1 >"$tmp/k20x"

@@ -78,7 +78,7 @@ static void dump_state(void)
 {
 	const char *path = getenv("NFESP_FAKE_KERNEL_STATE");
 	static const char *const dirs[] = { "in", "out", "fwd" };
-	char tmp[4096], b1[64], b2[64];
+	char tmp[4096], b1[64], b2[64], sel[160];
 	unsigned int i;
 	FILE *f;
 
@@ -92,12 +92,18 @@ static void dump_state(void)
 	for (i = 0; i < nsas; i++) {
 		const struct sa *s = &sas[i].sa;
 
+		/* The selector as "FROM/LEN TO/LEN PROTO", "" if none. */
+		sel[0] = '\0';
+		if (s->sel.src.family)
+			snprintf(sel, sizeof(sel), "%s/%d %s/%d %d",
+				 astr(&s->sel.src, b1, sizeof(b1)), s->sel.src_plen,
+				 astr(&s->sel.dst, b2, sizeof(b2)), s->sel.dst_plen, s->sel.proto);
 		fprintf(f, "%s{\"spi\":\"0x%08x\",\"src\":\"%s\",\"dst\":\"%s\",\"larval\":%s,"
 			"\"owner\":\"0x%016" PRIx64 "\",\"reqid\":%u,\"encap\":[%u,%u],"
-			"\"enc\":\"%s\"}",
+			"\"enc\":\"%s\",\"sel\":\"%s\"}",
 			i ? "," : "", s->spi, astr(&s->src, b1, sizeof(b1)),
 			astr(&s->dst, b2, sizeof(b2)), sas[i].larval ? "true" : "false", s->owner,
-			s->reqid, s->encap_sport, s->encap_dport, s->enc ? s->enc->name : "");
+			s->reqid, s->encap_sport, s->encap_dport, s->enc ? s->enc->name : "", sel);
 	}
 	fprintf(f, "],\"policies\":[");
 	for (i = 0; i < npols; i++) {

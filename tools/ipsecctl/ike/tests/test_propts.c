@@ -1048,6 +1048,48 @@ static void test_prefixes(void)
 	CHECK(ike_tsel_to_prefixes(&t, addrs, plens, 260) == -1);
 }
 
+static const char *pfx(const struct addr *a, int plen)
+{
+	static char buf[2][INET6_ADDRSTRLEN + 8];
+	static unsigned int k;
+	char s[INET6_ADDRSTRLEN];
+
+	k = (k + 1) % 2;
+	inet_ntop(a->family, a->bytes, s, sizeof(s));
+	snprintf(buf[k], sizeof(buf[k]), "%s/%d", s, plen);
+	return buf[k];
+}
+
+static void test_sa_selector(void)
+{
+	struct ike_tsel from[2], to[2];
+	struct selector sel;
+
+	/* One prefix a side: exact, ports only with a protocol that has them. */
+	from[0] = ts_of("10.2.0.0/16", 17, 1024, 65535);
+	to[0] = ts_of("10.1.0.5", 17, 53, 53);
+	CHECK(ike_ts_selector(from, 1, to, 1, &sel));
+	CHECK_STR(pfx(&sel.src, sel.src_plen), "10.2.0.0/16");
+	CHECK_STR(pfx(&sel.dst, sel.dst_plen), "10.1.0.5/32");
+	CHECK(sel.proto == 17 && sel.sport_min == 1024 && sel.sport_max == 65535 &&
+	      sel.dport_min == 53 && sel.dport_max == 53);
+	/* A range and a second TS: the shortest prefix over both, any proto. */
+	from[0] = ts_of("10.0.0.1-10.0.0.9", ANY);
+	from[1] = ts_of("10.0.1.0/24", 6, ALL_PORTS);
+	to[0] = ts_of("2001:db8::/64", ANY);
+	CHECK(!ike_ts_selector(from, 2, to, 1, &sel) && !sel.src.family);
+	to[0] = ts_of("10.1.0.0/24", ANY);
+	CHECK(ike_ts_selector(from, 2, to, 1, &sel));
+	CHECK_STR(pfx(&sel.src, sel.src_plen), "10.0.0.0/23");
+	CHECK(sel.proto == 0 && sel.sport_min == 0 && sel.sport_max == 65535);
+	/* ICMP's "ports" are type and code: no port range in the selector. */
+	from[0] = ts_of("10.2.0.0/16", 1, 8, 8);
+	to[0] = ts_of("10.1.0.0/16", 1, ALL_PORTS);
+	CHECK(ike_ts_selector(from, 1, to, 1, &sel));
+	CHECK(sel.proto == 1 && sel.sport_min == 0 && sel.sport_max == 65535);
+	CHECK(!ike_ts_selector(from, 0, to, 1, &sel) && !sel.src.family);
+}
+
 static const struct test tests[] = {
 	{ "build: IKE, AEADs first and apart, SPI sizes, through the codec", test_build_ike },
 	{ "build: ESP, no PFS and PFS, ESN no, through the codec", test_build_esp },
@@ -1067,6 +1109,7 @@ static const struct test tests[] = {
 	{ "narrow: protocols and ports, OPAQUE", test_narrow_ports },
 	{ "within: the answer inside the offer", test_within },
 	{ "range to prefixes: fewest, in order, limits", test_prefixes },
+	{ "the kernel SA's selector: exact, covering several, families, ports", test_sa_selector },
 };
 
 int main(void)
