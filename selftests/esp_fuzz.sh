@@ -62,6 +62,9 @@ cfg() {
 }
 cfg ip netns add a
 cfg ip netns add b
+# Static neighbour entries here, unlike the interop tests: the fuzzer's
+# packets go out by the thousand from a raw socket, and neighbour discovery
+# racing them would make the count of what a answered depend on timing.
 cfg ip link add va netns a address 02:00:00:00:0a:01 type veth \
 	peer name vb netns b address 02:00:00:00:0b:01
 cfg ip -n a -batch - <<EOF
