@@ -297,12 +297,13 @@ frag 300 tunnel
 wait "$UDP_PID"
 eq "a datagram fragmented inside the tunnel is reassembled, then checked with its ports" \
 	nfesp-frag-tunnel- "$(cat "$W/frag-got")"
+# Without the port, so that the tail alone passes the inbound check.
+ipa policy del dir in from 10.4.0.0/16 to 10.1.0.0/16 proto udp dport 5060
 udp_got 4
 frag 302 mixed
 wait "$UDP_PID"
 eq "a first fragment in clear and a last one through the tunnel make no datagram" \
 	none "$(cat "$W/frag-got")"
-ipa policy del dir in from 10.4.0.0/16 to 10.1.0.0/16 proto udp dport 5060
 
 # --- 3c. an SA admits only the traffic it was negotiated for (H2) ------------
 #
