@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 108
+ktap_plan 110
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -277,6 +277,18 @@ check "a soft time limit sends EXPIRE soft" \
 	wait_for 5 grep -q "^expire soft spi 0x00004002" "$W/monitor"
 check "a hard time limit sends EXPIRE hard and removes the SA" \
 	wait_for 5 grep -q "^expire hard spi 0x00004002" "$W/monitor"
+# XFRM's "infinite" (XFRM_INF, U64_MAX) must saturate, not wrap to "now".
+ipa sa add spi 0x4003 src 192.0.2.2 dst 192.0.2.1 reqid 3 enc null auth hmac-sha256 \
+	authkey $HK lifetime soft seconds 18446744073709551615 \
+	lifetime hard seconds 18446744073709551615
+sleep 2
+check "an infinite (U64_MAX seconds) lifetime does not expire" \
+	sh -c "! grep -q '^expire .*spi 0x00004003' '$W/monitor' && $A $IPSECCTL sa get spi 0x4003 dst 192.0.2.1"
+inject4_3() { $B /usr/bin/python3 "$TOP/selftests/esp_inject.py" 192.0.2.2 192.0.2.1 0x4003 $HK \
+	10.4.0.1 10.1.0.1 "$@"; }
+inject4_3 ok:1
+check "and the SA carries packets" wait_eq 3 1 sa_stat 0x4003 192.0.2.1 rx_packets
+ipa sa del spi 0x4003 dst 192.0.2.1
 
 # --- 4b. crypto spread over the CPUs, packets still in order --------------
 # parallel=2 hands every other packet to the other CPU's worker, here on
