@@ -181,6 +181,12 @@ static void input_done(struct nfesp_crypt *c, int err)
 		drop(nn, skb, NFESP_STATS_A_NOMEM);
 		goto out;
 	}
+	/* A dummy packet (RFC 4303 2.6) is discarded silently, in either mode. */
+	if (trailer[1] == IPPROTO_NONE) {
+		nfesp_net_count(nn, NFESP_STATS_A_IN_DUMMY);
+		consume_skb(skb);
+		goto out;
+	}
 	if (sa->mode == NFESP_MODE_TUNNEL)
 		err = decap_tunnel(skb, c, trailer[1], hdrs, &family);
 	else

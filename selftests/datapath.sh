@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 110
+ktap_plan 114
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -219,6 +219,24 @@ inject truncated:202
 check "a truncated ESP packet is dropped as malformed" wait_eq 3 1 stat in-malformed
 inject badpad:203
 check "a bad pad length is dropped as malformed" wait_eq 3 2 stat in-malformed
+# RFC 4303 2.6: a dummy packet (next header 59) is discarded silently, in
+# tunnel mode (not malformed) and in transport mode (not delivered, though a
+# policy for protocol 59 would let it in).
+inject dummy:205
+check "a dummy packet in tunnel mode is discarded and counted" wait_eq 3 1 stat in-dummy
+eq "and not as malformed" 2 "$(stat in-malformed)"
+ipa sa add spi 0x3101 src 192.0.2.2 dst 192.0.2.1 mode transport reqid 31 enc null \
+	auth hmac-sha256 authkey $HK
+ipa policy add dir in from 192.0.2.2/32 to 192.0.2.1/32 proto 59 action protect \
+	mode transport reqid 31
+nfesp0_rx() { $A cat /sys/class/net/nfesp0/statistics/rx_packets; }
+rx0=$(nfesp0_rx)
+$B /usr/bin/python3 "$TOP/selftests/esp_inject.py" 192.0.2.2 192.0.2.1 0x3101 $HK \
+	10.4.0.1 10.1.0.1 dummy:1
+check "a dummy packet in transport mode is discarded and counted" wait_eq 3 2 stat in-dummy
+eq "and not delivered" "$rx0 2 0" "$(nfesp0_rx) $(stat in-malformed) $(sa_stat 0x3101 192.0.2.1 rx_packets)"
+ipa policy del dir in from 192.0.2.2/32 to 192.0.2.1/32 proto 59
+ipa sa del spi 0x3101 dst 192.0.2.1
 # ESP for an SPI nfesp has no SA for is counted and left to the stack: here
 # XFRM, which has none either and counts it as XfrmInNoStates (M9).
 xfrm_nostates() { $A awk '/^XfrmInNoStates/ { print $2 }' /proc/net/xfrm_stat; }

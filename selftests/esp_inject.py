@@ -13,6 +13,8 @@
 #   badpad     a pad length larger than the payload, with a valid ICV
 #   truncated  six bytes of ESP header
 #   nosa       valid, but for SPI + 1
+#   dummy      valid, a dummy packet (RFC 4303 2.6): next header 59, no
+#              inner packet
 # for example: ok:1 ok:1 ok:10 ok:8 badicv:11
 # KIND:SEQ@PORT sends that packet in UDP (RFC 3948) from SRC port PORT to
 # DST port 4500 instead, for example ok:1@30001.
@@ -47,11 +49,14 @@ def echo_request(src, dst, seq):
 
 
 def esp(spi, seq, key, inner, kind):
+    nexthdr = 4
+    if kind == "dummy":
+        inner, nexthdr = b"nfesp-dummy-tfc", 59
     padlen = (-(len(inner) + 2)) % 4
     pad = bytes(range(1, padlen + 1))
     if kind == "badpad":
         padlen = 250
-    body = inner + pad + bytes([padlen, 4])
+    body = inner + pad + bytes([padlen, nexthdr])
     head = struct.pack("!II", spi, seq & 0xFFFFFFFF)
     icv = hmac.new(key, head + body, hashlib.sha256).digest()[:16]
     if kind == "badicv":

@@ -233,6 +233,12 @@
  * the SA's policy. Received in clear, an error about a protected flow is
  * dropped as cleartext that should have been protected.
  *
+ * A dummy packet (RFC 4303 section 2.6: next header 59, traffic flow
+ * confidentiality padding) is, once its ICV verified and the replay window
+ * advanced, silently discarded, in either mode, and counted in
+ * NFESP_STATS_A_IN_DUMMY; it is not an error and counts in no SA counter
+ * but the replay window.
+ *
  * Events
  * ------
  * The multicast group NFESP_GENL_MCGRP_EVENTS ("events") needs the same
@@ -521,6 +527,7 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_OUT_UNCLASSIFIED,	/* policy depends on an unreadable field */
 	NFESP_STATS_A_IN_UNCLASSIFIED,	/* likewise, inbound */
 	NFESP_STATS_A_OUT_ICMP_TUNNELLED, /* not a drop: ICMP error sent in an SA */
+	NFESP_STATS_A_IN_DUMMY,		/* not an error: dummy packets (NH 59) */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
