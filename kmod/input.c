@@ -72,7 +72,7 @@ static bool policy_ok(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff 
 static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 			unsigned int hdrs, u8 *family)
 {
-	u8 outer_ds;
+	u8 outer_ds, inner_ds;
 
 	outer_ds = c->sa->key.family == AF_INET ? ipv4_get_dsfield(ip_hdr(skb))
 						: ipv6_get_dsfield(ipv6_hdr(skb));
@@ -90,8 +90,6 @@ static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 		iph = ip_hdr(skb);
 		if (pskb_trim(skb, ntohs(iph->tot_len)))
 			return -ENOMEM;
-		if (INET_ECN_is_ce(outer_ds))
-			IP_ECN_set_ce(ip_hdr(skb));
 		skb->protocol = htons(ETH_P_IP);
 		*family = AF_INET;
 	} else if (next == IPPROTO_IPV6) {
@@ -105,14 +103,33 @@ static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 			return -EINVAL;
 		if (pskb_trim(skb, ntohs(ip6h->payload_len) + sizeof(*ip6h)))
 			return -ENOMEM;
-		if (INET_ECN_is_ce(outer_ds))
-			IP6_ECN_set_ce(skb, ipv6_hdr(skb));
 		skb->protocol = htons(ETH_P_IPV6);
 		*family = AF_INET6;
 	} else {
 		return -EINVAL;
 	}
+	/*
+	 * RFC 6040 section 4.2: CE on the outer header marks the inner one,
+	 * unless the inner packet is Not-ECT: then it must be dropped.
+	 */
+	inner_ds = *family == AF_INET ? ipv4_get_dsfield(ip_hdr(skb))
+				      : ipv6_get_dsfield(ipv6_hdr(skb));
+	if (INET_ECN_decapsulate(skb, outer_ds, inner_ds) == 2)
+		return -EPROTO;
 	return 0;
+}
+
+/* Why decapsulation failed, as a namespace counter. */
+static enum nfesp_stats_attr decap_error(int err)
+{
+	switch (err) {
+	case -ENOMEM:
+		return NFESP_STATS_A_NOMEM;
+	case -EPROTO:
+		return NFESP_STATS_A_IN_ECN;
+	default:
+		return NFESP_STATS_A_IN_MALFORMED;
+	}
 }
 
 /* Transport mode: close the gap the ESP header and IV leave. */
@@ -193,7 +210,7 @@ static void input_done(struct nfesp_crypt *c, int err)
 		err = decap_transport(skb, c, trailer[1], hdrs, &family);
 	if (err) {
 		this_cpu_inc(sa->stats->errors);
-		drop(nn, skb, err == -ENOMEM ? NFESP_STATS_A_NOMEM : NFESP_STATS_A_IN_MALFORMED);
+		drop(nn, skb, decap_error(err));
 		goto out;
 	}
 

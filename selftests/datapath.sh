@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 114
+ktap_plan 116
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -237,6 +237,16 @@ check "a dummy packet in transport mode is discarded and counted" wait_eq 3 2 st
 eq "and not delivered" "$rx0 2 0" "$(nfesp0_rx) $(stat in-malformed) $(sa_stat 0x3101 192.0.2.1 rx_packets)"
 ipa policy del dir in from 192.0.2.2/32 to 192.0.2.1/32 proto 59
 ipa sa del spi 0x3101 dst 192.0.2.1
+# RFC 6040 4.2: an outer CE marks an ECT inner packet CE; over a Not-ECT
+# inner packet it is dropped, the congestion mark being undeliverable.
+$A tcpdump -U -c 1 -nli nfesp0 -w "$W/ecn.pcap" "icmp and ip[1] & 3 = 3" 2>"$W/ecn.err" &
+TCPDUMP=$!
+wait_for 10 grep -q "listening on" "$W/ecn.err"
+inject ce-notect:206 ce-ect0:207
+check "an outer CE over a Not-ECT inner packet is dropped and counted" wait_eq 3 1 stat in-ecn
+check "an ECT(0) inner packet under an outer CE is delivered marked CE" \
+	wait_for 10 sh -c "! kill -0 $TCPDUMP"
+kill "$TCPDUMP" 2>/dev/null; wait "$TCPDUMP"
 # ESP for an SPI nfesp has no SA for is counted and left to the stack: here
 # XFRM, which has none either and counts it as XfrmInNoStates (M9).
 xfrm_nostates() { $A awk '/^XfrmInNoStates/ { print $2 }' /proc/net/xfrm_stat; }
@@ -272,7 +282,7 @@ $A ip xfrm state flush
 $B ip xfrm policy del src 192.0.2.2 dst 192.0.2.1 proto udp dport 7000 dir out
 $B ip xfrm state del src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x5001
 inject ok:201
-check "the SA still works after all that" wait_eq 3 6 rx
+check "the SA still works after all that" wait_eq 3 7 rx
 eq "per-SA replay and auth-fail counters" "2 2" \
 	"$(sa_stat 0x3001 192.0.2.1 replay) $(sa_stat 0x3001 192.0.2.1 auth_fail)"
 

@@ -239,6 +239,12 @@
  * NFESP_STATS_A_IN_DUMMY; it is not an error and counts in no SA counter
  * but the replay window.
  *
+ * Tunnel mode decapsulation follows RFC 6040 section 4.2: an outer CE
+ * marks an ECT(0) or ECT(1) inner packet CE, an outer ECT(1) makes an
+ * ECT(0) inner packet ECT(1), and an outer CE over a Not-ECT inner packet,
+ * a congestion mark the receiver could not see, is dropped and counted in
+ * NFESP_STATS_A_IN_ECN.
+ *
  * Events
  * ------
  * The multicast group NFESP_GENL_MCGRP_EVENTS ("events") needs the same
@@ -528,6 +534,7 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_IN_UNCLASSIFIED,	/* likewise, inbound */
 	NFESP_STATS_A_OUT_ICMP_TUNNELLED, /* not a drop: ICMP error sent in an SA */
 	NFESP_STATS_A_IN_DUMMY,		/* not an error: dummy packets (NH 59) */
+	NFESP_STATS_A_IN_ECN,		/* outer CE over a Not-ECT inner packet */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
