@@ -441,12 +441,16 @@ err_put_sa:
 static void learn_pmtu(struct nfesp_net *nn, struct sk_buff *skb, u8 family,
 		       unsigned int off)
 {
-	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
 	unsigned int qoff = off + 8, spi_off;
+	struct nfesp_sa_key key;
 	struct nfesp_sa *sa;
 	u8 qproto;
 	u32 mtu;
 
+	/* Compared as bytes: the tail of an IPv4 address must be zero too. */
+	memset(&key, 0, sizeof(key));
+	key.proto = IPPROTO_ESP;
+	key.family = family;
 	if (family == AF_INET) {
 		const struct icmphdr *icmph;
 		const struct iphdr *qiph;
