@@ -18,6 +18,12 @@ static int __init nfesp_mod_init(void)
 {
 	int err;
 
+	/*
+	 * Per-CPU u64 counters (SA, policy and namespace statistics) are read
+	 * without u64_stats_sync, which only 64-bit kernels can afford: they
+	 * alone are supported (README).
+	 */
+	BUILD_BUG_ON(BITS_PER_LONG != 64);
 	err = nfesp_defrag_init();
 	if (err)
 		return err;
