@@ -623,8 +623,22 @@ void nfesp_hooks_disable(struct nfesp_net *nn)
 	nn->hooks_on = false;
 }
 
-/* Wait for every packet of the namespace that is in crypto to come back. */
+#define NFESP_DRAIN_WARN_SECS 10
+
+/*
+ * Wait for every packet of the namespace that is in crypto to come back.
+ * The packets hold the SAs and the namespace's state, so there is no giving
+ * up; a crypto driver that never completes is named in the log, every
+ * NFESP_DRAIN_WARN_SECS, with how many packets it still holds.
+ */
 void nfesp_inflight_drain(struct nfesp_net *nn)
 {
-	wait_var_event(&nn->inflight, !atomic_read(&nn->inflight));
+	unsigned int waited = 0;
+
+	while (!wait_var_event_timeout(&nn->inflight, !atomic_read(&nn->inflight),
+				       NFESP_DRAIN_WARN_SECS * HZ)) {
+		waited += NFESP_DRAIN_WARN_SECS;
+		pr_warn("namespace exit: %d packets still in crypto after %u s, waiting\n",
+			atomic_read(&nn->inflight), waited);
+	}
 }
