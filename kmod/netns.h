@@ -62,6 +62,13 @@ struct nfesp_net {
 	atomic_t inflight;		/* packets in crypto */
 	struct net_device *dev;		/* nfesp0: decrypted traffic enters here */
 	atomic_t held;			/* packets held for acquires */
+	/*
+	 * Outbound protect policies that sent an ACQUIRE (acquire.c), so that
+	 * a new SA looks at them, not at the whole SPD. Nested in a policy's
+	 * held.lock.
+	 */
+	spinlock_t acq_lock;
+	struct list_head acq_list;
 };
 
 #define NFESP_MAX_HELD		1024	/* per namespace */
