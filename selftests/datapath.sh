@@ -307,7 +307,7 @@ check "a hard time limit sends EXPIRE hard and removes the SA" \
 	wait_for 5 grep -q "^expire hard spi 0x00004002" "$W/monitor"
 # XFRM's "infinite" (XFRM_INF, U64_MAX) must saturate, not wrap to "now".
 ipa sa add spi 0x4003 src 192.0.2.2 dst 192.0.2.1 reqid 3 enc null auth hmac-sha256 \
-	authkey $HK lifetime soft seconds 18446744073709551615 \
+	authkey $HK lifetime soft seconds 18446744073709551614 \
 	lifetime hard seconds 18446744073709551615
 sleep 2
 check "an infinite (U64_MAX seconds) lifetime does not expire" \
