@@ -347,7 +347,10 @@ static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
 
 /*
  * Where the IPv6 headers that stay in front of ESP end (RFC 4303 3.1.1),
- * which byte names what follows, and what that is.
+ * which byte names what follows, and what that is. -EREMOTE: a Routing
+ * header still has segments left, so this host is not the packet's final
+ * destination (RFC 8200 4.4); the stack's routing header handler sends it
+ * on, or brings it back here once it has arrived.
  */
 static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int *nh_off,
 			   u8 *proto)
@@ -358,10 +361,12 @@ static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int 
 
 	while (nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
 	       nexthdr == NEXTHDR_DEST) {
-		u8 hdr[2];
+		u8 hdr[4];	/* next header, length; Routing: type, segments left */
 
-		if (skb_copy_bits(skb, off, hdr, sizeof(hdr)))
+		if (skb_copy_bits(skb, off, hdr, nexthdr == NEXTHDR_ROUTING ? 4 : 2))
 			return -EINVAL;
+		if (nexthdr == NEXTHDR_ROUTING && hdr[3])
+			return -EREMOTE;
 		nhoff = off;
 		nexthdr = hdr[0];
 		off += ipv6_optlen((struct ipv6_opt_hdr *)hdr);
@@ -526,8 +531,13 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		proto = ip_hdr(skb)->protocol;
 		ip_end = skb_network_offset(skb) + ip_hdrlen(skb);
 		nh_off = skb_network_offset(skb) + offsetof(struct iphdr, protocol);
-	} else if (find_transport6(skb, &ip_end, &nh_off, &proto)) {
-		return check_clear(nn, skb, family, state);
+	} else {
+		int err = find_transport6(skb, &ip_end, &nh_off, &proto);
+
+		if (err == -EREMOTE)
+			return NF_ACCEPT;	/* FORWARD checks it, if it goes on */
+		if (err)
+			return check_clear(nn, skb, family, state);
 	}
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
 		learn_pmtu(nn, skb, family, ip_end);

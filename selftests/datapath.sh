@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 116
+ktap_plan 118
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -255,6 +255,22 @@ inject nosa:204
 check "an unknown SPI is counted in in-no-sa" wait_eq 3 $((nosa0 + 1)) stat in-no-sa
 check "and left to the stack: XFRM sees it and has no state for it either" \
 	wait_eq 3 $((nostates0 + 1)) xfrm_nostates
+# ESP behind an IPv6 Routing header with segments left is not yet at its
+# final destination: nfesp leaves it to the stack, and does not even look
+# its SPI up. Bare ESP with the same SPI after it is, and is counted.
+$A ip -6 addr add 2001:db8::1/64 dev va nodad
+$B ip -6 addr add 2001:db8::2/64 dev vb nodad
+nosa1=$(stat in-no-sa)
+$B /usr/bin/python3 -c 'import socket, struct
+a = ("2001:db8::1", 0)
+esp = struct.pack("!II", 0x7777, 1) + bytes(32)
+rh = struct.pack("!BBBB4x16s", 50, 2, 0, 1, socket.inet_pton(socket.AF_INET6, "2001:db8::3"))
+socket.socket(socket.AF_INET6, socket.SOCK_RAW, 43).sendto(rh + esp, a)
+socket.socket(socket.AF_INET6, socket.SOCK_RAW, 50).sendto(esp, a)'
+check "bare IPv6 ESP with an unknown SPI is counted in in-no-sa" \
+	wait_eq 3 $((nosa1 + 1)) stat in-no-sa
+sleep 0.5
+eq "but not ESP behind a Routing header with segments left" $((nosa1 + 1)) "$(stat in-no-sa)"
 # An XFRM SA in a, beside nfesp's: b sends UDP to a's port 7000 in XFRM
 # transport mode (SPI 0x5001, which nfesp does not know), a's XFRM decrypts
 # it; at the same time nfesp's SAs carry the tunnel.
