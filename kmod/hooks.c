@@ -98,7 +98,7 @@ void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
 		nfesp_acquire(nn, pol, fl, skb);
 		return;
 	}
-	nfesp_output(nn, sa, skb);
+	nfesp_output(nn, sa, skb, fl->family);
 	nfesp_sa_put(sa);
 }
 
@@ -219,7 +219,7 @@ static bool out_icmp_error(struct nfesp_net *nn, struct sk_buff *skb,
 	sa = nfesp_sa_lookup_out(nn, &okey);
 	if (sa) {
 		nfesp_net_count(nn, NFESP_STATS_A_OUT_ICMP_TUNNELLED);
-		nfesp_output(nn, sa, skb);
+		nfesp_output(nn, sa, skb, rev->family);
 		nfesp_sa_put(sa);
 		*verdict = NF_STOLEN;
 	} else {
@@ -570,7 +570,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		nfesp_sa_put(sa);
 		return verdict;
 	}
-	nfesp_input(nn, skb, sa, ip_end,
+	nfesp_input(nn, skb, sa, family, ip_end,
 		    proto == IPPROTO_UDP ? ip_end + sizeof(struct udphdr) : ip_end, nh_off);
 	return NF_STOLEN;
 }

@@ -247,10 +247,9 @@ static NFESP_CRYPTO_DONE(input_complete, data, err)
  * ESP for this host: the ESP header at @esp_off, @nh_off the byte of the
  * IP header (or extension header) that says ESP. Takes @skb.
  */
-void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
+void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa, u8 family,
 		 unsigned int ip_end, unsigned int esp_off, unsigned int nh_off)
 {
-	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	struct ip_esp_hdr esph;
 	unsigned int ivlen, icv, clen;
 	struct scatterlist *sg;
