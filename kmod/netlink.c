@@ -455,6 +455,18 @@ static int nfesp_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
 	err = parse_sa_config(info, tb, &cfg);
 	if (err)
 		goto out_wipe;
+	/*
+	 * A driver name instantiates any crypto template, with module
+	 * autoload, and its transform is not memcg-accounted: the initial
+	 * namespace's admin only, not a user namespace's root.
+	 */
+	if (cfg.keys.driver && !netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_BAD_ATTR(info->extack, tb[NFESP_SA_A_CRYPTO_DRIVER]);
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a crypto driver needs CAP_NET_ADMIN in the initial user namespace");
+		err = -EPERM;
+		goto out_wipe;
+	}
 	mutex_lock(&nn->lock);
 	sa = nfesp_sa_create(nn, &cfg, info->extack);
 	if (IS_ERR(sa)) {

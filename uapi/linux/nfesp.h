@@ -61,7 +61,10 @@
  *    NFESP_SA_A_CRYPTO_DRIVER: NLA_NUL_STRING, optional name of the crypto
  *        driver to use, e.g. "cryptd(rfc4106-gcm-aesni)". It must implement
  *        the algorithm the SA asks for; this exists for testing the
- *        asynchronous crypto path.
+ *        asynchronous crypto path. A name can instantiate any crypto
+ *        template (with module autoload), so it needs CAP_NET_ADMIN in the
+ *        initial user namespace, not only over the network namespace:
+ *        EPERM otherwise.
  *    NFESP_SA_A_OWNER: NLA_U64, an opaque label the kernel keeps and
  *        returns and never interprets, so that an IKE daemon can find its
  *        own SAs again after a restart; 0 (the default) means none and is
