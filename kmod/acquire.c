@@ -156,12 +156,15 @@ void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid)
 	list_splice_init(&nn->acq_list, &todo);
 	spin_unlock_bh(&nn->acq_lock);
 	list_for_each_entry_safe(pol, tmp, &todo, acq_node) {
-		spin_lock_bh(&pol->held.lock);
+		bool stale;
+
 		/* Timed out since: it waits for nothing any more. */
-		if (!pol->acq_pending)
+		spin_lock_bh(&pol->held.lock);
+		stale = !pol->acq_pending;
+		if (stale)
 			acq_list_del(nn, pol);
 		spin_unlock_bh(&pol->held.lock);
-		if (list_empty(&pol->acq_node) || pol->reqid != reqid || !has_sa(nn, pol))
+		if (stale || pol->reqid != reqid || !has_sa(nn, pol))
 			continue;
 		spin_lock_bh(&pol->held.lock);
 		acq_list_del(nn, pol);
