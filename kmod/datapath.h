@@ -66,8 +66,8 @@ struct nfesp_crypt {
 	unsigned int ip_end;		/* inbound: end of the IP header(s) */
 	unsigned int nh_off;		/* inbound transport: next-header byte */
 	u8 ad[12];			/* SPI, [high sequence], low sequence */
-	u8 *iv;				/* NFESP_IV_MAX bytes after this struct,
-					 * aligned as the transform asks */
+	/* NFESP_IV_MAX bytes after this struct, aligned as the tfm asks. */
+	u8 *iv;
 };
 
 #define NFESP_IV_MAX	16		/* AES-CBC; 8 for the AEADs */

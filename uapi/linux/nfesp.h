@@ -353,8 +353,8 @@ enum nfesp_mode {
 
 /* Encryption transforms, numbered as the IKEv2 registry (RFC 7296, 3.3.2). */
 enum nfesp_enc_alg {
-	NFESP_ENC_AES_CBC = 12,		/* with an NFESP_AUTH_*; 16, 24 or 32-byte
-					 * key: AES-128, -192, -256 (RFC 3602) */
+	/* With an NFESP_AUTH_*; a 16, 24 or 32-byte key (RFC 3602). */
+	NFESP_ENC_AES_CBC = 12,
 	NFESP_ENC_NULL = 11,		/* with an NFESP_AUTH_*; no key */
 	NFESP_ENC_AES_GCM_16 = 20,	/* rfc4106(gcm(aes)); 20, 28 or 36 bytes */
 	NFESP_ENC_CHACHA20_POLY1305 = 28, /* rfc7539esp; 36 bytes */
