@@ -54,6 +54,27 @@ void nfesp_acquire_init_policy(struct nfesp_policy *pol)
 {
 	skb_queue_head_init(&pol->held);
 	timer_setup(&pol->acq_timer, acquire_timer, 0);
+	INIT_LIST_HEAD(&pol->acq_node);
+}
+
+/* Under @pol's held.lock: @pol is, or is no longer, waiting for an SA. */
+static void acq_list_add(struct nfesp_net *nn, struct nfesp_policy *pol)
+{
+	lockdep_assert_held(&pol->held.lock);
+
+	spin_lock(&nn->acq_lock);
+	if (list_empty(&pol->acq_node))
+		list_add_tail(&pol->acq_node, &nn->acq_list);
+	spin_unlock(&nn->acq_lock);
+}
+
+static void acq_list_del(struct nfesp_net *nn, struct nfesp_policy *pol)
+{
+	lockdep_assert_held(&pol->held.lock);
+
+	spin_lock(&nn->acq_lock);
+	list_del_init(&pol->acq_node);
+	spin_unlock(&nn->acq_lock);
 }
 
 /*
@@ -72,6 +93,7 @@ void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
 			pol->acq_pending = true;
 			mod_timer(&pol->acq_timer, jiffies +
 				  min_t(unsigned long, acquire_timeout, 3600) * HZ);
+			acq_list_add(nn, pol);
 			ask = true;
 		}
 		if (skb_queue_len(&pol->held) < NFESP_MAX_HELD_POLICY &&
@@ -110,23 +132,42 @@ static bool has_sa(struct nfesp_net *nn, struct nfesp_policy *pol)
 	return sa;
 }
 
-/* An SA with @reqid was added: send what its policies held, in order. */
+/*
+ * An SA with @reqid was added: send what its policies held, in order. Only
+ * the policies that sent an ACQUIRE are looked at, not the whole SPD, so
+ * that installing many SAs while packets are held is not quadratic. They
+ * are taken off nn->acq_list for the walk: nothing else removes a policy
+ * from it (flush needs nn->lock), and the packet path adds a policy only if
+ * it is on no list; those that remain go back at the end.
+ */
 void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid)
 {
-	struct nfesp_policy *pol;
+	struct nfesp_policy *pol, *tmp;
 	struct sk_buff_head list;
 	struct sk_buff *skb;
+	LIST_HEAD(todo);
 
 	lockdep_assert_held(&nn->lock);
 
 	if (!atomic_read(&nn->held))
 		return;
 	__skb_queue_head_init(&list);
-	list_for_each_entry(pol, &nn->spd, node) {
-		if (pol->action != NFESP_ACTION_PROTECT || pol->reqid != reqid ||
-		    pol->sel.dir != NFESP_DIR_OUT || !has_sa(nn, pol))
+	spin_lock_bh(&nn->acq_lock);
+	list_splice_init(&nn->acq_list, &todo);
+	spin_unlock_bh(&nn->acq_lock);
+	list_for_each_entry_safe(pol, tmp, &todo, acq_node) {
+		bool stale;
+
+		/* Timed out since: it waits for nothing any more. */
+		spin_lock_bh(&pol->held.lock);
+		stale = !pol->acq_pending;
+		if (stale)
+			acq_list_del(nn, pol);
+		spin_unlock_bh(&pol->held.lock);
+		if (stale || pol->reqid != reqid || !has_sa(nn, pol))
 			continue;
 		spin_lock_bh(&pol->held.lock);
+		acq_list_del(nn, pol);
 		if (pol->acq_pending) {
 			skb_queue_splice_tail_init(&pol->held, &list);
 			pol->acq_pending = false;
@@ -148,6 +189,9 @@ void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid)
 		}
 		rcu_read_unlock_bh();
 	}
+	spin_lock_bh(&nn->acq_lock);
+	list_splice(&todo, &nn->acq_list);
+	spin_unlock_bh(&nn->acq_lock);
 }
 
 /* @pol was unlinked: drop what it holds and stop its timer for good. */
@@ -162,6 +206,7 @@ void nfesp_acquire_flush_policy(struct nfesp_net *nn, struct nfesp_policy *pol)
 	pol->dead = true;
 	skb_queue_splice_init(&pol->held, &list);
 	pol->acq_pending = false;
+	acq_list_del(nn, pol);
 	spin_unlock_bh(&pol->held.lock);
 	timer_delete_sync(&pol->acq_timer);
 	drop_held(nn, &list, NFESP_STATS_A_OUT_NO_SA);

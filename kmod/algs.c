@@ -175,6 +175,7 @@ struct crypto_aead *nfesp_algo_new_aead(const struct nfesp_algo *algo,
 	struct crypto_aead *aead;
 	int err;
 
+	/* The crypto API allocates transforms unaccounted: no GFP to pass. */
 	aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(aead)) {
 		/* Formatted extack messages are at most 80 bytes. */

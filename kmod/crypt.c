@@ -58,7 +58,10 @@ static struct workqueue_struct *crypt_wq;
 struct nfesp_crypt *nfesp_crypt_new(struct nfesp_net *nn, struct nfesp_sa *sa, int nsg,
 				    struct scatterlist **sg)
 {
-	size_t req_off = ALIGN(sizeof(struct nfesp_crypt), crypto_tfm_ctx_alignment());
+	/* The IV as the transform wants it aligned, as esp4's esp_tmp_iv(). */
+	unsigned int iv_align = crypto_aead_alignmask(sa->aead) + 1;
+	size_t req_off = ALIGN(sizeof(struct nfesp_crypt) + iv_align - 1 + NFESP_IV_MAX,
+			       crypto_tfm_ctx_alignment());
 	size_t sg_off = ALIGN(req_off + sizeof(struct aead_request) +
 			      crypto_aead_reqsize(sa->aead), __alignof__(struct scatterlist));
 	struct nfesp_crypt *c;
@@ -69,6 +72,7 @@ struct nfesp_crypt *nfesp_crypt_new(struct nfesp_net *nn, struct nfesp_sa *sa, i
 		return NULL;
 	c = p;
 	memset(c, 0, sizeof(*c));
+	c->iv = PTR_ALIGN((u8 *)p + sizeof(*c), iv_align);
 	c->req = p + req_off;
 	aead_request_set_tfm(c->req, sa->aead);
 	*sg = p + sg_off;

@@ -66,8 +66,11 @@ struct nfesp_crypt {
 	unsigned int ip_end;		/* inbound: end of the IP header(s) */
 	unsigned int nh_off;		/* inbound transport: next-header byte */
 	u8 ad[12];			/* SPI, [high sequence], low sequence */
-	u8 iv[16];
+	/* NFESP_IV_MAX bytes after this struct, aligned as the tfm asks. */
+	u8 *iv;
 };
+
+#define NFESP_IV_MAX	16		/* AES-CBC; 8 for the AEADs */
 
 /* flow.c */
 int nfesp_flow_parse(struct sk_buff *skb, u8 family, struct nfesp_flow *fl);
@@ -101,13 +104,18 @@ void nfesp_policy_okey(const struct nfesp_policy *pol, const struct nfesp_flow *
 void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
 			 const struct nfesp_flow *fl, struct sk_buff *skb);
 
-/* output.c: takes the skb; the SA reference is the caller's. */
-void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb);
+/*
+ * output.c: takes the skb, an IP packet of @family (the hook's, not read
+ * from skb->protocol); the SA reference is the caller's.
+ */
+void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb,
+		  u8 family);
 /*
  * input.c: the skb is ESP, the ESP header at @esp_off, after a UDP header
- * if @ip_end < @esp_off; takes it, and @sa's reference if @sa is given.
+ * if @ip_end < @esp_off, in an IP packet of @family (the hook's); takes it,
+ * and @sa's reference if @sa is given.
  */
-void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
+void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa, u8 family,
 		 unsigned int ip_end, unsigned int esp_off, unsigned int nh_off);
 
 /* acquire.c */

@@ -99,7 +99,7 @@ void nfesp_output_policy(struct nfesp_net *nn, struct nfesp_policy *pol,
 		nfesp_acquire(nn, pol, fl, skb);
 		return;
 	}
-	nfesp_output(nn, sa, skb);
+	nfesp_output(nn, sa, skb, fl->family);
 	nfesp_sa_put(sa);
 }
 
@@ -220,7 +220,7 @@ static bool out_icmp_error(struct nfesp_net *nn, struct sk_buff *skb,
 	sa = nfesp_sa_lookup_out(nn, &okey);
 	if (sa) {
 		nfesp_net_count(nn, NFESP_STATS_A_OUT_ICMP_TUNNELLED);
-		nfesp_output(nn, sa, skb);
+		nfesp_output(nn, sa, skb, rev->family);
 		nfesp_sa_put(sa);
 		*verdict = NF_STOLEN;
 	} else {
@@ -348,7 +348,10 @@ static unsigned int fwd_hook(void *priv, struct sk_buff *skb,
 
 /*
  * Where the IPv6 headers that stay in front of ESP end (RFC 4303 3.1.1),
- * which byte names what follows, and what that is.
+ * which byte names what follows, and what that is. -EREMOTE: a Routing
+ * header still has segments left, so this host is not the packet's final
+ * destination (RFC 8200 4.4); the stack's routing header handler sends it
+ * on, or brings it back here once it has arrived.
  */
 static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int *nh_off,
 			   u8 *proto)
@@ -359,10 +362,12 @@ static int find_transport6(struct sk_buff *skb, unsigned int *end, unsigned int 
 
 	while (nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||
 	       nexthdr == NEXTHDR_DEST) {
-		u8 hdr[2];
+		u8 hdr[4];	/* next header, length; Routing: type, segments left */
 
-		if (skb_copy_bits(skb, off, hdr, sizeof(hdr)))
+		if (skb_copy_bits(skb, off, hdr, nexthdr == NEXTHDR_ROUTING ? 4 : 2))
 			return -EINVAL;
+		if (nexthdr == NEXTHDR_ROUTING && hdr[3])
+			return -EREMOTE;
 		nhoff = off;
 		nexthdr = hdr[0];
 		off += ipv6_optlen((struct ipv6_opt_hdr *)hdr);
@@ -442,12 +447,16 @@ err_put_sa:
 static void learn_pmtu(struct nfesp_net *nn, struct sk_buff *skb, u8 family,
 		       unsigned int off)
 {
-	struct nfesp_sa_key key = { .proto = IPPROTO_ESP, .family = family };
 	unsigned int qoff = off + 8, spi_off;
+	struct nfesp_sa_key key;
 	struct nfesp_sa *sa;
 	u8 qproto;
 	u32 mtu;
 
+	/* Compared as bytes: the tail of an IPv4 address must be zero too. */
+	memset(&key, 0, sizeof(key));
+	key.proto = IPPROTO_ESP;
+	key.family = family;
 	if (family == AF_INET) {
 		const struct icmphdr *icmph;
 		const struct iphdr *qiph;
@@ -523,8 +532,13 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		proto = ip_hdr(skb)->protocol;
 		ip_end = skb_network_offset(skb) + ip_hdrlen(skb);
 		nh_off = skb_network_offset(skb) + offsetof(struct iphdr, protocol);
-	} else if (find_transport6(skb, &ip_end, &nh_off, &proto)) {
-		return check_clear(nn, skb, family, state);
+	} else {
+		int err = find_transport6(skb, &ip_end, &nh_off, &proto);
+
+		if (err == -EREMOTE)
+			return NF_ACCEPT;	/* FORWARD checks it, if it goes on */
+		if (err)
+			return check_clear(nn, skb, family, state);
 	}
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
 		learn_pmtu(nn, skb, family, ip_end);
@@ -557,7 +571,7 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 		nfesp_sa_put(sa);
 		return verdict;
 	}
-	nfesp_input(nn, skb, sa, ip_end,
+	nfesp_input(nn, skb, sa, family, ip_end,
 		    proto == IPPROTO_UDP ? ip_end + sizeof(struct udphdr) : ip_end, nh_off);
 	return NF_STOLEN;
 }
@@ -620,8 +634,22 @@ void nfesp_hooks_disable(struct nfesp_net *nn)
 	nn->hooks_on = false;
 }
 
-/* Wait for every packet of the namespace that is in crypto to come back. */
+#define NFESP_DRAIN_WARN_SECS 10
+
+/*
+ * Wait for every packet of the namespace that is in crypto to come back.
+ * The packets hold the SAs and the namespace's state, so there is no giving
+ * up; a crypto driver that never completes is named in the log, every
+ * NFESP_DRAIN_WARN_SECS, with how many packets it still holds.
+ */
 void nfesp_inflight_drain(struct nfesp_net *nn)
 {
-	wait_var_event(&nn->inflight, !atomic_read(&nn->inflight));
+	unsigned int waited = 0;
+
+	while (!wait_var_event_timeout(&nn->inflight, !atomic_read(&nn->inflight),
+				       NFESP_DRAIN_WARN_SECS * HZ)) {
+		waited += NFESP_DRAIN_WARN_SECS;
+		pr_warn("namespace exit: %d packets still in crypto after %u s, waiting\n",
+			atomic_read(&nn->inflight), waited);
+	}
 }

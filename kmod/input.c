@@ -109,7 +109,7 @@ refuse:
 static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 			unsigned int hdrs, u8 *family)
 {
-	u8 outer_ds;
+	u8 outer_ds, inner_ds;
 
 	outer_ds = c->sa->key.family == AF_INET ? ipv4_get_dsfield(ip_hdr(skb))
 						: ipv6_get_dsfield(ipv6_hdr(skb));
@@ -127,8 +127,6 @@ static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 		iph = ip_hdr(skb);
 		if (pskb_trim(skb, ntohs(iph->tot_len)))
 			return -ENOMEM;
-		if (INET_ECN_is_ce(outer_ds))
-			IP_ECN_set_ce(ip_hdr(skb));
 		skb->protocol = htons(ETH_P_IP);
 		*family = AF_INET;
 	} else if (next == IPPROTO_IPV6) {
@@ -142,14 +140,33 @@ static int decap_tunnel(struct sk_buff *skb, struct nfesp_crypt *c, u8 next,
 			return -EINVAL;
 		if (pskb_trim(skb, ntohs(ip6h->payload_len) + sizeof(*ip6h)))
 			return -ENOMEM;
-		if (INET_ECN_is_ce(outer_ds))
-			IP6_ECN_set_ce(skb, ipv6_hdr(skb));
 		skb->protocol = htons(ETH_P_IPV6);
 		*family = AF_INET6;
 	} else {
 		return -EINVAL;
 	}
+	/*
+	 * RFC 6040 section 4.2: CE on the outer header marks the inner one,
+	 * unless the inner packet is Not-ECT: then it must be dropped.
+	 */
+	inner_ds = *family == AF_INET ? ipv4_get_dsfield(ip_hdr(skb))
+				      : ipv6_get_dsfield(ipv6_hdr(skb));
+	if (INET_ECN_decapsulate(skb, outer_ds, inner_ds) == 2)
+		return -EPROTO;
 	return 0;
+}
+
+/* Why decapsulation failed, as a namespace counter. */
+static enum nfesp_stats_attr decap_error(int err)
+{
+	switch (err) {
+	case -ENOMEM:
+		return NFESP_STATS_A_NOMEM;
+	case -EPROTO:
+		return NFESP_STATS_A_IN_ECN;
+	default:
+		return NFESP_STATS_A_IN_MALFORMED;
+	}
 }
 
 /* Transport mode: close the gap the ESP header and IV leave. */
@@ -219,13 +236,19 @@ static void input_done(struct nfesp_crypt *c, int err)
 		drop(nn, skb, NFESP_STATS_A_NOMEM);
 		goto out;
 	}
+	/* A dummy packet (RFC 4303 2.6) is discarded silently, in either mode. */
+	if (trailer[1] == IPPROTO_NONE) {
+		nfesp_net_count(nn, NFESP_STATS_A_IN_DUMMY);
+		consume_skb(skb);
+		goto out;
+	}
 	if (sa->mode == NFESP_MODE_TUNNEL)
 		err = decap_tunnel(skb, c, trailer[1], hdrs, &family);
 	else
 		err = decap_transport(skb, c, trailer[1], hdrs, &family);
 	if (err) {
 		this_cpu_inc(sa->stats->errors);
-		drop(nn, skb, err == -ENOMEM ? NFESP_STATS_A_NOMEM : NFESP_STATS_A_IN_MALFORMED);
+		drop(nn, skb, decap_error(err));
 		goto out;
 	}
 
@@ -275,10 +298,9 @@ static NFESP_CRYPTO_DONE(input_complete, data, err)
  * ESP for this host: the ESP header at @esp_off, @nh_off the byte of the
  * IP header (or extension header) that says ESP. Takes @skb.
  */
-void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa,
+void nfesp_input(struct nfesp_net *nn, struct sk_buff *skb, struct nfesp_sa *sa, u8 family,
 		 unsigned int ip_end, unsigned int esp_off, unsigned int nh_off)
 {
-	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	struct ip_esp_hdr esph;
 	unsigned int ivlen, icv, clen;
 	struct scatterlist *sg;

@@ -11,6 +11,7 @@
  */
 
 #include <linux/ktime.h>
+#include <linux/overflow.h>
 #include <linux/timekeeping.h>
 #include "datapath.h"
 #include "netlink.h"
@@ -32,11 +33,18 @@ static bool over(u64 used, u64 limit)
 	return limit && used >= limit;
 }
 
-/* Nanoseconds from now until @secs after the SA was added, or 0. */
+/*
+ * Nanoseconds from now until @secs after the SA was added, or 0. A time
+ * beyond what a u64 of nanoseconds holds (XFRM's XFRM_INF, U64_MAX, among
+ * them) saturates: it is never reached, rather than wrapping to the past.
+ */
 static u64 ns_until(const struct nfesp_sa *sa, u64 secs, u64 now)
 {
-	u64 at = sa->add_ns + min_t(u64, secs, U64_MAX / NSEC_PER_SEC) * NSEC_PER_SEC;
+	u64 span, at;
 
+	if (check_mul_overflow(secs, (u64)NSEC_PER_SEC, &span) ||
+	    check_add_overflow(sa->add_ns, span, &at))
+		at = U64_MAX;
 	return at > now ? at - now : 0;
 }
 

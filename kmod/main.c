@@ -10,6 +10,7 @@
 #include "defrag.h"
 #include "netlink.h"
 #include "netns.h"
+#include "replay.h"
 #include "sa.h"
 
 #define NFESP_VERSION "0.1"
@@ -18,6 +19,14 @@ static int __init nfesp_mod_init(void)
 {
 	int err;
 
+	/*
+	 * Per-CPU u64 counters (SA, policy and namespace statistics) are read
+	 * without u64_stats_sync, which only 64-bit kernels can afford: they
+	 * alone are supported (README).
+	 */
+	BUILD_BUG_ON(BITS_PER_LONG != 64);
+	if (!nfesp_replay_selftest())
+		return -ENOTRECOVERABLE;
 	err = nfesp_defrag_init();
 	if (err)
 		return err;

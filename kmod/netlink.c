@@ -313,14 +313,25 @@ static int parse_sa_config(struct genl_info *info, struct nlattr **tb,
  * Keys must not outlive the request, and an error ack may echo the request
  * back: wipe them in the request itself once they are in the crypto API.
  */
-static void wipe_keys(struct nlattr **tb)
+/*
+ * Wipe every key attribute of the request, in every NFESP_A_SA it carries:
+ * of duplicates, nla_parse() keeps only the last in tb[], and the earlier
+ * ones would stay in the request, and in an error ack's echo of it.
+ */
+static void wipe_keys(struct genl_info *info)
 {
-	if (tb[NFESP_SA_A_ENC_KEY])
-		memzero_explicit(nla_data(tb[NFESP_SA_A_ENC_KEY]),
-				 nla_len(tb[NFESP_SA_A_ENC_KEY]));
-	if (tb[NFESP_SA_A_AUTH_KEY])
-		memzero_explicit(nla_data(tb[NFESP_SA_A_AUTH_KEY]),
-				 nla_len(tb[NFESP_SA_A_AUTH_KEY]));
+	struct nlattr *nest, *attr;
+	int rem, rem_nest;
+
+	nlmsg_for_each_attr(nest, info->nlhdr, GENL_HDRLEN + nfesp_genl_family.hdrsize, rem) {
+		if (nla_type(nest) != NFESP_A_SA)
+			continue;
+		nla_for_each_nested(attr, nest, rem_nest) {
+			if (nla_type(attr) == NFESP_SA_A_ENC_KEY ||
+			    nla_type(attr) == NFESP_SA_A_AUTH_KEY)
+				memzero_explicit(nla_data(attr), nla_len(attr));
+		}
+	}
 }
 
 static int put_lifetime(struct sk_buff *skb, int type, const struct nfesp_lifetime *lt)
@@ -503,6 +514,18 @@ static int nfesp_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
 	err = parse_sa_config(info, tb, &cfg);
 	if (err)
 		goto out_wipe;
+	/*
+	 * A driver name instantiates any crypto template, with module
+	 * autoload, and its transform is not memcg-accounted: the initial
+	 * namespace's admin only, not a user namespace's root.
+	 */
+	if (cfg.keys.driver && !netlink_capable(skb, CAP_NET_ADMIN)) {
+		NL_SET_BAD_ATTR(info->extack, tb[NFESP_SA_A_CRYPTO_DRIVER]);
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a crypto driver needs CAP_NET_ADMIN in the initial user namespace");
+		err = -EPERM;
+		goto out_wipe;
+	}
 	mutex_lock(&nn->lock);
 	sa = nfesp_sa_create(nn, &cfg, info->extack);
 	if (IS_ERR(sa)) {
@@ -513,7 +536,7 @@ static int nfesp_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_unlock(&nn->lock);
 out_wipe:
-	wipe_keys(tb);
+	wipe_keys(info);
 	return err;
 }
 
@@ -547,7 +570,7 @@ static int nfesp_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
 	if (err)
 		return err;
-	wipe_keys(tb);	/* not used here, and never echoed */
+	wipe_keys(info);	/* not used here, and never echoed */
 	mutex_lock(&nn->lock);
 	sa = find_sa(nn, info, tb);
 	if (IS_ERR(sa)) {
@@ -595,7 +618,7 @@ static int nfesp_nl_sa_set(struct sk_buff *skb, struct genl_info *info)
 	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
 	if (err)
 		return err;
-	wipe_keys(tb);	/* refused below, and never echoed */
+	wipe_keys(info);	/* refused below, and never echoed */
 	for (type = 1; type <= NFESP_SA_A_MAX; type++) {
 		if (!tb[type] || sa_set_takes(type))
 			continue;
@@ -669,7 +692,7 @@ static int nfesp_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
 	if (err)
 		return err;
-	wipe_keys(tb);	/* not used here, and never echoed */
+	wipe_keys(info);	/* not used here, and never echoed */
 	mutex_lock(&nn->lock);
 	sa = find_sa(nn, info, tb);
 	err = IS_ERR(sa) ? PTR_ERR(sa) : reply_sa(info, sa);
@@ -745,7 +768,7 @@ static int nfesp_nl_spi_alloc(struct sk_buff *skb, struct genl_info *info)
 	err = parse_object(info, NFESP_A_SA, tb, NFESP_SA_A_MAX, sa_policy);
 	if (err)
 		return err;
-	wipe_keys(tb);	/* not used here, and never echoed */
+	wipe_keys(info);	/* not used here, and never echoed */
 	nest = info->attrs[NFESP_A_SA];
 	if (!NEED(tb, nest, NFESP_SA_A_DST, "destination address"))
 		return -EINVAL;

@@ -63,6 +63,13 @@ struct nfesp_net {
 	struct net_device __rcu *mon;	/* the monitor device, under RTNL */
 	struct xfrm_state *rx_state;	/* marks what nfesp decrypted (rx.c) */
 	atomic_t held;			/* packets held for acquires */
+	/*
+	 * Outbound protect policies that sent an ACQUIRE (acquire.c), so that
+	 * a new SA looks at them, not at the whole SPD. Nested in a policy's
+	 * held.lock.
+	 */
+	spinlock_t acq_lock;
+	struct list_head acq_list;
 };
 
 #define NFESP_MAX_HELD		1024	/* per namespace */

@@ -471,9 +471,9 @@ err_free:
  * Protect one packet, network header first, with @sa; takes @skb. GSO
  * packets are checked against the path MTU whole, then segmented.
  */
-void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb)
+void nfesp_output(struct nfesp_net *nn, struct nfesp_sa *sa, struct sk_buff *skb,
+		  u8 family)
 {
-	u8 family = skb->protocol == htons(ETH_P_IP) ? AF_INET : AF_INET6;
 	struct dst_entry *dst = NULL;
 	struct out_layout l = { };
 	struct sk_buff *segs, *seg, *next;

@@ -207,6 +207,8 @@ int nfesp_spd_init(struct nfesp_net *nn)
 	if (err)
 		return err;
 	INIT_LIST_HEAD(&nn->spd);
+	spin_lock_init(&nn->acq_lock);
+	INIT_LIST_HEAD(&nn->acq_list);
 	nfesp_classify_init(nn);
 	xa_init_flags(&nn->policy_by_id, XA_FLAGS_ALLOC1);
 	return 0;

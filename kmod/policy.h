@@ -62,6 +62,8 @@ struct nfesp_policy {
 	struct timer_list acq_timer;
 	bool acq_pending;		/* an ACQUIRE was sent and is unanswered */
 	bool dead;			/* unlinked: hold nothing more */
+	/* In nn->acq_list (under nn->acq_lock) while an acquire may be pending. */
+	struct list_head acq_node;
 };
 
 struct nfesp_policy_config {

@@ -3,6 +3,7 @@
 #ifndef _NFESP_REPLAY_H
 #define _NFESP_REPLAY_H
 
+#include <linux/init.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -18,6 +19,6 @@ int nfesp_replay_init(struct nfesp_replay *r, u32 size, bool esn);
 void nfesp_replay_destroy(struct nfesp_replay *r);
 int nfesp_replay_check(struct nfesp_replay *r, u32 seq_lo, u64 *seq);
 int nfesp_replay_advance(struct nfesp_replay *r, u64 seq);
-bool nfesp_replay_selftest(void);
+bool __init nfesp_replay_selftest(void);
 
 #endif /* _NFESP_REPLAY_H */

@@ -162,8 +162,13 @@ static void sa_out_unlink(struct nfesp_net *nn, struct nfesp_sa *sa)
 struct nfesp_sa *nfesp_sa_lookup_in(struct nfesp_net *nn, const struct sk_buff *skb,
 				    u8 family, __be32 spi)
 {
-	struct nfesp_sa_key key = { .spi = spi, .proto = IPPROTO_ESP, .family = family };
+	struct nfesp_sa_key key;
 
+	/* Compared as bytes: the tail of an IPv4 address must be zero too. */
+	memset(&key, 0, sizeof(key));
+	key.spi = spi;
+	key.proto = IPPROTO_ESP;
+	key.family = family;
 	if (family == AF_INET)
 		key.dst.ip4 = ip_hdr(skb)->daddr;
 	else

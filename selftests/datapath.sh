@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 131
+ktap_plan 141
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -230,6 +230,35 @@ inject truncated:202
 check "a truncated ESP packet is dropped as malformed" wait_eq 3 1 stat in-malformed
 inject badpad:203
 check "a bad pad length is dropped as malformed" wait_eq 3 2 stat in-malformed
+# RFC 4303 2.6: a dummy packet (next header 59) is discarded silently, in
+# tunnel mode (not malformed) and in transport mode (not delivered, though a
+# policy for protocol 59 would let it in).
+inject dummy:205
+check "a dummy packet in tunnel mode is discarded and counted" wait_eq 3 1 stat in-dummy
+eq "and not as malformed" 2 "$(stat in-malformed)"
+ipa sa add spi 0x3101 src 192.0.2.2 dst 192.0.2.1 mode transport reqid 31 enc null \
+	auth hmac-sha256 authkey $HK
+ipa policy add dir in from 192.0.2.2/32 to 192.0.2.1/32 proto 59 action protect \
+	mode transport reqid 31
+# Delivered to protocol 59, which has no handler, it would count here.
+unknown_protos() { $A awk '/^Ip: [0-9]/ { print $8 }' /proc/net/snmp; }
+rx0=$(unknown_protos)
+$B /usr/bin/python3 "$TOP/selftests/esp_inject.py" 192.0.2.2 192.0.2.1 0x3101 $HK \
+	10.4.0.1 10.1.0.1 dummy:1
+check "a dummy packet in transport mode is discarded and counted" wait_eq 3 2 stat in-dummy
+eq "and not delivered" "$rx0 2 0" "$(unknown_protos) $(stat in-malformed) $(sa_stat 0x3101 192.0.2.1 rx_packets)"
+ipa policy del dir in from 192.0.2.2/32 to 192.0.2.1/32 proto 59
+ipa sa del spi 0x3101 dst 192.0.2.1
+# RFC 6040 4.2: an outer CE marks an ECT inner packet CE; over a Not-ECT
+# inner packet it is dropped, the congestion mark being undeliverable.
+$A tcpdump -U -c 1 -nli nfesp0 -w "$W/ecn.pcap" "icmp and ip[1] & 3 = 3" 2>"$W/ecn.err" &
+TCPDUMP=$!
+wait_for 10 grep -q "listening on" "$W/ecn.err"
+inject ce-notect:206 ce-ect0:207
+check "an outer CE over a Not-ECT inner packet is dropped and counted" wait_eq 3 1 stat in-ecn
+check "an ECT(0) inner packet under an outer CE is delivered marked CE" \
+	wait_for 10 sh -c "! kill -0 $TCPDUMP"
+kill "$TCPDUMP" 2>/dev/null; wait "$TCPDUMP"
 # ESP for an SPI nfesp has no SA for is counted and left to the stack: here
 # XFRM, which has none either and counts it as XfrmInNoStates (M9).
 xfrm_nostates() { $A awk '/^XfrmInNoStates/ { print $2 }' /proc/net/xfrm_stat; }
@@ -238,6 +267,22 @@ inject nosa:204
 check "an unknown SPI is counted in in-no-sa" wait_eq 3 $((nosa0 + 1)) stat in-no-sa
 check "and left to the stack: XFRM sees it and has no state for it either" \
 	wait_eq 3 $((nostates0 + 1)) xfrm_nostates
+# ESP behind an IPv6 Routing header with segments left is not yet at its
+# final destination: nfesp leaves it to the stack, and does not even look
+# its SPI up. Bare ESP with the same SPI after it is, and is counted.
+$A ip -6 addr add 2001:db8::1/64 dev va nodad
+$B ip -6 addr add 2001:db8::2/64 dev vb nodad
+nosa1=$(stat in-no-sa)
+$B /usr/bin/python3 -c 'import socket, struct
+a = ("2001:db8::1", 0)
+esp = struct.pack("!II", 0x7777, 1) + bytes(32)
+rh = struct.pack("!BBBB4x16s", 50, 2, 0, 1, socket.inet_pton(socket.AF_INET6, "2001:db8::3"))
+socket.socket(socket.AF_INET6, socket.SOCK_RAW, 43).sendto(rh + esp, a)
+socket.socket(socket.AF_INET6, socket.SOCK_RAW, 50).sendto(esp, a)'
+check "bare IPv6 ESP with an unknown SPI is counted in in-no-sa" \
+	wait_eq 3 $((nosa1 + 1)) stat in-no-sa
+sleep 0.5
+eq "but not ESP behind a Routing header with segments left" $((nosa1 + 1)) "$(stat in-no-sa)"
 # An XFRM SA in a, beside nfesp's: b sends UDP to a's port 7000 in XFRM
 # transport mode (SPI 0x5001, which nfesp does not know), a's XFRM decrypts
 # it; at the same time nfesp's SAs carry the tunnel.
@@ -265,7 +310,7 @@ $A ip xfrm state flush
 $B ip xfrm policy del src 192.0.2.2 dst 192.0.2.1 proto udp dport 7000 dir out
 $B ip xfrm state del src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x5001
 inject ok:201
-check "the SA still works after all that" wait_eq 3 6 rx
+check "the SA still works after all that" wait_eq 3 7 rx
 eq "per-SA replay and auth-fail counters" "2 2" \
 	"$(sa_stat 0x3001 192.0.2.1 replay) $(sa_stat 0x3001 192.0.2.1 auth_fail)"
 
@@ -395,6 +440,18 @@ check "a soft time limit sends EXPIRE soft" \
 	wait_for 5 grep -q "^expire soft spi 0x00004002" "$W/monitor"
 check "a hard time limit sends EXPIRE hard and removes the SA" \
 	wait_for 5 grep -q "^expire hard spi 0x00004002" "$W/monitor"
+# XFRM's "infinite" (XFRM_INF, U64_MAX) must saturate, not wrap to "now".
+ipa sa add spi 0x4003 src 192.0.2.2 dst 192.0.2.1 reqid 3 enc null auth hmac-sha256 \
+	authkey $HK lifetime soft seconds 18446744073709551614 \
+	lifetime hard seconds 18446744073709551615
+sleep 2
+check "an infinite (U64_MAX seconds) lifetime does not expire" \
+	sh -c "! grep -q '^expire .*spi 0x00004003' '$W/monitor' && $A $IPSECCTL sa get spi 0x4003 dst 192.0.2.1"
+inject4_3() { $B /usr/bin/python3 "$TOP/selftests/esp_inject.py" 192.0.2.2 192.0.2.1 0x4003 $HK \
+	10.4.0.1 10.1.0.1 "$@"; }
+inject4_3 ok:1
+check "and the SA carries packets" wait_eq 3 1 sa_stat 0x4003 192.0.2.1 rx_packets
+ipa sa del spi 0x4003 dst 192.0.2.1
 
 # --- 4b. crypto spread over the CPUs, packets still in order --------------
 # parallel=2 hands every other packet to the other CPU's worker, here on

@@ -49,7 +49,7 @@ PROTO_ESP, PROTO_UDP = 50, 17
 
 NS_COUNTERS = ("in-no-sa", "in-malformed", "in-replay", "in-auth-fail",
                "in-policy-mismatch", "in-clear-protected", "crypto-error",
-               "nomem", "crypto-busy", "in-natt-keepalive")
+               "nomem", "crypto-busy", "in-natt-keepalive", "in-dummy")
 SA_COUNTERS = ("rx_packets", "replay", "auth_fail", "errors")
 SOCKETS = ("sink4", "sink6", "ike4", "ike6")
 
@@ -275,6 +275,8 @@ def model_esp(exp, v6, esp, sa=None):
     if 8 + sa.iv + padlen + 2 + ICV > len(esp):
         return exp.drop("in-malformed", sa, "errors")
     inner = esp[8 + sa.iv:len(esp) - ICV - 2 - padlen]
+    if nh == 59:	# a dummy packet (RFC 4303 2.6): discarded, no error
+        return exp.drop("in-dummy")
     if nh == 4:
         if len(inner) < 20:
             return exp.drop("in-malformed", sa, "errors")

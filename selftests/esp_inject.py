@@ -15,6 +15,10 @@
 #   nosa       valid, but for SPI + 1
 #   transport  valid, transport mode: the ESP carries the echo request's
 #              ICMP message alone, from SRC to DST (INNER_* unused)
+#   dummy      valid, a dummy packet (RFC 4303 2.6): next header 59, no
+#              inner packet
+#   ce-notect  valid, outer ECN CE, inner packet Not-ECT (RFC 6040: drop)
+#   ce-ect0    valid, outer ECN CE, inner packet ECT(0) (delivered as CE)
 # for example: ok:1 ok:1 ok:10 ok:8 badicv:11
 # KIND:SEQ@PORT sends that packet in UDP (RFC 3948) from SRC port PORT to
 # DST port 4500 instead, for example ok:1@30001.
@@ -35,20 +39,26 @@ def csum(data):
     return ~s & 0xFFFF
 
 
-def ipv4(src, dst, proto, payload, ident=0, frag=0):
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64,
+def ipv4(src, dst, proto, payload, ident=0, frag=0, tos=0):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + len(payload), ident, frag, 64,
                       proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
     hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
     return hdr + payload
 
 
-def echo_request(src, dst, seq):
+def echo_request(src, dst, seq, tos=0):
     body = struct.pack("!BBHHH", 8, 0, 0, 0x4e46, seq & 0xFFFF) + b"nfesp-inject" * 2
     body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
-    return ipv4(src, dst, socket.IPPROTO_ICMP, body, ident=seq & 0xFFFF)
+    return ipv4(src, dst, socket.IPPROTO_ICMP, body, ident=seq & 0xFFFF, tos=tos)
+
+
+# ECN codepoints (RFC 3168) of the outer and inner header, by kind
+TOS = {"ce-notect": (3, 0), "ce-ect0": (3, 2)}
 
 
 def esp(spi, seq, key, inner, kind, nexthdr=4):
+    if kind == "dummy":
+        inner, nexthdr = b"nfesp-dummy-tfc", 59
     padlen = (-(len(inner) + 2)) % 4
     pad = bytes(range(1, padlen + 1))
     if kind == "badpad":
@@ -75,18 +85,19 @@ def main():
         seq, _, port = seq.partition("@")
         seq = int(seq, 0)
         this_spi = spi + 1 if kind == "nosa" else spi
+        outer_tos, inner_tos = TOS.get(kind, (0, 0))
         if kind == "transport":
             icmp = echo_request(src, dst, seq)[20:]
             payload = esp(this_spi, seq, key, icmp, kind, socket.IPPROTO_ICMP)
         else:
-            payload = esp(this_spi, seq, key, echo_request(isrc, idst, seq), kind)
+            payload = esp(this_spi, seq, key, echo_request(isrc, idst, seq, inner_tos), kind)
         if port:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 udp.bind((src, int(port)))
                 udp.sendto(payload, (dst, 4500))
             continue
-        sock.sendto(ipv4(src, dst, socket.IPPROTO_ESP, payload, ident=seq & 0xFFFF),
-                    (dst, 0))
+        sock.sendto(ipv4(src, dst, socket.IPPROTO_ESP, payload, ident=seq & 0xFFFF,
+                         tos=outer_tos), (dst, 0))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 11
+ktap_plan 12
 
 I=$IPSECCTL
 K20=0x0102030405060708090a0b0c0d0e0f1011121314
@@ -15,6 +15,8 @@ trap 'ip netns del nfesp-mod 2>/dev/null' EXIT
 check "module is loaded" grep -qw nfesp /proc/modules
 check "its generic netlink family answers" $I stats
 check "it says it loaded" sh -c "dmesg | grep -q 'nfesp: version .* loaded'"
+check "the replay window's self-tests ran at load and passed" \
+	sh -c "dmesg | grep -q 'nfesp: replay self-tests: pass'"
 
 ip netns add nfesp-mod
 for ns in "" "ip netns exec nfesp-mod"; do

@@ -883,6 +883,35 @@ static bool echo_bad_flags(void)
 	return no_key_in_echo(&m, EXPECT(.err = EINVAL, .msg = true, .offs = bad));
 }
 
+/* Two ENC_KEYs: nla_parse keeps the last; the first must be wiped too. */
+static bool echo_two_keys(void)
+{
+	struct msg m;
+
+	sa_begin(&m, NFESP_CMD_SA_NEW);
+	sa_put_valid(&m, OMIT(NFESP_SA_A_ENC_KEY));
+	put_fill(&m, NFESP_SA_A_ENC_KEY, KEY_ECHO, 20);
+	put_fill(&m, NFESP_SA_A_ENC_KEY, KEY_ECHO, 20);
+	nest_end(&m);
+	return no_key_in_echo(&m, EXPECT(.err = EEXIST, .msg = true));
+}
+
+/* Two NFESP_A_SA nests: the keys of the first, which is not used, too. */
+static bool echo_two_nests(void)
+{
+	struct msg m;
+
+	sa_begin(&m, NFESP_CMD_SA_NEW);
+	sa_put_valid(&m, OMIT(NFESP_SA_A_ENC_KEY));
+	put_fill(&m, NFESP_SA_A_ENC_KEY, KEY_ECHO, 20);
+	nest_end(&m);
+	nest_start(&m, NFESP_A_SA);
+	sa_put_valid(&m, OMIT(NFESP_SA_A_ENC_KEY));
+	put_fill(&m, NFESP_SA_A_ENC_KEY, KEY_ECHO, 20);
+	nest_end(&m);
+	return no_key_in_echo(&m, EXPECT(.err = EEXIST, .msg = true));
+}
+
 /* Dumps */
 
 static void dump_sa_cb(const struct nlmsghdr *nlh, void *arg)
@@ -1447,6 +1476,8 @@ static const struct test tests[] = {
 	  echo_hmac_key_16 },
 	{ "no key in the echoed request: attribute validation failed",
 	  echo_bad_flags },
+	{ "no key in the echoed request: two ENC_KEY attributes", echo_two_keys },
+	{ "no key in the echoed request: two NFESP_A_SA nests", echo_two_nests },
 	{ "SA dump: the baseline and the valid SA, no key bytes", dump_sa_added },
 	{ "POLICY_NEW of a valid protect policy: success, id", policy_new_valid },
 	{ "POLICY_NEW of the same policy again: EEXIST", policy_new_duplicate },

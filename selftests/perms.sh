@@ -12,7 +12,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 55
+ktap_plan 57
 
 I=$IPSECCTL
 K20=0x0102030405060708090a0b0c0d0e0f1011121314
@@ -106,6 +106,14 @@ eq "it sees none of the init namespace's SAs or policies" "" \
 	"$(inns $I show 2>&1 | grep -v '^[[:space:]]*#')"
 check "it adds an SA in its namespace" \
 	inns $I sa add spi 0x43 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20B
+# A driver name instantiates crypto templates, modules autoloaded: only for
+# the admin of the initial user namespace.
+DRV="rfc4106(gcm_base(ctr(aes-generic),ghash-generic))"
+check_fails "but not with a crypto driver name" "initial user namespace" \
+	inns $I sa add spi 0x46 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20B driver "$DRV"
+check "which root of the initial namespace may give" \
+	$I sa add spi 0x46 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20B driver "$DRV"
+$I sa del spi 0x46 dst 192.0.2.2
 # Policy ids are per namespace: before it adds one, the init namespace's id
 # is none of its own.
 check_fails "it cannot delete the init namespace's policy by id" "no such policy" \

@@ -230,7 +230,8 @@ int kernel_error(const char *what, int err)
 {
 	const char *why = nfesp_extack();
 
-	if (err == -EPERM)
+	/* Generic netlink's own check says nothing; nfesp's say why. */
+	if (err == -EPERM && !*why)
 		return error("%s: permission denied (needs CAP_NET_ADMIN)", what);
 	if (*why)
 		return error("%s: %s (%s)", what, why, strerror(-err));

@@ -61,7 +61,10 @@
  *    NFESP_SA_A_CRYPTO_DRIVER: NLA_NUL_STRING, optional name of the crypto
  *        driver to use, e.g. "cryptd(rfc4106-gcm-aesni)". It must implement
  *        the algorithm the SA asks for; this exists for testing the
- *        asynchronous crypto path.
+ *        asynchronous crypto path. A name can instantiate any crypto
+ *        template (with module autoload), so it needs CAP_NET_ADMIN in the
+ *        initial user namespace, not only over the network namespace:
+ *        EPERM otherwise.
  *    NFESP_SA_A_OWNER: NLA_U64, an opaque label the kernel keeps and
  *        returns and never interprets, so that an IKE daemon can find its
  *        own SAs again after a restart; 0 (the default) means none and is
@@ -267,6 +270,18 @@
  * the SA's selector and policy. Received in clear, an error about a protected flow is
  * dropped as cleartext that should have been protected.
  *
+ * A dummy packet (RFC 4303 section 2.6: next header 59, traffic flow
+ * confidentiality padding) is, once its ICV verified and the replay window
+ * advanced, silently discarded, in either mode, and counted in
+ * NFESP_STATS_A_IN_DUMMY; it is not an error and counts in no SA counter
+ * but the replay window.
+ *
+ * Tunnel mode decapsulation follows RFC 6040 section 4.2: an outer CE
+ * marks an ECT(0) or ECT(1) inner packet CE, an outer ECT(1) makes an
+ * ECT(0) inner packet ECT(1), and an outer CE over a Not-ECT inner packet,
+ * a congestion mark the receiver could not see, is dropped and counted in
+ * NFESP_STATS_A_IN_ECN.
+ *
  * Events
  * ------
  * The multicast group NFESP_GENL_MCGRP_EVENTS ("events") needs the same
@@ -372,7 +387,8 @@ enum nfesp_mode {
 
 /* Encryption transforms, numbered as the IKEv2 registry (RFC 7296, 3.3.2). */
 enum nfesp_enc_alg {
-	NFESP_ENC_AES_CBC = 12,		/* with an NFESP_AUTH_*; 16 or 32-byte key */
+	/* With an NFESP_AUTH_*; a 16, 24 or 32-byte key (RFC 3602). */
+	NFESP_ENC_AES_CBC = 12,
 	NFESP_ENC_NULL = 11,		/* with an NFESP_AUTH_*; no key */
 	NFESP_ENC_AES_GCM_16 = 20,	/* rfc4106(gcm(aes)); 20, 28 or 36 bytes */
 	NFESP_ENC_CHACHA20_POLY1305 = 28, /* rfc7539esp; 36 bytes */
@@ -556,6 +572,8 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_OUT_UNCLASSIFIED,	/* policy depends on an unreadable field */
 	NFESP_STATS_A_IN_UNCLASSIFIED,	/* likewise, inbound */
 	NFESP_STATS_A_OUT_ICMP_TUNNELLED, /* not a drop: ICMP error sent in an SA */
+	NFESP_STATS_A_IN_DUMMY,		/* not an error: dummy packets (NH 59) */
+	NFESP_STATS_A_IN_ECN,		/* outer CE over a Not-ECT inner packet */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
