@@ -33,12 +33,17 @@ static int __init nfesp_mod_init(void)
 	err = nfesp_netns_init();
 	if (err)
 		goto err_uninit_crypt;
-	err = nfesp_genl_init();
+	err = nfesp_acquire_init();
 	if (err)
 		goto err_uninit_netns;
+	err = nfesp_genl_init();
+	if (err)
+		goto err_uninit_acquire;
 	pr_info("version " NFESP_VERSION " loaded\n");
 	return 0;
 
+err_uninit_acquire:
+	nfesp_acquire_uninit();
 err_uninit_netns:
 	nfesp_netns_uninit();
 err_uninit_crypt:
@@ -56,6 +61,7 @@ static void __exit nfesp_mod_exit(void)
 {
 	/* No new requests, then no namespaces, then wait for deferred frees. */
 	nfesp_genl_uninit();
+	nfesp_acquire_uninit();
 	nfesp_netns_uninit();
 	nfesp_crypt_uninit();
 	nfesp_sa_uninit();

@@ -521,6 +521,7 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_OUT_UNCLASSIFIED,	/* policy depends on an unreadable field */
 	NFESP_STATS_A_IN_UNCLASSIFIED,	/* likewise, inbound */
 	NFESP_STATS_A_OUT_ICMP_TUNNELLED, /* not a drop: ICMP error sent in an SA */
+	NFESP_STATS_A_OUT_HELD_DEV_GONE, /* held packets whose device went away */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)
