@@ -22,7 +22,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 10
+ktap_plan 11
 
 A="ip netns exec a"
 B="ip netns exec b"
