@@ -93,27 +93,31 @@ pkts0=$(pol_out packets)
 $A tcpdump -U --immediate-mode -nli va -w "$W/wire.pcap" icmp 2>"$W/tcpdump.err" &
 TCPDUMP=$!
 wait_for 10 grep -q "listening on" "$W/tcpdump.err"
-count=$(scaled 100 300 1000)
-$A ping -c "$count" -i 0.02 -W 2 -I 10.1.0.1 10.2.0.1 > "$W/ping" &
+# The ping runs until the replacements are done, then is stopped with
+# SIGINT, which makes it print its summary; the request it was waiting an
+# answer for at that moment may be the one missing.
+rounds=$(scaled 30 100 500)
+$A ping -i 0.02 -W 2 -I 10.1.0.1 10.2.0.1 > "$W/ping" &
 PING=$!
-n=0 fails=0
-while kill -0 "$PING" 2>/dev/null; do
-	pols replace $((n % 2 ? 100 : 200)) >/dev/null 2>>"$W/replace.err" ||
+fails=0
+for n in $(seq "$rounds"); do
+	pols replace $((n % 2 ? 200 : 100)) >/dev/null 2>>"$W/replace.err" ||
 		fails=$((fails + 1))
-	n=$((n + 1))
 done
+kill -INT "$PING"
 wait "$PING"
-rc=$?
-diag "$n replacements while $count echo requests went out"
+sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$W/ping")
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$W/ping")
+diag "$rounds replacements of both policies while $sent echo requests went out, $got answered"
 eq "every replacement succeeded" 0 "$fails"
-check "the policies were replaced at least 20 times during the ping" test "$n" -ge 20
-eq "every echo request was answered" 0 "$rc"
+check "the ping ran through them: at least 20 requests" test "${sent:-0}" -ge 20
+check "every echo request was answered (but the last, maybe)" test "${got:-0}" -ge "$((${sent:-0} - 1))"
 sleep 0.5; kill "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null; TCPDUMP=
 eq "no ICMP crossed the wire in clear" 0 "$(tcpdump -nr "$W/wire.pcap" 2>/dev/null | wc -l)"
 eq "nothing was held, dropped as cleartext or as a policy mismatch" "0 0 0 0" \
 	"$(stat held) $(stat out-no-sa) $(stat in-clear-protected) $(stat in-policy-mismatch)"
 eq "the policy kept its id" "$id0" "$(pol_out id)"
-check "and its counters" test "$(pol_out packets)" -ge "$((pkts0 + count))"
+check "and its counters" test "$(pol_out packets)" -ge "$((pkts0 + ${sent:-1}))"
 check "monitor shows the change as policy replace" \
 	grep -q "^policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16" "$W/monitor"
 
