@@ -9,11 +9,14 @@
 #   +---------------------- ns a ----+          +---- ns b --------------+
 #   | nfesp, receives                |          | nfesp, sends           |
 #   | lo 10.1.0.1                    |          | lo 10.2.0.1            |
-#   | va 192.0.2.1/24 ---------------+-- veth --+ vb 192.0.2.2/24        |
+#   | va 2001:db8::1/64 -------------+-- veth --+ vb 2001:db8::2/64      |
 #   | GRO (NAPI) on va               |          |                        |
 #   +--------------------------------+          +------------------------+
 #
-# ESP in UDP 4500 <-> 4500 between 10.1.0.0/16 and 10.2.0.0/16, reqid 1.
+# ESP in UDP 4500 <-> 4500 between 10.1.0.0/16 and 10.2.0.0/16, reqid 1,
+# over IPv6: GRO merges only UDP with a checksum (udp_gro_receive_segment(),
+# "for symmetry with GSO"), which ESP in UDP over IPv4 usually lacks (RFC
+# 3948 section 2.1; nfesp sends none) but over IPv6 always has.
 # b sends bursts of equal UDP datagrams to a through the tunnel; a veth
 # with GRO on hands its peer's packets to NAPI, whose GRO merges them. A
 # veth's NAPI runs right after each packet sent from a process, one packet
@@ -78,16 +81,16 @@ ip netns add b
 ip link add va netns a type veth peer name vb netns b
 $A ip link set lo up
 $B ip link set lo up
-$A ip addr add 192.0.2.1/24 dev va
-$B ip addr add 192.0.2.2/24 dev vb
+$A ip addr add 2001:db8::1/64 dev va nodad
+$B ip addr add 2001:db8::2/64 dev vb nodad
 $A ip link set va up
 $B ip link set vb up
 $A ip addr add 10.1.0.1/32 dev lo
 $B ip addr add 10.2.0.1/32 dev lo
-$A ip route add 10.2.0.0/16 via 192.0.2.2
-$B ip route add 10.1.0.0/16 via 192.0.2.1
-check "a's tunnel, ESP in UDP" tunnel a 192.0.2.1 192.0.2.2 10.1.0.0/16 10.2.0.0/16
-check "b's tunnel, ESP in UDP" tunnel b 192.0.2.2 192.0.2.1 10.2.0.0/16 10.1.0.0/16
+$A ip route add 10.2.0.0/16 via inet6 2001:db8::2 dev va
+$B ip route add 10.1.0.0/16 via inet6 2001:db8::1 dev vb
+check "a's tunnel, ESP in UDP over IPv6" tunnel a 2001:db8::1 2001:db8::2 10.1.0.0/16 10.2.0.0/16
+check "b's tunnel, ESP in UDP over IPv6" tunnel b 2001:db8::2 2001:db8::1 10.2.0.0/16 10.1.0.0/16
 check "the tunnel carries a ping" $B ping -c 2 -i 0.2 -W 2 -I 10.2.0.1 10.1.0.1
 check "a's veth does GRO, and UDP GRO of forwarded (unclaimed) datagrams" \
 	$A ethtool -K va gro on rx-udp-gro-forwarding on
