@@ -72,6 +72,8 @@ $B ip route add 10.1.0.0/16 via 192.0.2.1
 check "a's second link, vx, carries the inner traffic" vx_up
 ipa policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect \
 	local 192.0.2.1 peer 192.0.2.2 reqid 1
+# Nothing held may time out meanwhile, however slow the (debug) kernel.
+echo 3600 > /sys/module/nfesp/parameters/acquire_timeout
 
 # --- 1. the device is deleted while packets are held --------------------
 big_pings 3
@@ -95,6 +97,7 @@ $A ip link set vx down
 check "the SAs are added with the device down" sas_a
 check "the held packets are dropped on release, and counted" \
 	wait_eq 10 5 stat out-held-dev-gone
+diag "$(ipa stats | grep -E '^(held|out-)' | xargs -d '\n')"
 
 cleanup
 sleep 1
