@@ -10,10 +10,17 @@
  * NFESP_MAX_HELD per namespace; beyond that packets are dropped and counted
  * as OUT_NO_SA. While an acquire is pending no further event is sent for the
  * policy, so a flood of packets makes one event, listener or not.
+ *
+ * A held packet pins its dst but not its skb->dev, the device it was to
+ * leave by, which may be deleted while it waits. Packets held with a device
+ * that unregisters are dropped then (OUT_HELD_DEV_GONE), and a packet
+ * released later takes its device from its dst, never from skb->dev.
  */
 
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/dst.h>
 #include "datapath.h"
 #include "netlink.h"
 #include "netns.h"
@@ -133,6 +140,23 @@ static bool has_sa(struct nfesp_net *nn, struct nfesp_policy *pol)
 }
 
 /*
+ * The device a held packet leaves by, now: its dst's. The skb->dev it was
+ * held with may have been freed since (a race with dev_gone() below); a
+ * dst whose device went is moved to blackhole_netdev, which is down.
+ * Under RCU: the dst holds a reference on the device it points to.
+ */
+static bool held_dev_ok(struct nfesp_net *nn, struct sk_buff *skb)
+{
+	struct net_device *dev = READ_ONCE(skb_dst(skb)->dev);
+
+	if (dev == blackhole_netdev || !netif_running(dev) ||
+	    !net_eq(dev_net(dev), nn->net))
+		return false;
+	skb->dev = dev;
+	return true;
+}
+
+/*
  * An SA with @reqid was added: send what its policies held, in order. Only
  * the policies that sent an ACQUIRE are looked at, not the whole SPD, so
  * that installing many SAs while packets are held is not quadratic. They
@@ -181,6 +205,11 @@ void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid)
 			struct nfesp_flow fl;
 
 			atomic_dec(&nn->held);
+			if (!held_dev_ok(nn, skb)) {
+				nfesp_net_count(nn, NFESP_STATS_A_OUT_HELD_DEV_GONE);
+				kfree_skb(skb);
+				continue;
+			}
 			if (nfesp_flow_parse(skb, pol->sel.family, &fl)) {
 				kfree_skb(skb);
 				continue;
@@ -210,4 +239,65 @@ void nfesp_acquire_flush_policy(struct nfesp_net *nn, struct nfesp_policy *pol)
 	spin_unlock_bh(&pol->held.lock);
 	timer_delete_sync(&pol->acq_timer);
 	drop_held(nn, &list, NFESP_STATS_A_OUT_NO_SA);
+}
+
+/*
+ * Drop the packets held with @dev, which is unregistering: their skb->dev
+ * is about to be freed. Under RTNL, so no nn->lock (a mutex that is held
+ * while RTNL is taken elsewhere): the SPD is walked under RCU, and a policy
+ * unlinked meanwhile has had its queue emptied and holds nothing more.
+ */
+static void dev_gone(struct nfesp_net *nn, struct net_device *dev)
+{
+	struct nfesp_policy *pol;
+	struct sk_buff_head list;
+	struct sk_buff *skb, *tmp;
+
+	ASSERT_RTNL();
+
+	__skb_queue_head_init(&list);
+	rcu_read_lock();
+	list_for_each_entry_rcu(pol, &nn->spd, node) {
+		if (skb_queue_empty_lockless(&pol->held))
+			continue;
+		spin_lock_bh(&pol->held.lock);
+		skb_queue_walk_safe(&pol->held, skb, tmp) {
+			if (skb->dev == dev) {
+				__skb_unlink(skb, &pol->held);
+				__skb_queue_tail(&list, skb);
+			}
+		}
+		spin_unlock_bh(&pol->held.lock);
+	}
+	rcu_read_unlock();
+	drop_held(nn, &list, NFESP_STATS_A_OUT_HELD_DEV_GONE);
+}
+
+static int acquire_netdev_event(struct notifier_block *nb, unsigned long event,
+				void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct nfesp_net *nn;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	nn = nfesp_net(dev_net(dev));
+	/* Also false in a namespace nfesp has left, whose counters are gone. */
+	if (atomic_read(&nn->held))
+		dev_gone(nn, dev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block acquire_netdev_notifier = {
+	.notifier_call = acquire_netdev_event,
+};
+
+int nfesp_acquire_init(void)
+{
+	return register_netdevice_notifier(&acquire_netdev_notifier);
+}
+
+void nfesp_acquire_uninit(void)
+{
+	unregister_netdevice_notifier(&acquire_netdev_notifier);
 }

@@ -124,6 +124,8 @@ void nfesp_acquire(struct nfesp_net *nn, struct nfesp_policy *pol,
 void nfesp_acquire_release(struct nfesp_net *nn, u32 reqid);
 void nfesp_acquire_init_policy(struct nfesp_policy *pol);
 void nfesp_acquire_flush_policy(struct nfesp_net *nn, struct nfesp_policy *pol);
+int nfesp_acquire_init(void);
+void nfesp_acquire_uninit(void);
 
 /* lifetime.c */
 void nfesp_lifetime_init(struct nfesp_sa *sa);

@@ -576,14 +576,86 @@ static unsigned int in_hook(void *priv, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
+/*
+ * Whether @skb, a GSO packet, is a train of ESP-in-UDP datagrams for us:
+ * UDP GSO whose first datagram carries the SPI of one of our SAs.
+ */
+static bool gso_esp_in_udp(struct nfesp_net *nn, struct sk_buff *skb, u8 family)
+{
+	struct {
+		struct udphdr uh;
+		__be32 spi;
+	} hdr;
+	unsigned int udp_off, nh_off;
+	struct nfesp_sa *sa;
+	u8 proto;
+
+	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4))
+		return false;
+	if (family == AF_INET) {
+		proto = ip_hdr(skb)->protocol;
+		udp_off = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else if (find_transport6(skb, &udp_off, &nh_off, &proto)) {
+		return false;
+	}
+	if (proto != IPPROTO_UDP || skb_copy_bits(skb, udp_off, &hdr, sizeof(hdr)) ||
+	    !hdr.spi)
+		return false;
+	sa = nfesp_sa_lookup_in(nn, skb, family, hdr.spi);
+	nfesp_sa_put(sa);
+	return sa;
+}
+
+/*
+ * LOCAL_IN, before in_hook(). UDP GRO (rx-udp-gro-forwarding, rx-gro-list)
+ * merges consecutive datagrams of a flow that no socket claims, such as
+ * ESP in UDP to port 4500, into one GSO packet; the UDP layer would split
+ * it again for a socket, but nfesp comes first, and each datagram is an
+ * ESP packet with its own ICV. Such a train is split here, as
+ * udp_rcv_segment() does (the checksum left to the segments' CHECKSUM_PARTIAL),
+ * and in_hook() sees each datagram alone. A datagram it lets pass (IKE on
+ * the same ports, an SPI nfesp does not know) goes through the receive path
+ * again, alone now, which it then passes straight through.
+ */
+static unsigned int in_gso_hook(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	netdev_features_t features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM;
+	struct nfesp_net *nn = nfesp_net(state->net);
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	struct sk_buff *segs, *seg, *next;
+
+	if (likely(!skb_is_gso(skb)) || !gso_esp_in_udp(nn, skb, family))
+		return in_hook(priv, skb, state);
+	segs = __skb_gso_segment(skb, features, false);
+	if (IS_ERR_OR_NULL(segs)) {
+		nfesp_net_count(nn, NFESP_STATS_A_IN_MALFORMED);
+		return NF_DROP;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		switch (in_hook(priv, seg, state)) {
+		case NF_STOLEN:
+			break;
+		case NF_ACCEPT:
+			netif_rx(seg);
+			break;
+		default:
+			kfree_skb(seg);
+		}
+	}
+	return NF_STOLEN;
+}
+
 static const struct nf_hook_ops nfesp_nf_ops[] = {
 	{ .hook = out_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_POST_ROUTING,
 	  .priority = NFESP_HOOK_PRIORITY },
 	{ .hook = out_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_POST_ROUTING,
 	  .priority = NFESP_HOOK_PRIORITY },
-	{ .hook = in_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
+	{ .hook = in_gso_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NFESP_HOOK_PRIORITY },
-	{ .hook = in_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
+	{ .hook = in_gso_hook, .pf = NFPROTO_IPV6, .hooknum = NF_INET_LOCAL_IN,
 	  .priority = NFESP_HOOK_PRIORITY },
 	{ .hook = fwd_hook, .pf = NFPROTO_IPV4, .hooknum = NF_INET_FORWARD,
 	  .priority = NFESP_HOOK_PRIORITY },

@@ -48,12 +48,17 @@ static int __init nfesp_mod_init(void)
 	err = nfesp_device_init();
 	if (err)
 		goto err_uninit_netns;
-	err = nfesp_genl_init();
+	err = nfesp_acquire_init();
 	if (err)
 		goto err_uninit_device;
+	err = nfesp_genl_init();
+	if (err)
+		goto err_uninit_acquire;
 	pr_info("version " NFESP_VERSION " loaded\n");
 	return 0;
 
+err_uninit_acquire:
+	nfesp_acquire_uninit();
 err_uninit_device:
 	nfesp_device_uninit();
 err_uninit_netns:
@@ -75,6 +80,7 @@ static void __exit nfesp_mod_exit(void)
 {
 	/* No new requests, then no namespaces, then wait for deferred frees. */
 	nfesp_genl_uninit();
+	nfesp_acquire_uninit();
 	nfesp_device_uninit();
 	nfesp_netns_uninit();
 	nfesp_rx_uninit();

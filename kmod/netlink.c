@@ -1186,6 +1186,66 @@ static int nfesp_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/*
+ * Replace one policy in place (nfesp_policy_replace()): identified by
+ * NFESP_POL_A_ID if given, else by the direction and selector of the new
+ * one; the other attributes are those of NFESP_CMD_POLICY_NEW.
+ */
+static int nfesp_nl_policy_replace(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfesp_net *nn = nfesp_net(genl_info_net(info));
+	struct nlattr *tb[NFESP_POL_A_MAX + 1];
+	struct nfesp_policy_config cfg;
+	struct nfesp_policy *old, *pol;
+	const struct nlattr *id;
+	bool bypass;
+	int err;
+
+	err = parse_object(info, NFESP_A_POLICY, tb, NFESP_POL_A_MAX, pol_policy);
+	if (err)
+		return err;
+	/* The id names the policy to replace; the config refuses one. */
+	id = tb[NFESP_POL_A_ID];
+	tb[NFESP_POL_A_ID] = NULL;
+	err = parse_policy_config(info, tb, &cfg);
+	if (err)
+		return err;
+	mutex_lock(&nn->lock);
+	if (id)
+		old = xa_load(&nn->policy_by_id, nla_get_u32(id));
+	else
+		old = nfesp_policy_find_locked(nn, &cfg.sel);
+	if (!old) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id, "no such policy");
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	if (old->sel.dir != cfg.sel.dir) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFESP_POL_A_DIR],
+				    "a policy keeps its direction; delete it and add another");
+		err = -EINVAL;
+		goto out_unlock;
+	}
+	bypass = old->action == NFESP_ACTION_BYPASS;
+	pol = nfesp_policy_replace(nn, old, &cfg, info->extack);
+	if (IS_ERR(pol)) {
+		err = PTR_ERR(pol);
+		goto out_unlock;
+	}
+	nfesp_event_policy(nn, pol, NFESP_CMD_POLICY_REPLACE);
+	/* As for NFESP_CMD_POLICY_NEW, failing to reply is harmless. */
+	reply_policy(info, pol);
+	mutex_unlock(&nn->lock);
+	/* Flows carried in clear must meet the new policy, or what a bypass let pass. */
+	if (bypass || cfg.action != NFESP_ACTION_BYPASS)
+		nfesp_ct_spd_changed(nn->net);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&nn->lock);
+	return err;
+}
+
 static int nfesp_nl_policy_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfesp_net *nn = nfesp_net(genl_info_net(info));
@@ -1329,6 +1389,9 @@ static const struct genl_ops nfesp_ops[] = {
 	  .flags = GENL_UNS_ADMIN_PERM,
 	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 	{ .cmd = NFESP_CMD_SA_SET, .doit = nfesp_nl_sa_set,
+	  .flags = GENL_UNS_ADMIN_PERM,
+	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
+	{ .cmd = NFESP_CMD_POLICY_REPLACE, .doit = nfesp_nl_policy_replace,
 	  .flags = GENL_UNS_ADMIN_PERM,
 	  .policy = nfesp_policy, .maxattr = NFESP_A_MAX },
 };

@@ -29,7 +29,8 @@ static void policy_free_rcu(struct rcu_head *rcu)
 {
 	struct nfesp_policy *pol = container_of(rcu, struct nfesp_policy, rcu);
 
-	free_percpu(pol->stats);
+	if (!pol->stats_moved)
+		free_percpu(pol->stats);
 	kfree(pol);
 }
 
@@ -102,6 +103,30 @@ static void spd_insert_ordered(struct nfesp_net *nn, struct nfesp_policy *pol)
 	list_add_rcu(&pol->node, &nn->spd);
 }
 
+/* A policy from @cfg, in no index yet, without its counters. */
+static struct nfesp_policy *policy_alloc(struct nfesp_net *nn,
+					 const struct nfesp_policy_config *cfg)
+{
+	struct nfesp_policy *pol;
+
+	pol = kzalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
+	if (!pol)
+		return NULL;
+	pol->sel = cfg->sel;
+	pol->priority = cfg->priority;
+	pol->action = cfg->action;
+	pol->mode = cfg->mode;
+	pol->tunnel_family = cfg->tunnel_family;
+	pol->local = cfg->local;
+	pol->peer = cfg->peer;
+	pol->reqid = cfg->reqid;
+	pol->owner = cfg->owner;
+	pol->flags = cfg->flags;
+	pol->nn = nn;
+	nfesp_acquire_init_policy(pol);
+	return pol;
+}
+
 struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 					 const struct nfesp_policy_config *cfg,
 					 struct netlink_ext_ack *extack)
@@ -116,7 +141,7 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 		NL_SET_ERR_MSG_MOD(extack, "SPD is full");
 		return ERR_PTR(-ENOSPC);
 	}
-	pol = kzalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
+	pol = policy_alloc(nn, cfg);
 	if (!pol)
 		return ERR_PTR(-ENOMEM);
 	pol->stats = alloc_percpu_gfp(struct nfesp_policy_stats, GFP_KERNEL_ACCOUNT);
@@ -124,18 +149,6 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 		err = -ENOMEM;
 		goto err_free_policy;
 	}
-	pol->sel = cfg->sel;
-	pol->priority = cfg->priority;
-	pol->action = cfg->action;
-	pol->mode = cfg->mode;
-	pol->tunnel_family = cfg->tunnel_family;
-	pol->local = cfg->local;
-	pol->peer = cfg->peer;
-	pol->reqid = cfg->reqid;
-	pol->owner = cfg->owner;
-	pol->flags = cfg->flags;
-	pol->nn = nn;
-	nfesp_acquire_init_policy(pol);
 
 	err = rhashtable_lookup_insert_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
 	if (err) {
@@ -169,6 +182,86 @@ err_unhash:
 	rhashtable_remove_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
 err_free_stats:
 	free_percpu(pol->stats);
+err_free_policy:
+	kfree(pol);
+	return ERR_PTR(err);
+}
+
+/*
+ * Replace @old by a policy made from @cfg, in place: it keeps the id, the
+ * counters and, if the priority stays, the place in the SPD's order. No
+ * packet finds neither policy: the new one is in every index before the old
+ * one leaves them. Lookups go class by class (classify.c); if the two are
+ * in different classes, a reader could have passed the new one's class
+ * before it came and reach the old one's after it went, so the old one
+ * stays for a grace period beside the new one. In the same class a packet
+ * that both select has one key, under which the new policy is linked ahead
+ * of the old one.
+ *
+ * Packets held for an acquire by the old policy are dropped as when it is
+ * deleted; the new one holds the next and asks again.
+ */
+struct nfesp_policy *nfesp_policy_replace(struct nfesp_net *nn,
+					  struct nfesp_policy *old,
+					  const struct nfesp_policy_config *cfg,
+					  struct netlink_ext_ack *extack)
+{
+	bool same_sel = !memcmp(&old->sel, &cfg->sel, sizeof(cfg->sel));
+	struct nfesp_policy *pol;
+	int err;
+
+	lockdep_assert_held(&nn->lock);
+
+	pol = policy_alloc(nn, cfg);
+	if (!pol)
+		return ERR_PTR(-ENOMEM);
+	if (!same_sel) {
+		err = rhashtable_lookup_insert_fast(&nn->spd_by_sel, &pol->hnode,
+						    spd_params);
+		if (err) {
+			if (err == -EEXIST)
+				NL_SET_ERR_MSG_MOD(extack,
+						   "another policy with this direction and selector exists");
+			goto err_free_policy;
+		}
+	}
+	pol->id = old->id;
+	pol->stats = old->stats;
+	pol->seq = pol->priority == old->priority ? old->seq : nn->policy_seq++;
+	err = nfesp_classify_insert(nn, pol);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot grow the SPD");
+		goto err_unhash;
+	}
+
+	/* Nothing fails from here on: the new policy is in the lookup. */
+	if (same_sel)
+		rhashtable_replace_fast(&nn->spd_by_sel, &old->hnode, &pol->hnode,
+					spd_params);
+	else
+		rhashtable_remove_fast(&nn->spd_by_sel, &old->hnode, spd_params);
+	xa_store(&nn->policy_by_id, pol->id, pol, GFP_KERNEL_ACCOUNT);
+	if (pol->priority == old->priority) {
+		list_replace_rcu(&old->node, &pol->node);
+	} else {
+		spd_insert_ordered(nn, pol);
+		list_del_rcu(&old->node);
+	}
+	if (pol->cls != old->cls)
+		synchronize_rcu();
+	nfesp_classify_remove(nn, old);
+	nn->spd_gen++;
+	nfesp_acquire_flush_policy(nn, old);
+	/* The counters went to @pol; readers of @old still add to them. */
+	old->stats_moved = true;
+	pr_debug("policy %u created\n", pol->id);
+	pr_debug("policy %u destroyed\n", old->id);
+	call_rcu(&old->rcu, policy_free_rcu);
+	return pol;
+
+err_unhash:
+	if (!same_sel)
+		rhashtable_remove_fast(&nn->spd_by_sel, &pol->hnode, spd_params);
 err_free_policy:
 	kfree(pol);
 	return ERR_PTR(err);

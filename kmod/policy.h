@@ -54,6 +54,7 @@ struct nfesp_policy {
 	u64 owner;			/* opaque to the kernel; 0: none */
 	u32 flags;			/* NFESP_POL_F_* */
 	struct nfesp_policy_stats __percpu *stats;
+	bool stats_moved;		/* replaced: @stats belong to the new one */
 	struct rcu_head rcu;
 
 	/* Acquire: packets held until an SA arrives; held.lock guards all. */
@@ -87,6 +88,10 @@ struct nfesp_policy *nfesp_policy_create(struct nfesp_net *nn,
 					 struct netlink_ext_ack *extack);
 struct nfesp_policy *nfesp_policy_find_locked(struct nfesp_net *nn,
 					      const struct nfesp_selector *sel);
+struct nfesp_policy *nfesp_policy_replace(struct nfesp_net *nn,
+					  struct nfesp_policy *old,
+					  const struct nfesp_policy_config *cfg,
+					  struct netlink_ext_ack *extack);
 void nfesp_policy_unlink(struct nfesp_net *nn, struct nfesp_policy *pol);
 void nfesp_policy_flush(struct nfesp_net *nn);
 struct nfesp_flow;

@@ -972,7 +972,7 @@ static void drain_events(void)
 enum tmpl {
 	T_SA_NEW, T_SA_DEL, T_SA_GET, T_SA_DUMP, T_SA_FLUSH, T_SPI_ALLOC,
 	T_POL_NEW, T_POL_DEL, T_POL_GET, T_POL_DUMP, T_POL_FLUSH, T_STATS,
-	T_SA_SET,
+	T_SA_SET, T_POL_REPLACE,
 	/* From here on, not one command's message: see gen_valid(). */
 	T_EVENT_CMD, T_HUGE, T_DEEP, T_RANDOM, __T_MAX
 };
@@ -982,7 +982,7 @@ static const unsigned int tmpl_weight[__T_MAX] = {
 	[T_SA_FLUSH] = 2, [T_SPI_ALLOC] = 7, [T_POL_NEW] = 16, [T_POL_DEL] = 7,
 	[T_POL_GET] = 5, [T_POL_DUMP] = 4, [T_POL_FLUSH] = 2, [T_STATS] = 4,
 	[T_EVENT_CMD] = 3, [T_HUGE] = 4, [T_DEEP] = 4, [T_RANDOM] = 5,
-	[T_SA_SET] = 7,
+	[T_SA_SET] = 7, [T_POL_REPLACE] = 7,
 };
 
 static const char *const v4[] = { "10.9.0.1", "10.9.0.2", "10.9.0.3", "192.0.2.7",
@@ -1364,7 +1364,7 @@ static const uint8_t tmpl_cmd[__T_MAX] = {
 	[T_POL_NEW] = NFESP_CMD_POLICY_NEW, [T_POL_DEL] = NFESP_CMD_POLICY_DEL,
 	[T_POL_GET] = NFESP_CMD_POLICY_GET, [T_POL_DUMP] = NFESP_CMD_POLICY_GET,
 	[T_POL_FLUSH] = NFESP_CMD_POLICY_FLUSH, [T_STATS] = NFESP_CMD_STATS_GET,
-	[T_SA_SET] = NFESP_CMD_SA_SET,
+	[T_SA_SET] = NFESP_CMD_SA_SET, [T_POL_REPLACE] = NFESP_CMD_POLICY_REPLACE,
 };
 
 static enum tmpl pick_tmpl(void)
@@ -1423,6 +1423,7 @@ static void gen_valid(struct msg *m, enum tmpl t, unsigned int attr_pct)
 		gen_sa_set(m);
 		break;
 	case T_POL_NEW:
+	case T_POL_REPLACE:
 		gen_policy_new(m);
 		break;
 	case T_POL_DEL:
@@ -1563,6 +1564,7 @@ static bool changes_state(uint8_t cmd)
 	case NFESP_CMD_POLICY_NEW:
 	case NFESP_CMD_POLICY_DEL:
 	case NFESP_CMD_POLICY_FLUSH:
+	case NFESP_CMD_POLICY_REPLACE:
 		return true;
 	}
 	return false;
@@ -1571,7 +1573,7 @@ static bool changes_state(uint8_t cmd)
 static bool is_op(uint8_t cmd)
 {
 	return (cmd >= NFESP_CMD_SA_NEW && cmd <= NFESP_CMD_STATS_GET) ||
-	       cmd == NFESP_CMD_SA_SET;
+	       cmd == NFESP_CMD_SA_SET || cmd == NFESP_CMD_POLICY_REPLACE;
 }
 
 static bool has_dumpit(uint8_t cmd)

@@ -70,6 +70,8 @@ for who in nobody userns; do
 	check_fails "$what cannot reserve an SPI" "$DENIED" "${as[@]}" $I spi alloc dst 192.0.2.2
 	check_fails "$what cannot add policies" "$DENIED" \
 		"${as[@]}" $I policy add dir out from 10.2.0.0/16 to 10.3.0.0/16 action discard
+	check_fails "$what cannot replace a policy" "$DENIED" \
+		"${as[@]}" $I policy replace dir out from 10.0.0.0/8 to 10.1.0.0/16 action discard
 	check_fails "$what cannot delete a policy by id" "$DENIED" "${as[@]}" $I policy del id "$polid"
 	check_fails "$what cannot delete a policy by selector" "$DENIED" \
 		"${as[@]}" $I policy del dir out from 10.0.0.0/8 to 10.1.0.0/16

@@ -357,12 +357,12 @@ else
 	# ike.sh (IKEv2 against strongSwan) runs on 6.12 only in make check:
 	# its core cases; make check-long runs its whole matrix everywhere.
 	[ -z "$k61" ] || vm_suite "$k61" small 1200 \
-		insmod.sh module.sh datapath.sh natt.sh router.sh esp_fuzz.sh interop.sh stress.sh
+		insmod.sh module.sh datapath.sh natt.sh natt_gro.sh router.sh esp_fuzz.sh interop.sh stress.sh
 	# Not router.sh yet: its firewall does not load on the debug kernel
 	# (a netfilter option is still missing from debug.config).
 	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700 \
 		insmod.sh module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz \
-		nl_fuzz_break.sh datapath.sh natt.sh esp_fuzz.sh interop.sh stress.sh
+		nl_fuzz_break.sh datapath.sh acquire_dev.sh policy_replace.sh natt.sh esp_fuzz.sh interop.sh stress.sh
 fi
 echo "# kernels tested: ${k612:-no 6.12} ${k61:-no 6.1} ${dr:-no debug kernel}"
 

@@ -10,7 +10,7 @@ set -e
 pkgs=(
 	build-essential sparse pkg-config libnl-3-dev libnl-genl-3-dev libssl-dev libjansson-dev
 	qemu-system-x86 busybox-static cpio kmod
-	python3 python3-cryptography iproute2 iputils-ping nftables conntrack iperf3 tcpdump tshark
+	python3 python3-cryptography iproute2 iputils-ping nftables conntrack iperf3 tcpdump tshark ethtool
 	wireguard-tools
 	strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins
 	linux-image-amd64 linux-headers-amd64 linux-headers-cloud-amd64

@@ -29,7 +29,7 @@ static void usage(FILE *f)
 "  sa get spi SPI dst ADDR\n"
 "  sa show | sa flush\n"
 "  spi alloc dst ADDR [src ADDR] [range MIN-MAX]\n"
-"  policy add dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]\n"
+"  policy add|replace dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]\n"
 "         [proto tcp|udp|icmp|icmp6|N] action protect|bypass|discard\n"
 "         [mode tunnel|transport] [local ADDR peer ADDR] [reqid N] [priority N]\n"
 "         [match-ike] [owner N]\n"

@@ -191,9 +191,11 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 		break;
 	case NFESP_CMD_POLICY_NEW:
 	case NFESP_CMD_POLICY_DEL:
+	case NFESP_CMD_POLICY_REPLACE:
 		if (policy_from_nl(msg, &pol))
 			return 0;
-		policy_print(&pol, gh->cmd == NFESP_CMD_POLICY_NEW ? "add" : "del");
+		policy_print(&pol, gh->cmd == NFESP_CMD_POLICY_NEW ? "add" :
+				   gh->cmd == NFESP_CMD_POLICY_DEL ? "del" : "replace");
 		break;
 	case NFESP_CMD_ACQUIRE:
 		if (policy_from_nl(msg, &pol))

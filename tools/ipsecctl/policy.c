@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ipsecctl policy add|del|get|show|flush.
+ * ipsecctl policy add|replace|del|get|show|flush.
  *
  *   policy add dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]]
  *          [proto tcp|udp|icmp|N] action protect|bypass|discard
@@ -545,7 +545,7 @@ int policy_id_reply(struct nl_msg *msg, void *arg)
 
 static int policy_change(struct args *a, uint8_t cmd, const char *what)
 {
-	bool for_add = cmd == NFESP_CMD_POLICY_NEW;
+	bool for_add = cmd == NFESP_CMD_POLICY_NEW || cmd == NFESP_CMD_POLICY_REPLACE;
 	struct nl_msg *msg;
 	struct policy p;
 	uint32_t id = 0;
@@ -577,13 +577,15 @@ static int policy_change(struct args *a, uint8_t cmd, const char *what)
 
 int cmd_policy(struct args *a)
 {
-	const char *verb = next_word(a, "policy command: add, del, get, show or flush");
+	const char *verb = next_word(a, "policy command: add, replace, del, get, show or flush");
 	int err;
 
 	if (!verb)
 		return -1;
 	if (!strcmp(verb, "add"))
 		return policy_change(a, NFESP_CMD_POLICY_NEW, "policy add");
+	if (!strcmp(verb, "replace"))
+		return policy_change(a, NFESP_CMD_POLICY_REPLACE, "policy replace");
 	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
 		return policy_change(a, NFESP_CMD_POLICY_DEL, "policy del");
 	if (!strcmp(verb, "get"))
@@ -598,5 +600,5 @@ int cmd_policy(struct args *a)
 		err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_FLUSH, 0), NULL, NULL);
 		return err ? kernel_error("policy flush", err) : 0;
 	}
-	return error("unknown policy command \"%s\"; use add, del, get, show or flush", verb);
+	return error("unknown policy command \"%s\"; use add, replace, del, get, show or flush", verb);
 }

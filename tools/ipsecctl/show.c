@@ -41,6 +41,7 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_OUT_ICMP_TUNNELLED] = "out-icmp-tunnelled",
 	[NFESP_STATS_A_IN_DUMMY] = "in-dummy",
 	[NFESP_STATS_A_IN_ECN] = "in-ecn",
+	[NFESP_STATS_A_OUT_HELD_DEV_GONE] = "out-held-dev-gone",
 };
 
 int stats_print_reply(struct nl_msg *msg, void *arg)

@@ -215,6 +215,23 @@
  * Deletes one policy, identified either by NFESP_POL_A_ID alone or by its
  * direction and selector (the same attributes as NFESP_CMD_POLICY_NEW).
  *
+ * NFESP_CMD_POLICY_REPLACE
+ * ------------------------
+ * Replaces one policy atomically: every packet is matched against either
+ * the old policy or the new one, never against an SPD with neither, so a
+ * protect policy can change without a moment in which its traffic leaves
+ * in clear (as it would between NFESP_CMD_POLICY_DEL and _NEW). NFESP_A_POLICY
+ * holds the new policy, with the attributes of NFESP_CMD_POLICY_NEW, and
+ * names the policy to replace either by NFESP_POL_A_ID or, without it, by
+ * the new policy's direction and selector. With NFESP_POL_A_ID the selector
+ * may change (EEXIST if another policy has the new one); the direction may
+ * not (EINVAL). ENOENT if there is no such policy. The policy keeps its id
+ * and its counters, and its place in the match order if its priority stays;
+ * with a new priority it comes after the policies of that priority, as if
+ * added. Packets it held for an ACQUIRE are dropped (NFESP_STATS_A_OUT_NO_SA)
+ * and the new policy raises a new one. The reply and the event (multicast as
+ * NFESP_CMD_POLICY_REPLACE) carry the new policy as NFESP_CMD_POLICY_GET.
+ *
  * NFESP_CMD_POLICY_GET
  * --------------------
  * NLM_F_DUMP only: every policy in match order, each reply message with one
@@ -290,7 +307,8 @@
  *    NFESP_CMD_SA_NEW, NFESP_CMD_SA_DEL: an SA was added or removed, with
  *        NFESP_A_SA as in a dump (no keys); NFESP_CMD_SA_FLUSH and
  *        NFESP_CMD_POLICY_FLUSH with no attributes.
- *    NFESP_CMD_POLICY_NEW, NFESP_CMD_POLICY_DEL: likewise with NFESP_A_POLICY.
+ *    NFESP_CMD_POLICY_NEW, NFESP_CMD_POLICY_DEL, NFESP_CMD_POLICY_REPLACE:
+ *        likewise with NFESP_A_POLICY (for a replacement, the new policy).
  *    NFESP_CMD_ACQUIRE: a protect policy matched a packet and has no SA.
  *        NFESP_A_POLICY is the policy; NFESP_A_ACQUIRE holds the packet's
  *        addresses, protocol and ports (NFESP_POL_A_SRC, _DST, _PROTO,
@@ -362,6 +380,7 @@ enum nfesp_cmd {
 	NFESP_CMD_EXPIRE,
 	NFESP_CMD_SA_SET,
 	NFESP_CMD_MAPPING,
+	NFESP_CMD_POLICY_REPLACE,
 	__NFESP_CMD_MAX
 };
 #define NFESP_CMD_MAX (__NFESP_CMD_MAX - 1)
@@ -574,6 +593,7 @@ enum nfesp_stats_attr {
 	NFESP_STATS_A_OUT_ICMP_TUNNELLED, /* not a drop: ICMP error sent in an SA */
 	NFESP_STATS_A_IN_DUMMY,		/* not an error: dummy packets (NH 59) */
 	NFESP_STATS_A_IN_ECN,		/* outer CE over a Not-ECT inner packet */
+	NFESP_STATS_A_OUT_HELD_DEV_GONE, /* held packets whose device went away */
 	__NFESP_STATS_A_MAX
 };
 #define NFESP_STATS_A_MAX (__NFESP_STATS_A_MAX - 1)

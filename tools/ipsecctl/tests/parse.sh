@@ -34,6 +34,8 @@ good=(
 	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from 10.2.0.0/16 port 1024-65535 to 10.1.0.5 port 53 proto udp reqid 7"
 	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 sel from 2001:db8:2::/48 to 2001:db8:1::/48 proto icmp6 enc aes-gcm-128 key $K20"
 	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 mode transport enc aes-gcm-128 key $K20 sel from 192.0.2.1 to 192.0.2.2 proto tcp"
+	"policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 192.0.2.1 peer 192.0.2.2 reqid 2 priority 5"
+	"policy replace dir in from any6 to 2001:db8::/32 proto udp port 53 action bypass"
 	"show"
 )
 bad=(
@@ -77,6 +79,9 @@ bad=(
 	"sa update spi 3 dst 192.0.2.2 reqid 4|unexpected \"reqid\"; sa update changes only src and encap ports"
 	"sa update spi 3 dst 192.0.2.2 encap udp 4500 0|encap destination port 0 must be 1 to 65535"
 	"sa update spi 3 dst 192.0.2.2 follow-peer|unexpected \"follow-peer\""
+	"policy replace dir out from any to any|missing action"
+	"policy replace id 3 dir out from any to any action bypass|unexpected \"id\""
+	"policy replace dir out from any to any action discard reqid 1|only for action protect"
 	"frobnicate|unknown command \"frobnicate\""
 	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel|sel: missing from PREFIX"
 	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 sel from 10.2.0.0/16|sel: missing to PREFIX"
@@ -89,7 +94,7 @@ bad=(
 	"sa add spi 4 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20 from any to any|unexpected \"from\""
 	"sa update spi 3 dst 192.0.2.2 sel from any to any|unexpected \"sel\"; sa update changes only src and encap ports"
 )
-ktap_plan $((${#good[@]} + ${#bad[@]} + 3))
+ktap_plan $((${#good[@]} + ${#bad[@]} + 5))
 printf '%072d\n' 1 >"$tmp/k20x"
 for c in "${good[@]}"; do
 	# shellcheck disable=SC2086
@@ -102,6 +107,10 @@ for case in "${bad[@]}"; do
 done
 printf 'show\n\n# a comment\nsa del spi 1 dst 192.0.2.1   # trailing comment\npolicy frob\n' >"$tmp/batch"
 check_fails "a batch file error names file and line" "$tmp/batch:5: unknown policy command" $I -n -f "$tmp/batch"
+printf 'policy replace dir out from any to any action bypass\npolicy replace dir in from any to any action bypass priority\n' >"$tmp/batch"
+check_fails "policy replace in a batch file: its errors name file and line" \
+	"$tmp/batch:2: .*priority" $I -n -f "$tmp/batch"
+check "help lists policy replace" sh -c "$I --help | grep -q 'policy add|replace'"
 check "help lists every command" sh -c "$I --help | grep -q 'spi alloc' && $I --help | grep -q monitor"
 out=$($I -n sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key 0x0102 2>&1)
 eq "an error never prints the key" 0 "$(grep -c 0102 <<<"$out")"
