@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 141
+ktap_plan 143
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -320,8 +320,9 @@ eq "per-SA replay and auth-fail counters" "2 2" \
 # A first fragment sent in clear never completes a datagram whose tail came
 # through the tunnel (M2): decrypted fragments have a reassembly queue of
 # their own.
-ipa policy add dir in from 10.4.0.0/16 to 10.1.0.0/16 proto udp dport 5060 action protect \
-	local 192.0.2.1 peer 192.0.2.2 reqid 3 priority 50
+check "an inbound policy with a port, before the address-only one" \
+	ipa policy add dir in from 10.4.0.0/16 to 10.1.0.0/16 port 5060 proto udp \
+	action protect local 192.0.2.1 peer 192.0.2.2 reqid 3 priority 50
 # udp_got SECONDS: what the first datagram to 10.1.0.1:5060 says, or "none".
 udp_got() {
 	$A /usr/bin/python3 -c 'import socket, sys
@@ -343,7 +344,10 @@ wait "$UDP_PID"
 eq "a datagram fragmented inside the tunnel is reassembled, then checked with its ports" \
 	nfesp-frag-tunnel- "$(cat "$W/frag-got")"
 # Without the port, so that the tail alone passes the inbound check.
-ipa policy del dir in from 10.4.0.0/16 to 10.1.0.0/16 proto udp dport 5060
+check "a fragmented datagram matched the policy with the port" \
+	test "$(ipa -j policy get dir in from 10.4.0.0/16 to 10.1.0.0/16 port 5060 proto udp |
+		tr -d ' \n' | sed -n 's/.*"packets":\([0-9]*\).*/\1/p')" -ge 1
+ipa policy del dir in from 10.4.0.0/16 to 10.1.0.0/16 port 5060 proto udp
 udp_got 4
 frag 302 mixed
 wait "$UDP_PID"

@@ -294,8 +294,8 @@ def model_esp(exp, v6, esp, sa=None):
     else:
         return exp.drop("in-malformed", sa, "errors")
     exp.sa[sa.spi]["rx_packets"] += 1
-    if not policy_ok(sa, inner, iv6):
-        return exp.drop("in-policy-mismatch")
+    if not policy_ok(sa, inner, iv6):	# counted in the SA's errors too (H2)
+        return exp.drop("in-policy-mismatch", sa, "errors")
     exp.reached += 1
     sock = inner_sink(inner, iv6)
     if sock in SOCKETS:

@@ -12,7 +12,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 57
+ktap_plan 59
 
 I=$IPSECCTL
 K20=0x0102030405060708090a0b0c0d0e0f1011121314

@@ -90,7 +90,8 @@ id0=$(pol_out id)
 pkts0=$(pol_out packets)
 
 # --- a steady ping while the policies are replaced, priority 100 <-> 200 ---
-$A tcpdump -U --immediate-mode -nli va -w "$W/wire.pcap" icmp 2>"$W/tcpdump.err" &
+# What a sends: decrypted replies show on va too, as arriving there.
+$A tcpdump -U --immediate-mode -nli va -Q out -w "$W/wire.pcap" icmp 2>"$W/tcpdump.err" &
 TCPDUMP=$!
 wait_for 10 grep -q "listening on" "$W/tcpdump.err"
 # The ping runs until the replacements are done, then is stopped with
