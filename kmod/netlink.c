@@ -43,17 +43,21 @@ static const struct nla_policy lifetime_policy[NFESP_LT_A_MAX + 1] = {
 	[NFESP_LT_A_PAD] = READ_ONLY,
 };
 
+/* A selector's attributes, in a policy and in NFESP_SA_A_SELECTOR. */
+#define SELECTOR_POLICY							\
+	[NFESP_POL_A_SRC] = ADDR_POLICY,				\
+	[NFESP_POL_A_DST] = ADDR_POLICY,				\
+	[NFESP_POL_A_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),	\
+	[NFESP_POL_A_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),	\
+	[NFESP_POL_A_PROTO] = { .type = NLA_U8 },			\
+	[NFESP_POL_A_SPORT_MIN] = { .type = NLA_U16 },			\
+	[NFESP_POL_A_SPORT_MAX] = { .type = NLA_U16 },			\
+	[NFESP_POL_A_DPORT_MIN] = { .type = NLA_U16 },			\
+	[NFESP_POL_A_DPORT_MAX] = { .type = NLA_U16 }
+
 /* NFESP_SA_A_SELECTOR: a policy's selector attributes, and only those. */
 static const struct nla_policy sel_policy[NFESP_POL_A_MAX + 1] = {
-	[NFESP_POL_A_SRC] = ADDR_POLICY,
-	[NFESP_POL_A_DST] = ADDR_POLICY,
-	[NFESP_POL_A_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[NFESP_POL_A_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[NFESP_POL_A_PROTO] = { .type = NLA_U8 },
-	[NFESP_POL_A_SPORT_MIN] = { .type = NLA_U16 },
-	[NFESP_POL_A_SPORT_MAX] = { .type = NLA_U16 },
-	[NFESP_POL_A_DPORT_MIN] = { .type = NLA_U16 },
-	[NFESP_POL_A_DPORT_MAX] = { .type = NLA_U16 },
+	SELECTOR_POLICY,
 };
 
 static const struct nla_policy sa_policy[NFESP_SA_A_MAX + 1] = {
@@ -91,15 +95,7 @@ static const struct nla_policy pol_policy[NFESP_POL_A_MAX + 1] = {
 	[NFESP_POL_A_DIR] = NLA_POLICY_MAX(NLA_U8, NFESP_DIR_MAX),
 	[NFESP_POL_A_ACTION] = NLA_POLICY_MAX(NLA_U8, NFESP_ACTION_MAX),
 	[NFESP_POL_A_PRIORITY] = { .type = NLA_U32 },
-	[NFESP_POL_A_SRC] = ADDR_POLICY,
-	[NFESP_POL_A_DST] = ADDR_POLICY,
-	[NFESP_POL_A_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[NFESP_POL_A_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[NFESP_POL_A_PROTO] = { .type = NLA_U8 },
-	[NFESP_POL_A_SPORT_MIN] = { .type = NLA_U16 },
-	[NFESP_POL_A_SPORT_MAX] = { .type = NLA_U16 },
-	[NFESP_POL_A_DPORT_MIN] = { .type = NLA_U16 },
-	[NFESP_POL_A_DPORT_MAX] = { .type = NLA_U16 },
+	SELECTOR_POLICY,
 	[NFESP_POL_A_MODE] = NLA_POLICY_MAX(NLA_U8, NFESP_MODE_MAX),
 	[NFESP_POL_A_LOCAL] = ADDR_POLICY,
 	[NFESP_POL_A_PEER] = ADDR_POLICY,
