@@ -10,8 +10,7 @@
  * "Arrived through IPsec" is what the kernel says it is for XFRM: the
  * packet carries a security path (skb extension), here with one entry, a
  * placeholder state of this namespace that is never in XFRM's SAD. nftables
- * matches it with "meta ipsec exists", iptables with "-m policy --dir in
- * --pol ipsec". The placeholder is a transport-mode state of no protocol:
+ * matches it with "meta ipsec exists". The placeholder is a transport-mode state of no protocol:
  * with no XFRM policy the stack accepts such packets (XFRM refuses
  * tunnel-mode states there), and no XFRM template, which always names AH,
  * ESP or IPComp, is satisfied by it, so an XFRM policy in the same
