@@ -57,18 +57,7 @@ sas_a() {
 	ipa sa add spi 0x1001 src 192.0.2.1 dst 192.0.2.2 reqid 1 enc aes-gcm-128 key $K_AB
 }
 
-ip netns add a
-ip netns add b
-ip link add va netns a type veth peer name vb netns b
-$A ip link set lo up
-$B ip link set lo up
-$A ip addr add 192.0.2.1/24 dev va
-$B ip addr add 192.0.2.2/24 dev vb
-$A ip link set va up
-$B ip link set vb up
-$A ip addr add 10.1.0.1/32 dev lo
-$B ip addr add 10.2.0.1/32 dev lo
-$B ip route add 10.1.0.0/16 via 192.0.2.1
+ab_pair no-route-a
 check "a's second link, vx, carries the inner traffic" vx_up
 ipa policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect \
 	local 192.0.2.1 peer 192.0.2.2 reqid 1

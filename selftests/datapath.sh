@@ -44,19 +44,7 @@ sa_stat() { # SPI FIELD
 sa_gt() { test "$(sa_stat "$1" "$2" "$3")" -gt "$4" 2>/dev/null; }
 
 modprobe -q aesni_intel
-ip netns add a
-ip netns add b
-ip link add va netns a type veth peer name vb netns b
-$A ip link set lo up
-$B ip link set lo up
-$A ip addr add 192.0.2.1/24 dev va
-$B ip addr add 192.0.2.2/24 dev vb
-$A ip link set va up
-$B ip link set vb up
-$A ip addr add 10.1.0.1/32 dev lo
-$B ip addr add 10.2.0.1/32 dev lo
-$A ip route add 10.2.0.0/16 via 192.0.2.2
-$B ip route add 10.1.0.0/16 via 192.0.2.1
+ab_pair
 # Strict reverse path filtering: decrypted packets arrive on va.
 $A sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.va.rp_filter=1
 # The monitor device: one per namespace, on request.

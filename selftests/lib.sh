@@ -214,6 +214,26 @@ workdir() {
 	W=$(mktemp -d "/tmp/nfesp-${1//\//-}.XXXXXX") || ktap_bail "cannot create a work directory"
 }
 
+# ab_pair [no-route-a]: namespaces a and b joined by the veth pair va-vb
+# (192.0.2.1/24 and 192.0.2.2/24), 10.1.0.1 and 10.2.0.1 on their lo, each
+# routing the other's /16 through the veth; with no-route-a, a does not
+# (its inner traffic takes another link). datapath.sh's topology.
+ab_pair() {
+	ip netns add a
+	ip netns add b
+	ip link add va netns a type veth peer name vb netns b
+	ip -n a link set lo up
+	ip -n b link set lo up
+	ip -n a addr add 192.0.2.1/24 dev va
+	ip -n b addr add 192.0.2.2/24 dev vb
+	ip -n a link set va up
+	ip -n b link set vb up
+	ip -n a addr add 10.1.0.1/32 dev lo
+	ip -n b addr add 10.2.0.1/32 dev lo
+	[ "${1:-}" = no-route-a ] || ip -n a route add 10.2.0.0/16 via 192.0.2.2
+	ip -n b route add 10.1.0.0/16 via 192.0.2.1
+}
+
 workdir_save() {
 	[ -n "${WORKDIR_NAME:-}" ] && [ -d "$W" ] || return 0
 	rm -rf "${TOP:?}/build/$WORKDIR_NAME"

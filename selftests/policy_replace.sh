@@ -50,19 +50,7 @@ pols() {
 		local 192.0.2.1 peer 192.0.2.2 reqid 1 priority "$2"
 }
 
-ip netns add a
-ip netns add b
-ip link add va netns a type veth peer name vb netns b
-$A ip link set lo up
-$B ip link set lo up
-$A ip addr add 192.0.2.1/24 dev va
-$B ip addr add 192.0.2.2/24 dev vb
-$A ip link set va up
-$B ip link set vb up
-$A ip addr add 10.1.0.1/32 dev lo
-$B ip addr add 10.2.0.1/32 dev lo
-$A ip route add 10.2.0.0/16 via 192.0.2.2
-$B ip route add 10.1.0.0/16 via 192.0.2.1
+ab_pair
 $B ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 reqid 1 \
 	mode tunnel aead 'rfc4106(gcm(aes))' $K_AB 128
 $B ip xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x2001 reqid 1 \
