@@ -12,6 +12,16 @@
  *         srcid ID dstid ID psk @FILE
  *         ikelifetime DUR lifetime DUR [BYTES] dpd DUR
  *
+ *   ikev1 "branch" [active|passive] esp tunnel|transport from ... to ...
+ *         local ADDR peer ADDR|any
+ *         main|aggressive enc ALG... auth ALG... group GRP...
+ *         quick enc ALG... [auth ALG...] [group GRP...|none]
+ *         srcid ID dstid ID psk @FILE ikelifetime DUR lifetime DUR dpd DUR
+ *
+ * An IKEv1 rule keeps its phase 1 block in ike (auth: the hash, kept as
+ * its IKE_PRF_HMAC_* in prf; integ empty) and its quick mode block in
+ * child (auth as IKE_INTEG_*, group the PFS groups, none: ndh 0).
+ *
  * Algorithms are kept as IANA IKEv2 transform IDs (ike.h), in the order
  * the rule lists them: that is the order they are proposed in.
  */
@@ -74,7 +84,8 @@ enum ike_start {
 struct ike_conn {
 	struct ike_conn *next;
 	char name[IKE_CONF_NAME_MAX];
-	int version;			/* 2 */
+	int version;			/* 1 or 2 */
+	bool aggressive;		/* IKEv1: aggressive mode, not main */
 	int mode;			/* NFESP_MODE_TUNNEL or NFESP_MODE_TRANSPORT */
 	struct ike_sel from[IKE_CONF_MAX_SEL], to[IKE_CONF_MAX_SEL];
 	unsigned int nfrom, nto;
