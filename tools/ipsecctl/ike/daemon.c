@@ -75,6 +75,8 @@ struct ike_conn *daemon_conn_for(const struct addr *local, const struct addr *re
 	struct ike_conn *c;
 
 	for (c = daemon_cfg.conns; c; c = c->next) {
+		if (c->version != 2)
+			continue;
 		if (c->local.family && !addr_eq(&c->local, local))
 			continue;
 		if (c->peer_any || addr_eq(&c->peer, remote))
