@@ -293,6 +293,20 @@ void ike1_x_free(struct ike1_x *x)
 	free(x);
 }
 
+void ike1_child_gone(struct ike_child *c)
+{
+	struct ike1_x *x;
+
+	if (!c->ike->v1)
+		return;
+	for (x = c->ike->v1->xs; x; x = x->next) {
+		if (x->child == c)
+			x->child = NULL;
+		if (x->old == c)
+			x->old = NULL;
+	}
+}
+
 struct ike1_x *ike1_x_find(struct ike_sa *sa, uint32_t msgid)
 {
 	struct ike1_x *x;

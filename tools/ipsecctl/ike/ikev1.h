@@ -142,6 +142,8 @@ void ike1_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto, const uin
 		      uint8_t spi_size, const void *data, size_t len);
 struct ike1_x *ike1_x_new(struct ike_sa *sa, uint8_t exch, uint32_t msgid, bool initiator);
 void ike1_x_free(struct ike1_x *x);
+/* A child SA is freed or moves away: the exchanges forget it. */
+void ike1_child_gone(struct ike_child *c);
 struct ike1_x *ike1_x_find(struct ike_sa *sa, uint32_t msgid);
 
 /* v1_phase1.c: what main and aggressive mode share. */

@@ -208,6 +208,8 @@ void ike_child_move(struct ike_child *c, struct ike_sa *to)
 {
 	struct ike_child **pp;
 
+	if (c->ike->version == 1)
+		ike1_child_gone(c);
 	for (pp = &c->ike->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -254,6 +256,8 @@ void ike_child_free(struct ike_child *c)
 	for (o = c->ike->children; o; o = o->next)
 		if (o->successor == c)
 			o->successor = NULL;
+	if (c->ike->version == 1)
+		ike1_child_gone(c);
 
 	for (pp = &c->ike->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {

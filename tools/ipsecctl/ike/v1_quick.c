@@ -197,7 +197,6 @@ static void child_up(struct ike_sa *sa, struct ike1_x *x, struct ike_child *c)
 {
 	uint64_t lt = sa->conn ? sa->conn->lifetime : 3600;
 
-	x->child = NULL;
 	ike2_child_timers(c);
 	if (c->life_s && c->life_s < lt) {
 		/* The responder's shorter lifetime: renew before it. */
@@ -206,10 +205,13 @@ static void child_up(struct ike_sa *sa, struct ike1_x *x, struct ike_child *c)
 	}
 	ike2_log_child(c);
 	daemon_child_up(c);
-	if (x->old && x->old->state != CHILD_S_REKEYED) {
-		ike2_child_replaced(x->old, true);
-		x->old = NULL;
-	}
+	/*
+	 * What it replaces goes: a second after our own rekey; after a minute
+	 * when the peer renewed it, which should delete it first.
+	 */
+	if (x->old && x->old->state != CHILD_S_REKEYED)
+		ike2_child_replaced(x->old, x->initiator);
+	x->old = NULL;
 }
 
 /* --- Initiator ---------------------------------------------------------- */
@@ -407,6 +409,15 @@ static uint16_t pfs_group(const struct ike_conn *conn, const struct ike_view *ke
 	return 0xffff;		/* matches no proposal */
 }
 
+static bool tsel_eq(const struct ike_tsel *a, const struct ike_tsel *b)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+
+	return a->family == b->family && !memcmp(a->start, b->start, alen) &&
+	       !memcmp(a->end, b->end, alen) && a->proto == b->proto &&
+	       a->sport == b->sport && a->eport == b->eport;
+}
+
 /* The older child of this rule that a new one replaces (a rekey by the peer). */
 static struct ike_child *predecessor(struct ike_sa *sa, struct ike_child *c)
 {
@@ -418,8 +429,8 @@ static struct ike_child *predecessor(struct ike_sa *sa, struct ike_child *c)
 			continue;
 		for (o = s->children; o; o = o->next)
 			if (o != c && o->state == CHILD_S_INSTALLED &&
-			    !memcmp(&o->ts_local[0], &c->ts_local[0], sizeof(c->ts_local[0])) &&
-			    !memcmp(&o->ts_remote[0], &c->ts_remote[0], sizeof(c->ts_remote[0])))
+			    tsel_eq(&o->ts_local[0], &c->ts_local[0]) &&
+			    tsel_eq(&o->ts_remote[0], &c->ts_remote[0]))
 				return o;
 	}
 	return NULL;
@@ -535,6 +546,7 @@ static void in_qm1(struct ike_sa *sa, const struct ike_msg *m, struct ike1_x *x)
 	if (ike1_out_send(sa, &o, &x->iv, &x->last))
 		goto drop;
 	x->old = predecessor(sa, c);
+	child_up(sa, x, c);
 	ike_timer_arm(&x->timer, 1000);
 	return;
 drop:
@@ -553,14 +565,10 @@ static void in_qm3(struct ike_sa *sa, const struct ike_msg *m, struct ike1_x *x)
 		return;
 	}
 	ike_timer_cancel(&x->timer);
-	ike_child_install_out(c);
 	x->st = IKE1_QM_DONE;
-	if (x->old) {
-		/* The peer renewed it: it deletes the old pair, or we do in a minute. */
-		ike2_child_replaced(x->old, false);
-		x->old = NULL;
-	}
-	child_up(sa, x, c);
+	if (!c)
+		return;		/* deleted meanwhile */
+	ike_child_install_out(c);
 	if (x->commit) {
 		put_be32(spi, c->spi_in);
 		ike1_send_notify(sa, IKE1_N_CONNECTED, IKE_PROTO_ESP, spi, 4, NULL, 0);
@@ -577,7 +585,8 @@ void ike1_quick_in(struct ike_sa *sa, struct ike_msg *m, struct ike1_x *x)
 			in_qm2(sa, m, x);
 		return;
 	}
-	if (!x->child)
+	/* A responder's exchange starts in the state 0 too, with nothing sent. */
+	if (x->st == IKE1_QM_I1 && !x->last.out)
 		in_qm1(sa, m, x);
 	else if (x->st == IKE1_QM_R1)
 		in_qm3(sa, m, x);
