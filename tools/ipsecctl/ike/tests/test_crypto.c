@@ -1274,13 +1274,14 @@ static void v1main_keys(struct ike1_keys *k)
 	memcpy(k->ka, h.p, h.len);
 }
 
-/* A view of n bytes of value c, and of first, first + 1, ... */
+/* n bytes of value c, as a view. */
 static struct ike_view fill(uint8_t *buf, size_t n, uint8_t c)
 {
 	memset(buf, c, n);
 	return (struct ike_view){ buf, n };
 }
 
+/* n bytes first, first + 1, ..., as a view. */
 static struct ike_view count(uint8_t *buf, size_t n, uint8_t first)
 {
 	size_t i;
@@ -1478,7 +1479,7 @@ static void test_v1_protect(void)
 /* Round trips of 1 to 100 bytes with AES-256 and SHA-1; every bit flip changes the text. */
 static void test_v1_roundtrip(void)
 {
-	uint8_t gi[96], gr[96], msg[256], orig[256], plain[256];
+	uint8_t gi[96], gr[96], msg[256], orig[256], plain[256], ref[40];
 	struct ike1_iv is, ir;
 	struct ike_view vgi, vgr;
 	struct ike1_keys k;
@@ -1510,7 +1511,11 @@ static void test_v1_roundtrip(void)
 		CHECK_BYTES(plain + n, zero, plen - n);
 		CHECK(ike_memeq(is.b, ir.b, 16));
 	}
-	/* CBC: a flipped ciphertext bit garbles its block and flips one in the next. */
+	/*
+	 * CBC: a flipped ciphertext bit garbles its block and flips one in the
+	 * next, so the 40 bytes sent never come out again.
+	 */
+	count(ref, sizeof(ref), 1);
 	v1_msg(msg, IKE1_FLAG_ENCRYPTION, 1, 40);
 	len = ike1_seal(&k, &is, msg, IKE_HDR_LEN + 40, sizeof(msg));
 	memcpy(orig, msg, (size_t)len);
@@ -1520,10 +1525,8 @@ static void test_v1_roundtrip(void)
 		memcpy(msg, orig, (size_t)len);
 		msg[IKE_HDR_LEN + bit / 8] ^= (uint8_t)(1 << (bit % 8));
 		if (CHECK(ike_decode(msg, (size_t)len, &m) == IKE_OK) &&
-		    CHECK(!ike1_open(&m, &k, &iv, plain, sizeof(plain), &plen))) {
-			count(msg, 40, 1);
-			CHECK(memcmp(plain, msg, 40) || bit / 8 >= 40 + 16);
-		}
+		    CHECK(!ike1_open(&m, &k, &iv, plain, sizeof(plain), &plen)))
+			CHECK(memcmp(plain, ref, sizeof(ref)));
 	}
 	ike1_keys_wipe(&k);
 }
