@@ -4,9 +4,9 @@
  * (RFC 3526) as OpenSSL's named safe-prime groups, MODP 2 (RFC 2409 6.2,
  * for IKEv1 peers) from its prime, as OpenSSL names no such group, ECP 19
  * and 20 (RFC 5903) as P-256 and P-384, and Curve25519 (RFC 8031) as
- * X25519. Peer
- * values are checked by OpenSSL when they become keys and again when the
- * peer is set with validation; the cheap checks come first, here.
+ * X25519. Peer values are checked by OpenSSL when they become keys and
+ * again when the peer is set with validation; the cheap checks come first,
+ * here.
  */
 
 #include <stdlib.h>
@@ -87,10 +87,10 @@ static struct ike_dh *dh_wrap(const struct group *grp, EVP_PKEY *key)
 }
 
 /*
- * Bytes of the private value of a group OpenSSL does not name. OpenSSL's
- * own key generation refuses such a group's q (1023 bits, no FIPS 186-4
- * size), so we draw x ourselves: 256 bits, more than twice the
- * strength the 1024-bit group offers.
+ * A key pair of a group OpenSSL does not name. OpenSSL 3.0's key
+ * generation fails on these explicit p, q, g (generate_key: "BN lib"), so
+ * x is drawn here and the pair made as for a known private value: 256
+ * bits, well over twice the strength of a 1024-bit group.
  */
 #define PRIV_LEN	32
 
