@@ -49,6 +49,7 @@ static const struct alg_name prfs[] = {
 };
 
 static const struct alg_name dhs[] = {
+	{ "modp1024", IKE_DH_MODP1024, 0 },
 	{ "modp2048", IKE_DH_MODP2048, 0 },
 	{ "modp3072", IKE_DH_MODP3072, 0 },
 	{ "modp4096", IKE_DH_MODP4096, 0 },
