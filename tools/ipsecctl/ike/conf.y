@@ -1269,7 +1269,7 @@ static void check_v1(struct ike_conn *c)
 	if (c->aggressive && c->ike.ndh != 1)
 		conf_err(kwl(AGGRESSIVE), "rule \"%s\": aggressive mode takes exactly one group (its KE goes in the first message), not %u",
 			 c->name, c->ike.ndh);
-	if (c->aggressive)
+	else if (c->aggressive)
 		conf_warn(kwl(AGGRESSIVE), "rule \"%s\": aggressive mode with a pre-shared key exposes a hash an eavesdropper can attack offline to find the key; prefer main mode, or a long random key",
 			  c->name);
 	if (!c->child.nencr)
