@@ -190,7 +190,8 @@ static void p1_retransmit(struct ike_timer *t)
 
 void ike1_retransmit_arm(struct ike_sa *sa)
 {
-	ike_timer_init(&sa->retransmit, p1_retransmit);
+	/* Not ike_timer_init(): it may be armed, and arming again moves it. */
+	sa->retransmit.fn = p1_retransmit;
 	ike_timer_arm(&sa->retransmit, RETRANSMIT_FIRST_MS);
 }
 
@@ -411,9 +412,15 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *m, struct ike1_iv *iv)
 	}
 	err = ike_decode_inner(m, m->hdr.next, plain, plen);
 	if (err) {
-		ike_log(IKE_LOG_INFO, "%s: %s 0x%08x dropped: malformed payloads (%s)",
+		/*
+		 * Garbage after decryption, in phase 1, is what a peer with
+		 * another pre-shared key sends: its keys differ from ours.
+		 */
+		ike_log(IKE_LOG_WARN, "%s: %s 0x%08x dropped: malformed payloads (%s)%s",
 			ike_sa_name(sa), exch_name(m->hdr.exchange), m->hdr.msgid,
-			ike_strerror(err));
+			ike_strerror(err), m->hdr.exchange == IKE1_EXCH_QUICK ||
+			m->hdr.exchange == IKE1_EXCH_INFORMATIONAL ? "" :
+			": the peer probably has another pre-shared key");
 		return -1;
 	}
 	*iv = next;

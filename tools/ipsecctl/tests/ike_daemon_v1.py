@@ -219,13 +219,14 @@ def mirrored(name, sa, sb, want_sel):
     if ca["spi_in"] != cb["spi_out"] or ca["spi_out"] != cb["spi_in"]:
         raise Fail("%s: SPIs do not mirror: A %s/%s, B %s/%s" % (
             name, ca["spi_in"], ca["spi_out"], cb["spi_in"], cb["spi_out"]))
-    ka = {s["spi"]: s for s in daemon.kernel()["sas"] if not s["larval"]}
-    for spi in (ca["spi_in"], ca["spi_out"]):
-        if spi not in ka:
-            raise Fail("%s: SA %s is not in A's kernel (%s)" % (name, spi, sorted(ka)))
-    if ka[ca["spi_in"]].get("sel") != want_sel:
-        raise Fail("%s: A's inbound SA selector %s, not %s" % (name, ka[ca["spi_in"]].get("sel"),
-                                                               want_sel))
+    # Both fake kernels count SPIs from the same number: an SA is its SPI and dst.
+    ka = {(s["spi"], s["dst"]): s for s in daemon.kernel()["sas"] if not s["larval"]}
+    for key in ((ca["spi_in"], A_VETH), (ca["spi_out"], B_VETH)):
+        if key not in ka:
+            raise Fail("%s: SA %s is not in A's kernel (%s)" % (name, key, sorted(ka)))
+    got = ka[(ca["spi_in"], A_VETH)].get("sel")
+    if got != want_sel:
+        raise Fail("%s: A's inbound SA selector %s, not %s" % (name, got, want_sel))
     return ca, cb
 
 
@@ -271,7 +272,7 @@ def case_rekey():
 
 
 def case_wrong_psk():
-    """a wrong pre-shared key: no SA, A logs the HASH mismatch, both alive"""
+    """a wrong pre-shared key: no SA, A logs that the peer has another key, both alive"""
     daemon.new_log()
     p = daemon_b.ctl("up", "bad")
     if p.returncode:
@@ -280,8 +281,8 @@ def case_wrong_psk():
     if daemon_b.status()["bad"]["state"] == "established":
         raise Fail("established with the wrong key")
     log = daemon.new_log()
-    if "does not match" not in log:
-        raise Fail("A's log does not say the HASH did not match:\n" + log[-1500:])
+    if "another pre-shared key" not in log:
+        raise Fail("A's log does not say the key differs:\n" + log[-1500:])
     if daemon.status()["mm"]["state"] != "established":
         raise Fail("rule mm lost its SA")
 
@@ -361,14 +362,15 @@ def case_garbage_m5():
     mm.do34()
     r = p.ask(mm.m5(garbage=True), timeout=1)
     p.close()
-    if r is not None:
-        raise Fail("garbage message 5 answered")
+    # Message 4 again (its retransmission timer) is fine; message 6 is not.
+    if r is not None and r[19] & 1:
+        raise Fail("garbage message 5 answered with an encrypted message")
     if daemon.status()["lo"]["state"] == "established":
         raise Fail("established")
 
 
 def case_wrong_psk_m5():
-    """main mode with another key: message 5 refused, no answer, the SA gone"""
+    """main mode with another key: message 5 refused, not answered, nothing established"""
     if not HAVE_CRYPTO:
         return "SKIP: python3-cryptography missing"
     p = lo_peer()
@@ -378,10 +380,10 @@ def case_wrong_psk_m5():
     daemon.new_log()
     r = p.ask(mm.m5(), timeout=1)
     p.close()
-    if r is not None:
+    if r is not None and r[19] & 1:
         raise Fail("answered message 5 keyed with another key")
-    if "does not match" not in daemon.new_log():
-        raise Fail("no HASH mismatch in the log")
+    if "another pre-shared key" not in daemon.new_log():
+        raise Fail("the log does not say the key differs")
     lo_holds_nothing()
 
 
@@ -410,7 +412,8 @@ def case_down():
     end = time.monotonic() + 10
     while time.monotonic() < end:
         st = daemon.status()["mm"]
-        if st["state"] == "idle":
+        # (case_wrong_psk's half-open SA may still be there: it lapses later)
+        if st["state"] != "established" and not st["child_sas"]:
             break
         time.sleep(0.3)
     else:
