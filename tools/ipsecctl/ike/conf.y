@@ -1259,6 +1259,10 @@ static void check_v1(struct ike_conn *c)
 			 c->name);
 		return;
 	}
+	/* A quick mode's IDci and IDcr name one selector each. */
+	if (c->nfrom > 1 || c->nto > 1)
+		conf_err(c->line, "rule \"%s\": an ikev1 rule takes one from and one to selector (IKEv1 negotiates one pair per quick mode); write one rule per pair",
+			 c->name);
 	if (!c->ike.nencr)
 		conf_add_alg_v1(&c->ike, CONF_ENC, "enc", "aes-cbc-256", "");
 	if (!c->ike.nprf)

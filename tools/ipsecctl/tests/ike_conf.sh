@@ -268,6 +268,9 @@ v1refuses "ikev1: aggressive mode with two groups" "ikev1 \"a\" $R aggressive gr
 v1refuses "ikev1: peer any with main mode and a psk" \
 	"ikev1 \"a\" passive from 10.1.0.0/24 to 10.2.0.0/24 peer any psk @site-b.psk main" \
 	"peer any with main mode and a psk: main mode chooses the key by the peer's address, before any ID is seen; give peer ADDR, or use aggressive mode"
+v1refuses "ikev1: one from and one to selector" \
+	"ikev1 \"a\" from { 10.1.0.0/24 10.5.0.0/24 } to 10.2.0.0/24 peer 192.0.2.2 psk @site-b.psk main" \
+	'rule "a": an ikev1 rule takes one from and one to selector (IKEv1 negotiates one pair per quick mode); write one rule per pair'
 v1refuses "ikev1: phase 1 is AES-CBC only" "ikev1 \"a\" $R main enc aes-gcm-256" \
 	'"aes-gcm-256": main mode enc is aes-cbc-256 or aes-cbc-128'
 v1refuses "ikev1: quick mode is AES-CBC or AES-GCM, 128 or 256" "ikev1 \"a\" $R main quick enc aes-cbc-192" \
