@@ -422,8 +422,9 @@ static void out_due(struct ike_timer *t)
 }
 
 int ike_child_install_keys(struct ike_child *c, const uint8_t *keys_in, const uint8_t *keys_out,
-			   size_t ekey, size_t akey, bool defer_out)
+			   size_t ekey, size_t akey, unsigned int defer_ms)
 {
+	bool defer_out = defer_ms > 0;
 	struct ike_sa *sa = c->ike;
 	int err;
 
@@ -440,7 +441,7 @@ int ike_child_install_keys(struct ike_child *c, const uint8_t *keys_in, const ui
 	c->installed_out = !defer_out;
 	if (defer_out) {
 		ike_timer_init(&c->out_timer, out_due);
-		ike_timer_arm(&c->out_timer, 5000);
+		ike_timer_arm(&c->out_timer, defer_ms);
 	}
 	c->state = CHILD_S_INSTALLED;
 	link_child(c);
@@ -471,7 +472,7 @@ int ike_child_install(struct ike_child *c, const struct ike_view *gir,
 				2 * (ekey + akey));
 	if (!err)
 		err = ike_child_install_keys(c, c->initiator ? r2i : i2r, c->initiator ? i2r : r2i,
-					     ekey, akey, defer_out);
+					     ekey, akey, defer_out ? 5000 : 0);
 	ike_wipe(keymat, sizeof(keymat));
 	return err;
 }

@@ -236,10 +236,11 @@ int ike_child_install(struct ike_child *c, const struct ike_view *gir,
 		      const struct ike_view *ni, const struct ike_view *nr, bool defer_out);
 /*
  * The same with the keys given: enc key then integrity key of the inbound
- * SA, and of the outbound SA (IKEv1's KEYMAT is one per SPI).
+ * SA, and of the outbound SA (IKEv1's KEYMAT is one per SPI). With
+ * defer_ms, the outbound SA waits that long, or for ike_child_install_out().
  */
 int ike_child_install_keys(struct ike_child *c, const uint8_t *keys_in, const uint8_t *keys_out,
-			   size_t ekey, size_t akey, bool defer_out);
+			   size_t ekey, size_t akey, unsigned int defer_ms);
 /* The deferred outbound SA, now. */
 void ike_child_install_out(struct ike_child *c);
 void ike_child_uninstall(struct ike_child *c);

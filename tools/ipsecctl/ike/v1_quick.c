@@ -22,6 +22,16 @@
 #include "kernel.h"
 #include "log.h"
 
+/*
+ * strongSwan and Libreswan as responders install both SAs when message 3
+ * comes: the initiator's outbound SA waits a moment for that, or the first
+ * packets (the ones held for the ACQUIRE among them) would reach the peer
+ * before its inbound SA. Until then a rekey's traffic stays in the old SA.
+ */
+#define INITIATOR_OUT_DELAY_MS	1000
+/* The responder's outbound SA waits for message 3, or this long. */
+#define RESPONDER_OUT_WAIT_MS	5000
+
 /* --- IDci/IDcr <-> selectors ------------------------------------------- */
 
 static void id_from_tsel(const struct ike_tsel *t, struct ike1_id *id, uint8_t *buf)
@@ -109,7 +119,8 @@ static void tsel_host(struct ike_tsel *t, const struct addr *a)
 
 /* --- Keys --------------------------------------------------------------- */
 
-static int install(struct ike_sa *sa, struct ike1_x *x, struct ike_child *c, bool defer_out)
+static int install(struct ike_sa *sa, struct ike1_x *x, struct ike_child *c,
+		   unsigned int defer_ms)
 {
 	const struct ike_encr_alg *ea = ike_encr_alg(c->alg.encr, c->alg.encr_keybits);
 	const struct ike_integ_alg *ia = c->alg.integ ? ike_integ_alg(c->alg.integ) : NULL;
@@ -131,7 +142,7 @@ static int install(struct ike_sa *sa, struct ike1_x *x, struct ike_child *c, boo
 	if (ike1_qm_keymat(&sa->v1->k, x->gxy_len ? &gxy : NULL, IKE_PROTO_ESP, spi, &ni, &nr,
 			   out, ekey + akey))
 		goto out;
-	err = ike_child_install_keys(c, in, out, ekey, akey, defer_out);
+	err = ike_child_install_keys(c, in, out, ekey, akey, defer_ms);
 	if (err)
 		ike_log(IKE_LOG_ERR, "%s: the quick mode SAs could not be installed", ike_sa_name(sa));
 out:
@@ -209,8 +220,12 @@ static void child_up(struct ike_sa *sa, struct ike1_x *x, struct ike_child *c)
 	 * What it replaces goes: a second after our own rekey; after a minute
 	 * when the peer renewed it, which should delete it first.
 	 */
-	if (x->old && x->old->state != CHILD_S_REKEYED)
+	if (x->old && x->old->state != CHILD_S_REKEYED) {
+		/* If it goes before the new outbound SA is in, that goes in first. */
+		if (x->old->ike == c->ike)
+			x->old->successor = c;
 		ike2_child_replaced(x->old, x->initiator);
+	}
 	x->old = NULL;
 }
 
@@ -353,7 +368,7 @@ static void in_qm2(struct ike_sa *sa, const struct ike_msg *m, struct ike1_x *x)
 	c->alg = p2.alg;
 	c->spi_out = p2.spi;
 	c->life_s = responder_lifetime(m);
-	if (install(sa, x, c, false))
+	if (install(sa, x, c, INITIATOR_OUT_DELAY_MS))
 		goto fail;
 	ike1_out_begin(&o, sa, IKE1_EXCH_QUICK, x->msgid, true);
 	nr.p = x->nr;
@@ -540,7 +555,7 @@ static void in_qm1(struct ike_sa *sa, const struct ike_msg *m, struct ike1_x *x)
 	ni.len = x->ni_len;
 	ike1_out_hash(&o, sa, hoff, false, x->msgid, &ni, NULL);
 	/* The inbound SA now; the outbound one when message 3 says the peer has its own. */
-	if (install(sa, x, c, true))
+	if (install(sa, x, c, RESPONDER_OUT_WAIT_MS))
 		goto drop;
 	x->st = IKE1_QM_R1;
 	if (ike1_out_send(sa, &o, &x->iv, &x->last))
