@@ -79,11 +79,14 @@ static int in_2(struct ike_sa *sa, const struct ike_msg *m)
 	const struct ike_pl *sap = ike1_find(m, IKE1_PL_SA);
 	uint8_t id_b[4 + IKE_CONF_ID_MAX], hash[IKE_KEY_MAX];
 	struct ike_view nonce, ke;
-	const char *why = "no SA payload";
+	const char *why = NULL;
 	int idlen;
 
-	if (!sap || ike1_dec_sa(sap, &resp) || ike1_p1_accept(&resp, v->offered, &v->p1, &why) ||
-	    (v->p1.alg.dh != sa->dh_group && (why = "another group than our KE's"))) {
+	if (!sap || ike1_dec_sa(sap, &resp))
+		why = "no SA payload, or a malformed one";
+	else if (!ike1_p1_accept(&resp, v->offered, &v->p1, &why))
+		why = v->p1.alg.dh == sa->dh_group ? NULL : "another group than our KE's";
+	if (why) {
 		ike_log(IKE_LOG_WARN, "%s: the peer's phase 1 answer is refused: %s",
 			ike_sa_name(sa), why);
 		return -1;
