@@ -46,7 +46,7 @@
 # unpacked into the VM's throwaway overlay root, and one pluto per instance
 # runs in a namespace with its ipsec.conf, ipsec.secrets, NSS db, run
 # directory (pluto.ctl, pluto.pid) and log under $W/ls-NAME:
-#   ls_install                        dpkg-deb -x the .deb into / (once)
+#   ls_install                        unpack the .deb into / (once)
 #   ls_start NAME NS                  start pluto
 #   ls_conf NAME KEY=VALUE...         write its ipsec.conf (one conn) and secrets
 #   ls_load NAME                      add the conn (and route or initiate it)
@@ -392,7 +392,12 @@ ls_install() {
 		echo "the root is $root, not the VM's throwaway overlay: not unpacking $deb into it"
 		return 1
 	fi
-	dpkg-deb -x "$deb" / && [ -x "$PLUTO" ] || { echo "dpkg-deb -x $deb / failed"; return 1; }
+	# Not dpkg-deb -x: its tar replaces the merged-/usr symlinks /lib
+	# (the .deb has ./lib/systemd) with directories, and every dynamically
+	# linked program then lacks its loader. --keep-directory-symlink
+	# follows them.
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C / --keep-directory-symlink --no-same-owner &&
+		[ -x "$PLUTO" ] || { echo "unpacking $deb into / failed"; return 1; }
 	command -v certutil >/dev/null || { echo "certutil missing (libnss3-tools, tools/deps.sh)"; return 1; }
 }
 
@@ -406,18 +411,12 @@ ls_whack() {
 
 # ls_setup DIR: the config setup section
 ls_setup() {
-	cat <<-EOF
-	config setup
-		logfile=$1/pluto.log
-		logappend=yes
-		logtime=yes
-		plutodebug=${LS_DEBUG:-none}
-		dnssec-enable=no
-		nssdir=$1/nss
-		secretsfile=$1/ipsec.secrets
-		ikev1-policy=accept
-		uniqueids=no
-	EOF
+	# Indented with a tab, which a <<- here-document would strip: pluto
+	# takes an unindented line for a new section.
+	echo "config setup"
+	printf '\t%s\n' "logfile=$1/pluto.log" logappend=yes logtime=yes \
+		"plutodebug=${LS_DEBUG:-none}" dnssec-enable=no "nssdir=$1/nss" \
+		"secretsfile=$1/ipsec.secrets" ikev1-policy=accept uniqueids=no
 }
 
 # ls_start NAME NS: pluto in NS. No conn yet (ls_conf, ls_load).
@@ -826,13 +825,17 @@ ike_decrypts() {
 # (IKEv1) with the keys of OPTS: every encrypted message shows its HASH
 # payload and nothing malformed, there is at least one, and the decrypted
 # quick mode messages carry every SPI of SPIS (0x%08x words, the child SAs'
-# SPIs): garbage from a wrong key could not.
+# SPIs): garbage from a wrong key could not. A retransmission (the same
+# sender, message ID and length as an earlier message) is left out:
+# tshark decrypts it with the IV that follows the first copy, into garbage.
 ike1_decrypts() {
 	local f=$1 spis=$2 out qm s bad=0
 	shift 2
 	out=$(timeout 120 tshark -n "$@" -r "$f" -Y 'isakmp.flag_e == 1' -T fields \
 		-E occurrence=a -E aggregator=' ' -e frame.number -e isakmp.exchangetype \
-		-e isakmp.hash -e isakmp.spi -e isakmp.id.type -e _ws.malformed 2>"$f.ike.err")
+		-e isakmp.hash -e isakmp.spi -e isakmp.id.type -e _ws.malformed \
+		-e ip.src -e isakmp.messageid -e udp.length 2>"$f.ike.err" |
+		awk -F'\t' '!seen[$7 " " $8 " " $9]++')
 	[ -n "$out" ] || bad=1
 	awk -F'\t' '$3 == "" || $6 != ""' <<<"$out" | grep -q . && bad=1
 	qm=$(awk -F'\t' '$2 == 32 { print $4 }' <<<"$out" | tr -d ':' | tr 'A-F ' 'a-f\n')
@@ -841,7 +844,7 @@ ike1_decrypts() {
 		grep -qx "$s" <<<"$qm" || { echo "SPI 0x$s is in no decrypted quick mode message"; bad=1; }
 	done
 	[ "$bad" = 0 ] && return 0
-	echo "encrypted ISAKMP messages (frame, exchange, hash, SPIs, ID type, malformed):"
+	echo "encrypted ISAKMP messages (frame, exchange, hash, SPIs, ID type, malformed, src, message ID, length):"
 	echo "${out:-(none)}"
 	cat "$f.ike.err"
 	return 1
