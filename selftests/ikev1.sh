@@ -15,7 +15,7 @@
 # the daemon is in: they prove the harness (both peers in namespaces, their
 # status, tshark's decryption of ISAKMP with charon's Ka and of ESP with
 # XFRM's keys) on this kernel. About 30 s each under TCG, so not core: they
-# run at NFESP_SCALE=long, or with NFESP_IKEV1_PEERS=1 at any scale.
+# run at NFESP_SCALE=long, or at any scale when named (ikev1.sh peers).
 #   peers main     strongSwan in a initiates main mode, Libreswan answers
 #   peers aggr     Libreswan in b initiates aggressive mode, strongSwan
 #                  answers (i_dont_care_about_security_and_use_aggressive_mode_psk)
@@ -582,7 +582,7 @@ selected() {
 	while read -r core group c; do
 		[ -n "$c" ] || continue
 		[ "$SCALE" = long ] || [ "$core" = 1 ] ||
-			{ [ "$group" = peer ] && [ "${NFESP_IKEV1_PEERS:-0}" = 1 ]; } || continue
+			{ [ "$group" = peer ] && [[ ${1:-} == peers* ]]; } || continue
 		[[ $c =~ ${1:-.} ]] && echo "$group $c"
 	done <<<"$CASES"
 }
