@@ -548,9 +548,11 @@ ls_wait_up() {
 	return 1
 }
 
-# ls_count_ike NAME: how many phase 1 states it has
+# ls_count_ike NAME: how many established phase 1 states it has (pluto
+# revives a connection it initiated when the peer deletes it: a new
+# STATE_MAIN_I1 is no IKE SA)
 ls_count_ike() {
-	ls_whack "$1" --showstates 2>/dev/null | grep -cE 'STATE_(MAIN|AGGR)_'
+	ls_whack "$1" --showstates 2>/dev/null | grep -cE 'STATE_(MAIN_I4|MAIN_R3|AGGR_I2|AGGR_R2)'
 }
 
 # ls_child_spis NAME CONN: "SPI_IN SPI_OUT" of its newest IPsec SA, from
@@ -645,8 +647,8 @@ ikd_start() {
 	ikd_pid[$name]=$!
 	ikd_nsof[$name]=$ns
 	net_pids+=("$!")
-	# It answers status once it runs.
-	wait_for 10 ip netns exec "$ns" "$IPSECCTL" status || {
+	# It answers status once it runs (ike_fake.sh under TCG: several s).
+	wait_for 20 ip netns exec "$ns" "$IPSECCTL" status || {
 		echo "ipsecctl daemon $name does not answer status:"
 		tail -n 20 "$d/log"
 		return 1
