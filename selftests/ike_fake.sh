@@ -65,6 +65,9 @@ conf() {
 	    elif k == "dpd": o["dpd"] = v
 	    else: sys.exit("unknown word " + k)
 	    i += 2
+	# IKEv1 DPD: strongSwan's dpd_timeout (150 s by default) as 5 delays
+	if o.get("version") == "1" and "dpd" in o:
+	    o["dpd_timeout"] = "%ds" % (5 * int(o["dpd"].rstrip("s")))
 	o["ike"] = "-".join(ike)
 	o["esp"] = "-".join(esp)
 	if o["psk"].startswith("0x"): pass

@@ -391,7 +391,7 @@ peers() {
 # --- ipsecctl against strongSwan and Libreswan ----------------------------
 
 basic() {
-	local role=$1 exch=$2 peer=$3 n="ipsecctl $1 $2 $3" pcap=$W/cap.pcap pstart=none
+	local role=$1 exch=$2 peer=$3 n="ipsecctl $1 $2 $3" pcap=$W/cap.pcap
 	local ikds=passive spis
 	[ "$role" = init ] && ikds=-
 	must "$n: $peer in b and the daemon in a start" eval '
