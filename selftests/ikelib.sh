@@ -108,6 +108,10 @@ sw_write_conf() {
 		# IKEv1 aggressive mode with a PSK as responder (ikev1.sh); it
 		# changes nothing for IKEv2.
 		i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+		# IKEv1: after a quick mode rekey it initiated, delete the
+		# replaced SAs (Delete to the peer) instead of letting them
+		# expire, so that tests see the peer follow a Delete.
+		delete_rekeyed = yes
 		retransmit_timeout = 1
 		retransmit_tries = 3
 		filelog {
