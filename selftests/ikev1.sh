@@ -568,18 +568,19 @@ AUTH_FAILED_RE='authenticat[a-z]*[ _]fail.*192\.0\.2\.2|192\.0\.2\.2.*authentica
 
 wrong_psk() {
 	local n="ipsecctl wrong PSK" log
-	must "$n: strongSwan in b and the daemon in a start, with different PSKs" eval '
+	must "$n: strongSwan in b and the daemon in a (on traffic) start, with different PSKs" eval '
 		topo && peer_b sw main none psk=0x0badc0de0badc0de0badc0de0badc0de &&
-		ike_capture_start $NS_B vethB $W/clear.pcap icmp && ikd_a main start=active'
+		ike_capture_start $NS_B vethB $W/clear.pcap icmp && ikd_a main'
+	step "$n: the pings from a start IKE and are not answered" eval '
+		! timeout 20 ip netns exec $NS_A ping -c 4 -i 0.5 -W 2 -I $C_A $C_B'
 	log=$(ikd_dir a)/log
 	step "$n: the daemon logs that authentication failed, naming 192.0.2.2" eval '
 		wait_for 30 grep -qiE "$AUTH_FAILED_RE" "$log" || { tail -n 30 "$log"; false; }'
-	step "$n: no SA in nfesp or XFRM, and the pings from a are not answered" eval '
-		no_sas $NS_A $NS_B && ! timeout 20 ip netns exec $NS_A ping -c 2 -i 0.5 -W 2 -I $C_A $C_B'
 	ike_capture_stop
-	step "$n: nothing went in clear, and the daemon still answers status" eval '
-		[ "$(tcpdump -nr $W/clear.pcap 2>/dev/null | wc -l)" = 0 ] &&
-		running ${ikd_pid[a]} && ikd_json $NS_A >/dev/null'
+	step "$n: no SA in nfesp or XFRM, nothing went in clear, the daemon still answers" eval '
+		no_sas $NS_A $NS_B && [ "$(tcpdump -nr $W/clear.pcap 2>/dev/null | wc -l)" = 0 ] &&
+		running ${ikd_pid[a]} && ikd_json $NS_A >/dev/null ||
+		{ tcpdump -nr $W/clear.pcap; ip -n $NS_B xfrm state; false; }'
 }
 
 mismatch() {
