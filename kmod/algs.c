@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The ESP transforms: AES-GCM (RFC 4106), ChaCha20-Poly1305 (RFC 7634),
- * AES-CBC with HMAC-SHA2 (RFC 3602, RFC 4868) and NULL with HMAC-SHA2
- * (RFC 2410). Each becomes one AEAD of the kernel crypto API, as in esp4.c.
+ * AES-CBC with HMAC-SHA2 or HMAC-SHA1-96 (RFC 3602, RFC 4868, RFC 2404)
+ * and NULL with either (RFC 2410). Each becomes one AEAD of the kernel
+ * crypto API, as in esp4.c.
  */
 
 #include <linux/err.h>
@@ -26,12 +27,16 @@ static const struct nfesp_algo algos[] = {
 	  "authenc(hmac(sha384),cbc(aes))", 24, 16, 16, "authencesn(hmac(sha384),cbc(aes))" },
 	{ NFESP_ENC_AES_CBC, NFESP_AUTH_HMAC_SHA2_512_256,
 	  "authenc(hmac(sha512),cbc(aes))", 32, 16, 16, "authencesn(hmac(sha512),cbc(aes))" },
+	{ NFESP_ENC_AES_CBC, NFESP_AUTH_HMAC_SHA1_96,
+	  "authenc(hmac(sha1),cbc(aes))", 12, 16, 16, "authencesn(hmac(sha1),cbc(aes))" },
 	{ NFESP_ENC_NULL, NFESP_AUTH_HMAC_SHA2_256_128,
 	  "authenc(hmac(sha256),ecb(cipher_null))", 16, 0, 4, "authencesn(hmac(sha256),ecb(cipher_null))" },
 	{ NFESP_ENC_NULL, NFESP_AUTH_HMAC_SHA2_384_192,
 	  "authenc(hmac(sha384),ecb(cipher_null))", 24, 0, 4, "authencesn(hmac(sha384),ecb(cipher_null))" },
 	{ NFESP_ENC_NULL, NFESP_AUTH_HMAC_SHA2_512_256,
 	  "authenc(hmac(sha512),ecb(cipher_null))", 32, 0, 4, "authencesn(hmac(sha512),ecb(cipher_null))" },
+	{ NFESP_ENC_NULL, NFESP_AUTH_HMAC_SHA1_96,
+	  "authenc(hmac(sha1),ecb(cipher_null))", 12, 0, 4, "authencesn(hmac(sha1),ecb(cipher_null))" },
 };
 
 static bool enc_is_aead(u16 enc)
@@ -68,10 +73,12 @@ const struct nfesp_algo *nfesp_algo_find(u16 enc, u16 auth,
 	return NULL;
 }
 
-/* The HMAC key is as long as the hash output (RFC 4868 section 2.1.1). */
+/* The HMAC key is as long as the hash output (RFC 4868 2.1.1, RFC 2404 3). */
 static unsigned int auth_key_len(u16 auth)
 {
 	switch (auth) {
+	case NFESP_AUTH_HMAC_SHA1_96:
+		return 20;
 	case NFESP_AUTH_HMAC_SHA2_256_128:
 		return 32;
 	case NFESP_AUTH_HMAC_SHA2_384_192:

@@ -95,6 +95,7 @@ auth_keylen() {
 	hmac-sha256) echo 32 ;;
 	hmac-sha384) echo 48 ;;
 	hmac-sha512) echo 64 ;;
+	hmac-sha1) echo 20 ;;
 	-) echo 0 ;;
 	*) return 1 ;;
 	esac
@@ -243,6 +244,7 @@ xfrm_alg() {
 	hmac-sha256) echo "auth-trunc hmac(sha256) 0x$2 128" ;;
 	hmac-sha384) echo "auth-trunc hmac(sha384) 0x$2 192" ;;
 	hmac-sha512) echo "auth-trunc hmac(sha512) 0x$2 256" ;;
+	hmac-sha1) echo "auth-trunc hmac(sha1) 0x$2 96" ;;
 	esac
 }
 
@@ -467,6 +469,7 @@ tshark_auth() {
 	hmac-sha256) echo "HMAC-SHA-256-128 [RFC4868]" ;;
 	hmac-sha384) echo "HMAC-SHA-384-192 [RFC4868]" ;;
 	hmac-sha512) echo "HMAC-SHA-512-256 [RFC4868]" ;;
+	hmac-sha1) echo "HMAC-SHA-1-96 [RFC2404]" ;;
 	-) echo "NULL" ;;
 	esac
 }

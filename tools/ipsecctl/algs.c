@@ -20,6 +20,7 @@ static const struct auth_alg auths[] = {
 	{ "hmac-sha256", NFESP_AUTH_HMAC_SHA2_256_128, 32 },
 	{ "hmac-sha384", NFESP_AUTH_HMAC_SHA2_384_192, 48 },
 	{ "hmac-sha512", NFESP_AUTH_HMAC_SHA2_512_256, 64 },
+	{ "hmac-sha1", NFESP_AUTH_HMAC_SHA1_96, 20 },	/* IKEv1 peers */
 };
 
 #define for_each(p, arr) for (p = arr; p < arr + sizeof(arr) / sizeof(arr[0]); p++)

@@ -125,7 +125,7 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	if (sa->enc->aead && sa->auth)
 		return error("%s is an AEAD and takes no auth", sa->enc->name);
 	if (!sa->enc->aead && !sa->auth)
-		return error("%s needs auth hmac-sha256, hmac-sha384 or hmac-sha512",
+		return error("%s needs auth hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sha1",
 			     sa->enc->name);
 	if (sa->auth && !sa->has_auth_key)
 		return error("missing authkey for %s", sa->auth->name);
@@ -196,7 +196,7 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 				return -1;
 			sa->auth = auth_alg_by_name(v);
 			if (!sa->auth)
-				return error("unknown auth \"%s\"; use hmac-sha256, hmac-sha384 or hmac-sha512", v);
+				return error("unknown auth \"%s\"; use hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sha1", v);
 		} else if (!strcmp(w, "authkey")) {
 			if (!(v = next_word(a, "authkey")) ||
 			    parse_key(v, "authkey", sa->auth_key, &sa->auth_key_len))

@@ -418,6 +418,11 @@ enum nfesp_auth_alg {
 	NFESP_AUTH_HMAC_SHA2_256_128 = 12,	/* 32-byte key */
 	NFESP_AUTH_HMAC_SHA2_384_192 = 13,	/* 48-byte key */
 	NFESP_AUTH_HMAC_SHA2_512_256 = 14,	/* 64-byte key */
+	/*
+	 * 20-byte key, 12-byte ICV (RFC 2404): for IKEv1 peers that offer
+	 * nothing stronger. Added last; the registry's number.
+	 */
+	NFESP_AUTH_HMAC_SHA1_96 = 2,
 };
 
 enum nfesp_sa_flags {

@@ -44,6 +44,9 @@ static const char *const errors[IKE_E_COUNT] = {
 	[IKE_E_TOO_LONG]	= "encoded length over its field's limit",
 	[IKE_E_ENC_ORDER]	= "payload after SK",
 	[IKE_E_ENC_ARG]		= "encoder given an inconsistent payload",
+	[IKE_E_V1_NESTED]	= "IKEv1 proposal or transform payload outside an SA payload",
+	[IKE_E_NONCE1_LEN]	= "IKEv1 nonce not 8 to 256 bytes",
+	[IKE_E_TOO_MANY_ATTRS]	= "too many transform attributes",
 };
 
 const char *ike_strerror(int err)
@@ -105,6 +108,11 @@ static int dec_pl(struct ike_msg *m, struct ike_rbuf *r, uint8_t *type, bool inn
 	if (major == IKE2_MAJOR && (flags & IKE_PL_CRITICAL) && !ike_pl_known(major, *type)) {
 		m->bad_type = *type;
 		return IKE_E_CRITICAL;
+	}
+	/* Proposals and transforms live inside an SA payload's body only (RFC 2408 3.5, 3.6). */
+	if (major == IKE1_MAJOR && (*type == IKE1_PL_PROPOSAL || *type == IKE1_PL_TRANSFORM)) {
+		m->bad_type = *type;
+		return IKE_E_V1_NESTED;
 	}
 	if (m->npl >= IKE_MAX_PAYLOADS)
 		return IKE_E_TOO_MANY;

@@ -72,6 +72,9 @@ enum ike_err {
 	IKE_E_TOO_LONG,
 	IKE_E_ENC_ORDER,
 	IKE_E_ENC_ARG,
+	IKE_E_V1_NESTED,
+	IKE_E_NONCE1_LEN,
+	IKE_E_TOO_MANY_ATTRS,
 	IKE_E_COUNT		/* not an error: how many there are */
 };
 

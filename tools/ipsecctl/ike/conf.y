@@ -70,7 +70,7 @@ static void yyerror(const char *msg);
 
 static void drop(struct conf_tok *t);
 static void wipe(struct conf_tok *t);
-static void start_rule(int line);
+static void start_rule(int line, int version);
 static void set_name(struct conf_tok *t);
 static void finish_rule(void);
 static void drop_rule(void);
@@ -102,6 +102,7 @@ static void include_file(struct conf_tok *t);
 /* The keywords, in this order: KW_BIT() numbers them from IKEV2. */
 %token IKEV2 ACTIVE PASSIVE ESP TUNNEL TRANSPORT FROM TO PORT PROTO LOCAL PEER
 %token IKESA CHILDSA ENC AUTH PRF GROUP SRCID DSTID PSK IKELIFETIME LIFETIME DPD
+%token IKEV1 MAIN AGGRESSIVE QUICK
 %token INCLUDE
 %token STRING
 /* A word the lexer refused, and said why: the parser only recovers. */
@@ -125,7 +126,8 @@ grammar		: %empty
 		| grammar error NL		{ drop_rule(); yyerrok; }
 		;
 
-rule		: IKEV2 { start_rule($1.line); } STRING { set_name(&$3); } opts
+rule		: IKEV2 { start_rule($1.line, 2); } STRING { set_name(&$3); } opts
+		| IKEV1 { start_rule($1.line, 1); } STRING { set_name(&$3); } opts
 		;
 
 opts		: %empty
@@ -144,6 +146,9 @@ opt		: ACTIVE			{ set_start(ACTIVE, $1.line); }
 		| PEER STRING			{ if (once(PEER, $1.line)) set_peer(&$2); drop(&$2); }
 		| IKESA { begin_block(IKESA, $1.line); } block
 		| CHILDSA { begin_block(CHILDSA, $1.line); } block
+		| MAIN { begin_block(MAIN, $1.line); } block
+		| AGGRESSIVE { begin_block(AGGRESSIVE, $1.line); } block
+		| QUICK { begin_block(QUICK, $1.line); } block
 		| SRCID STRING			{ if (once(SRCID, $1.line)) set_id(SRCID, &$2); drop(&$2); }
 		| DSTID STRING			{ if (once(DSTID, $1.line)) set_id(DSTID, &$2); drop(&$2); }
 		| PSK STRING			{ if (once(PSK, $1.line)) set_psk(&$2); else wipe(&$2); }
@@ -203,13 +208,15 @@ static const struct {
 	const char *word;
 	int tok;
 } keywords[] = {
-	{ "active", ACTIVE }, { "auth", AUTH }, { "childsa", CHILDSA },
+	{ "active", ACTIVE }, { "aggressive", AGGRESSIVE }, { "auth", AUTH },
+	{ "childsa", CHILDSA },
 	{ "dpd", DPD }, { "dstid", DSTID }, { "enc", ENC }, { "esp", ESP },
 	{ "from", FROM }, { "group", GROUP }, { "ikelifetime", IKELIFETIME },
-	{ "ikesa", IKESA }, { "ikev2", IKEV2 }, { "include", INCLUDE },
-	{ "lifetime", LIFETIME }, { "local", LOCAL }, { "passive", PASSIVE },
+	{ "ikesa", IKESA }, { "ikev1", IKEV1 }, { "ikev2", IKEV2 }, { "include", INCLUDE },
+	{ "lifetime", LIFETIME }, { "local", LOCAL }, { "main", MAIN }, { "passive", PASSIVE },
 	{ "peer", PEER }, { "port", PORT }, { "prf", PRF }, { "proto", PROTO },
-	{ "psk", PSK }, { "srcid", SRCID }, { "to", TO }, { "transport", TRANSPORT },
+	{ "psk", PSK }, { "quick", QUICK }, { "srcid", SRCID }, { "to", TO },
+	{ "transport", TRANSPORT },
 	{ "tunnel", TUNNEL },
 };
 
@@ -263,8 +270,12 @@ static uint32_t given;			/* KW_BIT()s */
 static int kw_line[32];
 static struct ike_prop_conf *blk;
 static const char *blk_name;
+static int blk_tok;
 static uint32_t blk_given;
 static enum conf_alg_kind alg_kind;
+static int alg_tok;
+static bool group_none;			/* quick group none: no PFS */
+static int group_none_line;
 static int side;			/* 0: from, 1: to */
 static bool sel_any[2][IKE_CONF_MAX_SEL];
 static bool have_ports[2];
@@ -312,6 +323,21 @@ static void conf_err(int line, const char *fmt, ...)
 	at(line);
 	error("%s", msg);
 	errors++;
+}
+
+/* "file:line: warning: ...": the rule loads all the same. */
+static void conf_warn(int line, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void conf_warn(int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	at(line);
+	error("warning: %s", msg);
 }
 
 /* For the word parsers, which print their own message: count it. */
@@ -790,7 +816,7 @@ static void include_file(struct conf_tok *t)
 
 /* The rule being read. */
 
-static void start_rule(int line)
+static void start_rule(int line, int version)
 {
 	int s;
 
@@ -807,9 +833,10 @@ static void start_rule(int line)
 		have_ports[s] = false;
 	}
 	sel_proto = 0;
+	group_none = false;
 	snprintf(cur->file, sizeof(cur->file), "%s", file->name);
 	cur->line = line;
-	cur->version = 2;
+	cur->version = version;
 	cur->mode = NFESP_MODE_TUNNEL;
 	cur->start = IKE_START_TRAFFIC;
 	cur->ike_lifetime = 8 * 3600;
@@ -942,13 +969,41 @@ static void set_peer(struct conf_tok *t)
 	check(parse_addr(t->s, &cur->peer));
 }
 
+/* ikesa and childsa are IKEv2's; main or aggressive, and quick, IKEv1's. */
+static bool block_of_version(int tok, int line)
+{
+	bool v1 = tok == MAIN || tok == AGGRESSIVE || tok == QUICK;
+
+	if (!cur || (cur->version == 1) == v1)
+		return true;
+	if (v1)
+		conf_err(line, "\"%s\" belongs in ikev1 rules; an ikev2 rule has ikesa and childsa",
+			 kw_name(tok));
+	else
+		conf_err(line, "\"%s\" belongs in ikev2 rules; an ikev1 rule has main or aggressive, and quick",
+			 kw_name(tok));
+	return false;
+}
+
 static void begin_block(int tok, int line)
 {
+	int other = tok == MAIN ? AGGRESSIVE : MAIN;
+
 	blk = NULL;
+	if (!block_of_version(tok, line))
+		return;
+	if ((tok == MAIN || tok == AGGRESSIVE) && (given & KW_BIT(other))) {
+		conf_err(line, "\"%s\" and \"%s\" both given; phase 1 is one mode or the other",
+			 kw_name(other), kw_name(tok));
+		return;
+	}
 	if (!once(tok, line))
 		return;
-	blk = tok == IKESA ? &cur->ike : &cur->child;
+	blk = tok == IKESA || tok == MAIN || tok == AGGRESSIVE ? &cur->ike : &cur->child;
+	if (tok == AGGRESSIVE)
+		cur->aggressive = true;
 	blk_name = kw_name(tok);
+	blk_tok = tok;
 	blk_given = 0;
 }
 
@@ -968,18 +1023,66 @@ static void begin_algs(int tok, int line)
 	}
 	blk_given |= KW_BIT(tok);
 	kw_line[tok - IKEV2] = line;
-	if (tok == PRF && blk == &cur->child) {
+	if (tok == PRF && blk == &cur->child && cur->version == 2) {
 		conf_err(line, "\"prf\": childsa has no prf; a child SA's keys come from the IKE SA's");
 		blk = NULL;
 		return;
 	}
+	if (tok == PRF && cur->version == 1) {
+		conf_err(line, "\"prf\": an ikev1 rule has no prf; phase 1's auth is its hash, which is its PRF too");
+		blk = NULL;
+		return;
+	}
 	alg_kind = kind[tok - ENC];
+	/* IKEv1's phase 1 hash, named auth, is kept as its PRF (conf.h). */
+	if (tok == AUTH && blk == &cur->ike && cur->version == 1)
+		alg_kind = CONF_PRF;
+	alg_tok = tok;
+}
+
+/* What the module and IKEv1 peers do: AES-CBC in phase 1, AES-CBC or AES-GCM in quick mode. */
+static bool v1_enc_ok(const char *s)
+{
+	static const char *const ok[] = { "aes-cbc-256", "aes-cbc-128", "aes-gcm-256", "aes-gcm-128" };
+	size_t i, n = blk_tok == QUICK ? ARRAY_SIZE(ok) : 2;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, ok[i]))
+			return true;
+	return false;
+}
+
+static void add_alg_v1(struct conf_tok *t)
+{
+	if (alg_kind == CONF_ENC && !v1_enc_ok(t->s)) {
+		conf_err(t->line, "\"%s\": %s mode enc is %s", t->s, blk_name,
+			 blk_tok == QUICK ? "aes-gcm-256, aes-gcm-128, aes-cbc-256 or aes-cbc-128"
+					  : "aes-cbc-256 or aes-cbc-128");
+		return;
+	}
+	if (alg_kind == CONF_GROUP && blk_tok == QUICK && !strcmp(t->s, "none")) {
+		group_none = true;
+		group_none_line = t->line;
+		return;
+	}
+	at(t->line);
+	if (conf_add_alg_v1(blk, alg_kind, kw_name(alg_tok), t->s, blk_name)) {
+		errors++;
+		return;
+	}
+	if (conf_alg_weak(t->s))
+		conf_warn(t->line, "rule \"%s\": %s %s %s is weak; accepted for old IKEv1 peers only",
+			  cur->name, blk_name, kw_name(alg_tok), t->s);
 }
 
 static void add_alg(struct conf_tok *t)
 {
 	if (!blk)
 		return;
+	if (cur->version == 1) {
+		add_alg_v1(t);
+		return;
+	}
 	at(t->line);
 	check(conf_add_alg(blk, alg_kind, t->s, blk_name));
 }
@@ -1144,6 +1247,53 @@ static void check_block(struct ike_prop_conf *p, int tok)
 			 cur->name, name, ike_integ_name(p->integ[0]));
 }
 
+/* An ikev1 rule's blocks: their defaults, and what IKEv1 allows of them. */
+static void check_v1(struct ike_conn *c)
+{
+	static const char *const quick_enc[] = { "aes-gcm-256", "aes-cbc-256" };
+	bool cbc = false;
+	size_t i;
+
+	if (!(given & (KW_BIT(MAIN) | KW_BIT(AGGRESSIVE)))) {
+		conf_err(c->line, "rule \"%s\": no main or aggressive; an ikev1 rule names its phase 1 mode",
+			 c->name);
+		return;
+	}
+	/* A quick mode's IDci and IDcr name one selector each. */
+	if (c->nfrom > 1 || c->nto > 1)
+		conf_err(c->line, "rule \"%s\": an ikev1 rule takes one from and one to selector (IKEv1 negotiates one pair per quick mode); write one rule per pair",
+			 c->name);
+	if (!c->ike.nencr)
+		conf_add_alg_v1(&c->ike, CONF_ENC, "enc", "aes-cbc-256", "");
+	if (!c->ike.nprf)
+		conf_add_alg_v1(&c->ike, CONF_PRF, "auth", "hmac-sha256", "");
+	if (!c->ike.ndh)
+		conf_add_alg_v1(&c->ike, CONF_GROUP, "group", "modp2048", "");
+	/* Libreswan's rule too: aggressive mode's KE goes out with the offer, in one group. */
+	if (c->aggressive && c->ike.ndh != 1)
+		conf_err(kwl(AGGRESSIVE), "rule \"%s\": aggressive mode takes exactly one group (its KE goes in the first message), not %u",
+			 c->name, c->ike.ndh);
+	else if (c->aggressive)
+		conf_warn(kwl(AGGRESSIVE), "rule \"%s\": aggressive mode with a pre-shared key exposes a hash an eavesdropper can attack offline to find the key; prefer main mode, or a long random key",
+			  c->name);
+	if (!c->child.nencr)
+		for (i = 0; i < ARRAY_SIZE(quick_enc); i++)
+			conf_add_alg_v1(&c->child, CONF_ENC, "enc", quick_enc[i], "");
+	for (i = 0; i < c->child.nencr; i++)
+		cbc |= !conf_encr_is_aead(c->child.encr[i].id);
+	if (!cbc && c->child.ninteg)
+		conf_err(kwl(QUICK), "rule \"%s\": quick auth %s given, but enc lists only aes-gcm, which needs none",
+			 c->name, ike_integ_name(c->child.integ[0]));
+	else if (cbc && !c->child.ninteg)
+		conf_add_alg_v1(&c->child, CONF_AUTH, "auth", "hmac-sha256", "");
+	/* PFS in the phase 1 group, unless the rule says none. */
+	if (group_none && c->child.ndh)
+		conf_err(group_none_line, "rule \"%s\": quick group none and %s: no PFS, or PFS groups, not both",
+			 c->name, ike_dh_name(c->child.dh[0]));
+	else if (!group_none && !c->child.ndh && c->ike.ndh)
+		c->child.dh[c->child.ndh++] = c->ike.dh[0];
+}
+
 static void check_rule(struct ike_conn *c)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
@@ -1152,6 +1302,8 @@ static void check_rule(struct ike_conn *c)
 	if (!(given & KW_BIT(PEER)))
 		conf_err(c->line, "rule \"%s\": no peer; give peer ADDR, or peer any with passive",
 			 c->name);
+	else if (c->version == 1 && c->peer_any && !c->aggressive)
+		conf_err(kwl(PEER), "peer any with main mode and a psk: main mode chooses the key by the peer's address, before any ID is seen; give peer ADDR, or use aggressive mode");
 	else if (c->peer_any && c->start != IKE_START_PASSIVE)
 		conf_err(kwl(PEER), "peer any needs passive: only a responder can wait for a peer it does not know");
 	if (c->local.family && c->peer.family && c->local.family != c->peer.family)
@@ -1161,16 +1313,20 @@ static void check_rule(struct ike_conn *c)
 		conf_err(c->line, "rule \"%s\": no psk @FILE; a pre-shared key is the only authentication so far",
 			 c->name);
 	check_selectors(c);
-	if (!c->ike.nencr)
-		conf_default_algs(&c->ike, CONF_ENC, false);
-	if (!c->ike.nprf)
-		conf_default_algs(&c->ike, CONF_PRF, false);
-	if (!c->ike.ndh)
-		conf_default_algs(&c->ike, CONF_GROUP, false);
-	if (!c->child.nencr)
-		conf_default_algs(&c->child, CONF_ENC, true);
-	check_block(&c->ike, IKESA);
-	check_block(&c->child, CHILDSA);
+	if (c->version == 1) {
+		check_v1(c);
+	} else {
+		if (!c->ike.nencr)
+			conf_default_algs(&c->ike, CONF_ENC, false);
+		if (!c->ike.nprf)
+			conf_default_algs(&c->ike, CONF_PRF, false);
+		if (!c->ike.ndh)
+			conf_default_algs(&c->ike, CONF_GROUP, false);
+		if (!c->child.nencr)
+			conf_default_algs(&c->child, CONF_ENC, true);
+		check_block(&c->ike, IKESA);
+		check_block(&c->child, CHILDSA);
+	}
 	for (o = conf->conns; o; o = o->next)
 		if (!strcmp(o->name, c->name))
 			conf_err(c->line, "rule \"%s\" is already defined at %s:%d", c->name,

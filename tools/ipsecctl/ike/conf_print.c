@@ -100,6 +100,30 @@ static void print_prop(FILE *f, const char *kw, const struct ike_prop_conf *p, b
 		fprintf(f, " %s", ike_dh_name(p->dh[i]));
 }
 
+/*
+ * An ikev1 rule's block: phase 1's auth is its hash, kept as a PRF; quick
+ * mode's group is its PFS group, "none" without.
+ */
+static void print_prop1(FILE *f, const char *kw, const struct ike_prop_conf *p, bool quick)
+{
+	unsigned int i;
+
+	fprintf(f, " %s enc", kw);
+	for (i = 0; i < p->nencr; i++)
+		fprintf(f, " %s", ike_encr_name(p->encr[i].id, p->encr[i].keybits));
+	if (quick ? p->ninteg : p->nprf)
+		fputs(" auth", f);
+	for (i = 0; quick && i < p->ninteg; i++)
+		fprintf(f, " %s", ike_integ_name(p->integ[i]));
+	for (i = 0; !quick && i < p->nprf; i++)
+		fprintf(f, " %s", ike_prf_name(p->prf[i]));
+	fputs(" group", f);
+	if (!p->ndh)
+		fputs(" none", f);
+	for (i = 0; i < p->ndh; i++)
+		fprintf(f, " %s", ike_dh_name(p->dh[i]));
+}
+
 static void print_id(FILE *f, const char *kw, const struct ike_id_conf *id)
 {
 	char buf[IKE_CONF_ID_MAX + 1];
@@ -125,7 +149,7 @@ void ike_conn_print(FILE *f, const struct ike_conn *c)
 {
 	char buf[INET6_ADDRSTRLEN], proto[16], psk[sizeof(c->psk_file) + 1];
 
-	fputs("ikev2 ", f);
+	fprintf(f, "ikev%d ", c->version == 1 ? 1 : 2);
 	print_word(f, c->name, true);
 	if (c->start == IKE_START_ACTIVE)
 		fputs(" active", f);
@@ -140,8 +164,13 @@ void ike_conn_print(FILE *f, const struct ike_conn *c)
 	}
 	fprintf(f, " local %s", c->local.family ? addr_str(&c->local, buf, sizeof(buf)) : "any");
 	fprintf(f, " peer %s", c->peer_any ? "any" : addr_str(&c->peer, buf, sizeof(buf)));
-	print_prop(f, "ikesa", &c->ike, false);
-	print_prop(f, "childsa", &c->child, true);
+	if (c->version == 1) {
+		print_prop1(f, c->aggressive ? "aggressive" : "main", &c->ike, false);
+		print_prop1(f, "quick", &c->child, true);
+	} else {
+		print_prop(f, "ikesa", &c->ike, false);
+		print_prop(f, "childsa", &c->child, true);
+	}
 	print_id(f, "srcid", &c->srcid);
 	print_id(f, "dstid", &c->dstid);
 	if (c->psk_file[0]) {
@@ -212,7 +241,8 @@ static bool ids_equal(const struct ike_id_conf *a, const struct ike_id_conf *b)
  */
 bool ike_conn_equal(const struct ike_conn *a, const struct ike_conn *b)
 {
-	return !strcmp(a->name, b->name) && a->version == b->version && a->mode == b->mode &&
+	return !strcmp(a->name, b->name) && a->version == b->version &&
+	       a->aggressive == b->aggressive && a->mode == b->mode &&
 	       a->nfrom == b->nfrom && a->nto == b->nto &&
 	       sels_equal(a->from, b->from, a->nfrom) && sels_equal(a->to, b->to, a->nto) &&
 	       addr_equal(&a->local, &b->local) && a->peer_any == b->peer_any &&

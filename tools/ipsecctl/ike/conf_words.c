@@ -37,18 +37,21 @@ static const struct alg_name encrs[] = {
 };
 
 static const struct alg_name integs[] = {
+	{ "hmac-sha1", IKE_INTEG_HMAC_SHA1_96, 0 },
 	{ "hmac-sha256", IKE_INTEG_HMAC_SHA2_256_128, 0 },
 	{ "hmac-sha384", IKE_INTEG_HMAC_SHA2_384_192, 0 },
 	{ "hmac-sha512", IKE_INTEG_HMAC_SHA2_512_256, 0 },
 };
 
 static const struct alg_name prfs[] = {
+	{ "hmac-sha1", IKE_PRF_HMAC_SHA1, 0 },
 	{ "hmac-sha256", IKE_PRF_HMAC_SHA2_256, 0 },
 	{ "hmac-sha384", IKE_PRF_HMAC_SHA2_384, 0 },
 	{ "hmac-sha512", IKE_PRF_HMAC_SHA2_512, 0 },
 };
 
 static const struct alg_name dhs[] = {
+	{ "modp1024", IKE_DH_MODP1024, 0 },
 	{ "modp2048", IKE_DH_MODP2048, 0 },
 	{ "modp3072", IKE_DH_MODP3072, 0 },
 	{ "modp4096", IKE_DH_MODP4096, 0 },
@@ -132,25 +135,55 @@ static uint16_t *list_ids(struct ike_prop_conf *p, enum conf_alg_kind kind)
 	return p->dh;
 }
 
-int conf_add_alg(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *s,
-		 const char *blk)
+/*
+ * Kept for old IKEv1 peers only, and named in ikev1 rules only: an IKEv2
+ * peer can do better, so an ikev2 rule does not know these names.
+ */
+static bool v1_only(const char *s)
+{
+	return !strcmp(s, "hmac-sha1") || !strcmp(s, "modp1024");
+}
+
+bool conf_alg_weak(const char *s)
+{
+	return v1_only(s) || !strcmp(s, "aes-cbc-128");
+}
+
+/* The names @kind has in this version's rules, for the message of an unknown one. */
+static void expected_names(enum conf_alg_kind kind, bool v1, char *buf, size_t size)
+{
+	const struct alg_name *t = kinds[kind].names;
+	size_t j, k = 0, n = 0, len = 0;
+
+	for (j = 0; j < kinds[kind].n; j++)
+		n += v1 || !v1_only(t[j].name);
+	buf[0] = '\0';
+	for (j = 0; j < kinds[kind].n; j++) {
+		if (!v1 && v1_only(t[j].name))
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s",
+				k == 0 ? "" : k + 1 == n ? " or " : ", ", t[j].name);
+		k++;
+		if (len >= size)
+			break;
+	}
+}
+
+static int add_alg(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *kw,
+		   const char *s, const char *blk, bool v1)
 {
 	const struct alg_name *t = kinds[kind].names;
 	unsigned int *n = list_len(p, kind), i;
 	char expected[256];
-	size_t j, len = 0;
+	size_t j;
 	bool dup;
 
 	for (j = 0; j < kinds[kind].n; j++)
-		if (!strcmp(t[j].name, s))
+		if (!strcmp(t[j].name, s) && (v1 || !v1_only(s)))
 			break;
 	if (j == kinds[kind].n) {
-		for (j = 0; j < kinds[kind].n; j++)
-			len += snprintf(expected + len, sizeof(expected) - len, "%s%s",
-					j == 0 ? "" : j + 1 == kinds[kind].n ? " or " : ", ",
-					t[j].name);
-		return error("unknown %s algorithm \"%s\"; expected %s", kinds[kind].keyword,
-			     s, expected);
+		expected_names(kind, v1, expected, sizeof(expected));
+		return error("unknown %s algorithm \"%s\"; expected %s", kw, s, expected);
 	}
 	for (i = 0; i < *n; i++) {
 		if (kind == CONF_ENC)
@@ -158,11 +191,10 @@ int conf_add_alg(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *s
 		else
 			dup = list_ids(p, kind)[i] == t[j].id;
 		if (dup)
-			return error("%s: %s \"%s\" given twice", blk, kinds[kind].keyword, s);
+			return error("%s: %s \"%s\" given twice", blk, kw, s);
 	}
 	if (*n == IKE_CONF_MAX_ALGS)
-		return error("%s: more than %d %s algorithms", blk, IKE_CONF_MAX_ALGS,
-			     kinds[kind].keyword);
+		return error("%s: more than %d %s algorithms", blk, IKE_CONF_MAX_ALGS, kw);
 	if (kind == CONF_ENC) {
 		p->encr[*n].id = t[j].id;
 		p->encr[*n].keybits = t[j].keybits;
@@ -171,6 +203,18 @@ int conf_add_alg(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *s
 	}
 	(*n)++;
 	return 0;
+}
+
+int conf_add_alg(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *s,
+		 const char *blk)
+{
+	return add_alg(p, kind, kinds[kind].keyword, s, blk, false);
+}
+
+int conf_add_alg_v1(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *kw,
+		    const char *s, const char *blk)
+{
+	return add_alg(p, kind, kw, s, blk, true);
 }
 
 /*

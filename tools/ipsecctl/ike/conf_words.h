@@ -21,6 +21,15 @@ enum conf_alg_kind {
 /* Appends the algorithm named @s to @p's list of @kind; @blk for messages. */
 int conf_add_alg(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *s,
 		 const char *blk);
+/*
+ * The same for an ikev1 rule, which also knows the names kept for old
+ * IKEv1 peers; @kw names the list in messages (the phase 1 hash is "auth"
+ * but kept as a PRF).
+ */
+int conf_add_alg_v1(struct ike_prop_conf *p, enum conf_alg_kind kind, const char *kw,
+		    const char *s, const char *blk);
+/* aes-cbc-128, hmac-sha1, modp1024: accepted in ikev1 rules, with a warning. */
+bool conf_alg_weak(const char *s);
 /* The safe defaults of an "ikesa" (@child false) or "childsa" block. */
 void conf_default_algs(struct ike_prop_conf *p, enum conf_alg_kind kind, bool child);
 bool conf_encr_is_aead(uint16_t id);

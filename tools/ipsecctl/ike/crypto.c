@@ -37,6 +37,8 @@ struct integ {
 };
 
 static const struct integ integs[] = {
+	/* IKEv1 quick mode's ESP with older peers (RFC 2404); no IKE SA uses it. */
+	{ { IKE_INTEG_HMAC_SHA1_96, "hmac-sha1", 20, 12, "HMAC_SHA1_96 [RFC2404]" }, "SHA1" },
 	{ { IKE_INTEG_HMAC_SHA2_256_128, "hmac-sha256", 32, 16,
 	    "HMAC_SHA2_256_128 [RFC4868]" }, "SHA256" },
 	{ { IKE_INTEG_HMAC_SHA2_384_192, "hmac-sha384", 48, 24,

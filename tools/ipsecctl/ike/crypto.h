@@ -44,7 +44,7 @@ struct ike_dh_group {
 	size_t ke_len;		/* the KE payload's key exchange data length */
 };
 
-/* 14, 15, 16 (MODP), 19, 20 (ECP), 31 (Curve25519); NULL otherwise. */
+/* 2, 14, 15, 16 (MODP; 2 for IKEv1), 19, 20 (ECP), 31 (Curve25519); NULL otherwise. */
 const struct ike_dh_group *ike_dh_group(uint16_t id);
 
 struct ike_dh;

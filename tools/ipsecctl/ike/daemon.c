@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "daemon_int.h"
+#include "ikev1.h"
 #include "ikev2.h"
 #include "kernel.h"
 #include "keylog.h"
@@ -75,6 +76,8 @@ struct ike_conn *daemon_conn_for(const struct addr *local, const struct addr *re
 	struct ike_conn *c;
 
 	for (c = daemon_cfg.conns; c; c = c->next) {
+		if (c->version != 2)
+			continue;
 		if (c->local.family && !addr_eq(&c->local, local))
 			continue;
 		if (c->peer_any || addr_eq(&c->peer, remote))
@@ -456,6 +459,10 @@ static json_t *ike_json(struct ike_sa *sa, uint64_t now)
 	hexs(sa->spi_r, IKE_SPI_LEN, spi);
 	json_object_set_new(o, "spi_r", json_string(spi));
 	json_object_set_new(o, "state", json_string(states_s[sa->state]));
+	json_object_set_new(o, "version", json_integer(sa->version));
+	if (sa->version == 1 && sa->v1)
+		json_object_set_new(o, "phase1", json_string(sa->v1->aggressive ? "aggressive"
+										: "main"));
 	json_object_set_new(o, "initiator", json_boolean(sa->initiator));
 	json_object_set_new(o, "local", json_string(addr_str(&sa->local.addr, ab, sizeof(ab))));
 	json_object_set_new(o, "local_port", json_integer(sa->local.port));
@@ -685,7 +692,7 @@ static void usage_daemon(FILE *f)
 "  -f, --file FILE        the rules (see ipsecctl.conf(5))\n"
 "  -n, --check            check FILE, print the rules as understood, and exit\n"
 "  -d, --debug            log every message's payloads\n"
-"      --export-keys DIR  write tshark's ikev2_decryption_table and esp_sa to DIR\n"
+"      --export-keys DIR  write tshark's ikev1_ and ikev2_decryption_table and esp_sa to DIR\n"
 "                         (anyone who can read DIR can decrypt the traffic)\n"
 "      --cookie-threshold N  half-open IKE SAs before COOKIEs are asked (32)\n"
 "      --fragment-size N  IKE messages larger than IP packets of N bytes are\n"
@@ -805,7 +812,10 @@ static void print_status(const json_t *resp)
 		printf("%s: %s\n", json_string_value(json_object_get(c, "name")),
 		       json_string_value(json_object_get(c, "state")));
 		if (ike) {
-			printf("  ike %s:%s %s %s[%lld] -> %s[%lld]",
+			printf("  %s%s %s:%s %s %s[%lld] -> %s[%lld]",
+			       json_integer_value(json_object_get(ike, "version")) == 1 ? "ikev1 " : "ike",
+			       json_object_get(ike, "phase1") ?
+			       json_string_value(json_object_get(ike, "phase1")) : "",
 			       json_string_value(json_object_get(ike, "spi_i")),
 			       json_string_value(json_object_get(ike, "spi_r")),
 			       json_is_true(json_object_get(ike, "initiator")) ? "initiator" : "responder",

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The IKEv2 key exchange groups over EVP_PKEY; see crypto.h. MODP 14-16
- * (RFC 3526) as OpenSSL's named safe-prime groups, ECP 19 and 20 (RFC
- * 5903) as P-256 and P-384, and Curve25519 (RFC 8031) as X25519. Peer
- * values are checked by OpenSSL when they become keys and again when the
- * peer is set with validation; the cheap checks come first, here.
+ * The IKE key exchange groups over EVP_PKEY; see crypto.h. MODP 14-16
+ * (RFC 3526) as OpenSSL's named safe-prime groups, MODP 2 (RFC 2409 6.2,
+ * for IKEv1 peers) from its prime, as OpenSSL names no such group, ECP 19
+ * and 20 (RFC 5903) as P-256 and P-384, and Curve25519 (RFC 8031) as
+ * X25519. Peer values are checked by OpenSSL when they become keys and
+ * again when the peer is set with validation; the cheap checks come first,
+ * here.
  */
 
 #include <stdlib.h>
@@ -22,16 +24,18 @@ enum kind { MODP, ECP, X25519 };
 struct group {
 	struct ike_dh_group g;
 	enum kind kind;
-	const char *ossl;	/* the group name OpenSSL knows */
+	const char *ossl;	/* the group name OpenSSL knows; NULL: see prime */
+	BIGNUM *(*prime)(BIGNUM *bn);	/* a MODP group OpenSSL does not name; g is 2 */
 };
 
 static const struct group groups[] = {
-	{ { IKE_DH_MODP2048, "modp2048", 256 }, MODP, "modp_2048" },
-	{ { IKE_DH_MODP3072, "modp3072", 384 }, MODP, "modp_3072" },
-	{ { IKE_DH_MODP4096, "modp4096", 512 }, MODP, "modp_4096" },
-	{ { IKE_DH_ECP256, "ecp256", 64 }, ECP, "P-256" },
-	{ { IKE_DH_ECP384, "ecp384", 96 }, ECP, "P-384" },
-	{ { IKE_DH_CURVE25519, "curve25519", 32 }, X25519, "X25519" },
+	{ { IKE_DH_MODP1024, "modp1024", 128 }, MODP, NULL, BN_get_rfc2409_prime_1024 },
+	{ { IKE_DH_MODP2048, "modp2048", 256 }, MODP, "modp_2048", NULL },
+	{ { IKE_DH_MODP3072, "modp3072", 384 }, MODP, "modp_3072", NULL },
+	{ { IKE_DH_MODP4096, "modp4096", 512 }, MODP, "modp_4096", NULL },
+	{ { IKE_DH_ECP256, "ecp256", 64 }, ECP, "P-256", NULL },
+	{ { IKE_DH_ECP384, "ecp384", 96 }, ECP, "P-384", NULL },
+	{ { IKE_DH_CURVE25519, "curve25519", 32 }, X25519, "X25519", NULL },
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -82,6 +86,26 @@ static struct ike_dh *dh_wrap(const struct group *grp, EVP_PKEY *key)
 	return dh;
 }
 
+/*
+ * A key pair of a group OpenSSL does not name. OpenSSL 3.0's key
+ * generation fails on these explicit p, q, g (generate_key: "BN lib"), so
+ * x is drawn here and the pair made as for a known private value: 256
+ * bits, well over twice the strength of a 1024-bit group.
+ */
+#define PRIV_LEN	32
+
+static struct ike_dh *new_random_priv(const struct group *grp)
+{
+	uint8_t x[PRIV_LEN];
+	struct ike_dh *dh;
+
+	ike_random(x, sizeof(x));
+	x[0] |= 0x80;	/* never 0 or 1, and a full 256 bits */
+	dh = ike_dh_new_priv(grp->g.id, x, sizeof(x));
+	OPENSSL_cleanse(x, sizeof(x));
+	return dh;
+}
+
 struct ike_dh *ike_dh_new(uint16_t id)
 {
 	const struct group *grp = find_group(id);
@@ -91,6 +115,8 @@ struct ike_dh *ike_dh_new(uint16_t id)
 
 	if (!grp)
 		return NULL;
+	if (!grp->ossl)
+		return new_random_priv(grp);
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, key_type(grp), NULL);
 	if (!ctx)
 		return NULL;
@@ -108,14 +134,30 @@ struct ike_dh *ike_dh_new(uint16_t id)
 /* A key of grp's type from what b holds; b is freed. */
 static EVP_PKEY *from_bld(const struct group *grp, int selection, OSSL_PARAM_BLD *b)
 {
+	BIGNUM *p = NULL, *q = NULL, *g = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *key = NULL;
 
 	if (!b)
 		return NULL;
-	if (!OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, grp->ossl, 0))
-		goto out;
+	if (grp->ossl) {
+		if (!OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, grp->ossl, 0))
+			goto out;
+	} else {
+		/*
+		 * The prime, g = 2 and q = (p - 1) / 2: with q, OpenSSL checks
+		 * that a peer's value is in the subgroup, as for named groups.
+		 */
+		p = grp->prime(NULL);
+		q = p ? BN_dup(p) : NULL;
+		g = BN_new();
+		if (!q || !g || !BN_rshift1(q, q) || !BN_set_word(g, 2) ||
+		    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_FFC_P, p) ||
+		    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_FFC_Q, q) ||
+		    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_FFC_G, g))
+			goto out;
+	}
 	params = OSSL_PARAM_BLD_to_param(b);
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, key_type(grp), NULL);
 	if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
@@ -125,6 +167,9 @@ out:
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);	/* clears the copy of a private value */
 	OSSL_PARAM_BLD_free(b);
+	BN_free(p);
+	BN_free(q);
+	BN_free(g);
 	return key;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon_int.h"
+#include "ikev1.h"
 #include "ikev2.h"
 #include "kernel.h"
 #include "log.h"
@@ -524,6 +525,10 @@ void ike2_kick(struct ike_sa *sa)
 {
 	struct ike_child *c;
 
+	if (sa->version == 1) {
+		ike1_kick(sa);
+		return;
+	}
 	if (sa->req || sa->state != IKE_S_ESTABLISHED)
 		return;
 	if (sa->want_delete) {
@@ -778,6 +783,10 @@ void ike2_rx(const uint8_t *p, size_t len, const struct ike_ep *local,
 	struct ike_sa *sa;
 	int err;
 
+	if (len > 17 && p[17] >> 4 == IKE1_MAJOR) {
+		ike1_rx(p, len, local, remote);
+		return;
+	}
 	err = ike_decode(p, len, &m);
 	if (err == IKE_E_VERSION || (!err && m.hdr.major != IKE2_MAJOR)) {
 		ike_log(IKE_LOG_INFO, "from %s[%u]: IKE version %u.%u not supported: dropped",

@@ -8,6 +8,10 @@
  * (CREATE_CHILD_SA), v2_info.c (INFORMATIONAL). A request handler reads
  * the request and writes the response; a response handler is the
  * ike_req's fn.
+ *
+ * The entry points the daemon calls (ike2_rx, ike2_initiate, ike2_kick,
+ * ike2_delete_ike, ike2_sa_dead) take IKEv1 too: they hand a version 1
+ * message, rule or SA to ikev1.h's functions.
  */
 #ifndef IKE_IKEV2_H
 #define IKE_IKEV2_H

@@ -11,9 +11,10 @@
 #include <unistd.h>
 #include "keylog.h"
 #include "log.h"
+#include "ikev1.h"
 #include "sa.h"
 
-static FILE *ike_f, *esp_f;
+static FILE *ike_f, *ike1_f, *esp_f;
 
 static FILE *open_table(const char *dir, const char *name)
 {
@@ -32,8 +33,9 @@ static FILE *open_table(const char *dir, const char *name)
 int ike_keylog_open(const char *dir)
 {
 	ike_f = open_table(dir, "ikev2_decryption_table");
+	ike1_f = open_table(dir, "ikev1_decryption_table");
 	esp_f = open_table(dir, "esp_sa");
-	if (!ike_f || !esp_f) {
+	if (!ike_f || !ike1_f || !esp_f) {
 		ike_keylog_close();
 		return -1;
 	}
@@ -46,9 +48,11 @@ void ike_keylog_close(void)
 {
 	if (ike_f)
 		fclose(ike_f);
+	if (ike1_f)
+		fclose(ike1_f);
 	if (esp_f)
 		fclose(esp_f);
-	ike_f = esp_f = NULL;
+	ike_f = ike1_f = esp_f = NULL;
 }
 
 static void hex(FILE *f, const uint8_t *p, size_t n)
@@ -83,6 +87,19 @@ void ike_keylog_ike(const struct ike_sa *sa)
 	fflush(ike_f);
 }
 
+void ike_keylog_ike1(const struct ike_sa *sa)
+{
+	const struct ike1_keys *k = &sa->v1->k;
+
+	if (!ike1_f || !k->encr)
+		return;
+	hex(ike1_f, sa->spi_i, IKE_SPI_LEN);
+	fputc(',', ike1_f);
+	hex(ike1_f, k->ka, k->encr->key_len);
+	fputc('\n', ike1_f);
+	fflush(ike1_f);
+}
+
 static const char *esp_enc_name(const struct ike_encr_alg *ea)
 {
 	if (ea->id == IKE_ENCR_AES_GCM_16)
@@ -95,6 +112,7 @@ static const char *esp_enc_name(const struct ike_encr_alg *ea)
 static const char *esp_auth_name(uint16_t integ)
 {
 	switch (integ) {
+	case IKE_INTEG_HMAC_SHA1_96: return "HMAC-SHA-1-96 [RFC2404]";
 	case IKE_INTEG_HMAC_SHA2_256_128: return "HMAC-SHA-256-128 [RFC4868]";
 	case IKE_INTEG_HMAC_SHA2_384_192: return "HMAC-SHA-384-192 [RFC4868]";
 	case IKE_INTEG_HMAC_SHA2_512_256: return "HMAC-SHA-512-256 [RFC4868]";

@@ -16,6 +16,8 @@ struct ike_sa;
 int ike_keylog_open(const char *dir);
 void ike_keylog_close(void);
 void ike_keylog_ike(const struct ike_sa *sa);
+/* IKEv1: ikev1_decryption_table's "CKY-I,Ka" (hex, unquoted). */
+void ike_keylog_ike1(const struct ike_sa *sa);
 void ike_keylog_esp(const struct sa *k, const struct ike_encr_alg *ea, uint16_t integ);
 
 #endif /* IKE_KEYLOG_H */

@@ -38,7 +38,7 @@ struct ike1_p1 {
 
 struct ike1_p2 {
 	struct ike_chosen alg;	/* encr, encr_keybits, integ (IKE_INTEG_*, 0 with AEAD), dh (PFS, 0: none) */
-	uint8_t encap;		/* IKE1_ENCAP_* as on the wire (or draft values, see below) */
+	uint16_t encap;		/* IKE1_ENCAP_* as on the wire (or draft values, see below: 16 bits) */
 	uint32_t spi;		/* the proposal's SPI, host order */
 	uint64_t life_s, life_kb;	/* 0: none given */
 };

@@ -13,6 +13,7 @@
 #include "kernel.h"
 #include "keylog.h"
 #include "log.h"
+#include "ikev1.h"
 #include "ikev2.h"
 #include "sa.h"
 
@@ -49,6 +50,7 @@ struct ike_sa *ike_sa_new(struct ike_conn *conn, bool initiator)
 		return NULL;
 	snprintf(sa->conn_name, sizeof(sa->conn_name), "%s", conn->name);
 	sa->conn = conn;
+	sa->version = conn->version == 1 ? 1 : 2;
 	sa->serial = next_serial++;
 	sa->initiator = initiator;
 	do
@@ -96,6 +98,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_timer_cancel(&sa->expire_timer);
 	ike_dh_free(sa->dh);
 	ike2_keys_wipe(&sa->keys);
+	ike1_state_free(sa);
 	ike_wipe(sa->ni, sizeof(sa->ni));
 	ike_wipe(sa->nr, sizeof(sa->nr));
 	free(sa->init_req);
@@ -205,6 +208,8 @@ void ike_child_move(struct ike_child *c, struct ike_sa *to)
 {
 	struct ike_child **pp;
 
+	if (c->ike->version == 1)
+		ike1_child_gone(c);
 	for (pp = &c->ike->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -251,6 +256,8 @@ void ike_child_free(struct ike_child *c)
 	for (o = c->ike->children; o; o = o->next)
 		if (o->successor == c)
 			o->successor = NULL;
+	if (c->ike->version == 1)
+		ike1_child_gone(c);
 
 	for (pp = &c->ike->children; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -285,9 +292,12 @@ static void link_child(struct ike_child *c)
 	c->ike->children = c;
 }
 
-static void set_lifetimes(struct sa *k, const struct ike_conn *conn)
+static void set_lifetimes(struct sa *k, const struct ike_conn *conn, uint64_t peer_s)
 {
 	uint64_t lt = conn ? conn->lifetime : 3600;
+
+	if (peer_s && peer_s < lt)
+		lt = peer_s;
 	uint64_t bytes = conn ? conn->lifetime_bytes : 0;
 
 	/* IKE rekeys before the soft limit; the kernel's limits are backstops. */
@@ -299,17 +309,12 @@ static void set_lifetimes(struct sa *k, const struct ike_conn *conn)
 	}
 }
 
-/*
- * One direction's SA. KEYMAT (RFC 7296 2.17) holds the initiator-to-
- * responder encryption and integrity keys, then those of the other way.
- */
-static int install_one(struct ike_child *c, bool inbound, const uint8_t *keymat,
+/* One direction's SA, keys: its encryption key, then its integrity key. */
+static int install_one(struct ike_child *c, bool inbound, const uint8_t *keys,
 		       size_t ekey, size_t akey, bool defer)
 {
 	struct ike_sa *sa = c->ike;
 	const struct ike_encr_alg *ea = ike_encr_alg(c->alg.encr, c->alg.encr_keybits);
-	bool i2r = inbound != c->initiator;	/* this SA carries i->r traffic */
-	const uint8_t *keys = keymat + (i2r ? 0 : ekey + akey);
 	struct sa k;
 	int err;
 
@@ -360,7 +365,7 @@ static int install_one(struct ike_child *c, bool inbound, const uint8_t *keymat,
 				inbound ? c->nlocal : c->nremote, &k.sel);
 	if (k.mode == NFESP_MODE_TRANSPORT && k.sel.src.family != k.src.family)
 		memset(&k.sel, 0, sizeof(k.sel));
-	set_lifetimes(&k, sa->conn);
+	set_lifetimes(&k, sa->conn, c->life_s);
 	if (defer) {
 		c->out_pending = malloc(sizeof(k));
 		if (!c->out_pending) {
@@ -416,6 +421,37 @@ static void out_due(struct ike_timer *t)
 						    offsetof(struct ike_child, out_timer)));
 }
 
+int ike_child_install_keys(struct ike_child *c, const uint8_t *keys_in, const uint8_t *keys_out,
+			   size_t ekey, size_t akey, unsigned int defer_ms)
+{
+	bool defer_out = defer_ms > 0;
+	struct ike_sa *sa = c->ike;
+	int err;
+
+	err = install_one(c, true, keys_in, ekey, akey, false);
+	if (err)
+		return err;
+	c->installed_in = true;
+	err = install_one(c, false, keys_out, ekey, akey, defer_out);
+	if (err) {
+		kb_sa_del(c->spi_in, &sa->local.addr);
+		c->installed_in = false;
+		return err;
+	}
+	c->installed_out = !defer_out;
+	if (defer_out) {
+		ike_timer_init(&c->out_timer, out_due);
+		ike_timer_arm(&c->out_timer, defer_ms);
+	}
+	c->state = CHILD_S_INSTALLED;
+	link_child(c);
+	return 0;
+}
+
+/*
+ * KEYMAT (RFC 7296 2.17) holds the initiator-to-responder encryption and
+ * integrity keys, then those of the other way.
+ */
 int ike_child_install(struct ike_child *c, const struct ike_view *gir,
 		      const struct ike_view *ni, const struct ike_view *nr, bool defer_out)
 {
@@ -423,6 +459,7 @@ int ike_child_install(struct ike_child *c, const struct ike_view *gir,
 	const struct ike_encr_alg *ea = ike_encr_alg(c->alg.encr, c->alg.encr_keybits);
 	const struct ike_integ_alg *ia = c->alg.integ ? ike_integ_alg(c->alg.integ) : NULL;
 	uint8_t keymat[2 * (IKE_KEY_MAX + IKE_KEY_MAX)];
+	const uint8_t *i2r = keymat, *r2i;
 	size_t ekey, akey;
 	int err;
 
@@ -430,28 +467,12 @@ int ike_child_install(struct ike_child *c, const struct ike_view *gir,
 		return -EINVAL;
 	ekey = ea->key_len;
 	akey = ia ? ia->key_len : 0;
+	r2i = keymat + ekey + akey;
 	err = ike2_child_keymat(sa->keys.prf, sa->keys.sk_d, gir, ni, nr, keymat,
 				2 * (ekey + akey));
-	if (err)
-		goto out;
-	err = install_one(c, true, keymat, ekey, akey, false);
-	if (err)
-		goto out;
-	c->installed_in = true;
-	err = install_one(c, false, keymat, ekey, akey, defer_out);
-	if (err) {
-		kb_sa_del(c->spi_in, &sa->local.addr);
-		c->installed_in = false;
-		goto out;
-	}
-	c->installed_out = !defer_out;
-	if (defer_out) {
-		ike_timer_init(&c->out_timer, out_due);
-		ike_timer_arm(&c->out_timer, 5000);
-	}
-	c->state = CHILD_S_INSTALLED;
-	link_child(c);
-out:
+	if (!err)
+		err = ike_child_install_keys(c, c->initiator ? r2i : i2r, c->initiator ? i2r : r2i,
+					     ekey, akey, defer_out ? 5000 : 0);
 	ike_wipe(keymat, sizeof(keymat));
 	return err;
 }

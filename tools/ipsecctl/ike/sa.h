@@ -61,6 +61,8 @@ struct ike_child {
 	struct ike_tsel ts_local[IKE_TS_MAX], ts_remote[IKE_TS_MAX];
 	unsigned int nlocal, nremote;
 	bool installed_in, installed_out;
+	uint8_t v1_encap;		/* IKEv1: the quick mode's encapsulation mode */
+	uint64_t life_s;		/* the peer's shorter lifetime (RESPONDER-LIFETIME); 0: the rule's */
 	/*
 	 * The rekey responder's new outbound SA waits (RFC 7296 2.8: the
 	 * initiator must have the new inbound SA first) until the old child
@@ -124,8 +126,12 @@ enum {
 	IKE_REQ_DPD,
 };
 
+struct ike1_state;
+
 struct ike_sa {
 	struct ike_sa *next;
+	uint8_t version;		/* 1 (ISAKMP, RFC 2409) or 2 */
+	struct ike1_state *v1;		/* IKEv1's phase 1 and exchanges (ikev1.h) */
 	char conn_name[IKE_CONF_NAME_MAX];
 	struct ike_conn *conn;		/* NULL once its rule is gone */
 	uint32_t serial;		/* for logs: "site-b[3]" */
@@ -208,6 +214,7 @@ static inline bool addr_eq(const struct addr *a, const struct addr *b)
 
 extern struct ike_sa *ike_sas;
 
+/* A new IKE SA of conn->version; our SPI (cookie) is chosen. */
 struct ike_sa *ike_sa_new(struct ike_conn *conn, bool initiator);
 void ike_sa_free(struct ike_sa *sa);	/* children deleted from the kernel */
 struct ike_sa *ike_sa_find(const uint8_t *spi_i, const uint8_t *spi_r);
@@ -227,6 +234,13 @@ struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
  */
 int ike_child_install(struct ike_child *c, const struct ike_view *gir,
 		      const struct ike_view *ni, const struct ike_view *nr, bool defer_out);
+/*
+ * The same with the keys given: enc key then integrity key of the inbound
+ * SA, and of the outbound SA (IKEv1's KEYMAT is one per SPI). With
+ * defer_ms, the outbound SA waits that long, or for ike_child_install_out().
+ */
+int ike_child_install_keys(struct ike_child *c, const uint8_t *keys_in, const uint8_t *keys_out,
+			   size_t ekey, size_t akey, unsigned int defer_ms);
 /* The deferred outbound SA, now. */
 void ike_child_install_out(struct ike_child *c);
 void ike_child_uninstall(struct ike_child *c);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon_int.h"
+#include "ikev1.h"
 #include "ikev2.h"
 #include "log.h"
 
@@ -54,6 +55,8 @@ int ike2_delete_ike(struct ike_sa *sa)
 	static struct ike_out o;
 	struct ike_req *r;
 
+	if (sa->version == 1)
+		return ike1_delete_isakmp(sa);
 	r = ike2_req_new(IKE_REQ_DELETE_IKE, delete_ike_resp);
 	if (!r)
 		return -1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon_int.h"
+#include "ikev1.h"
 #include "ikev2.h"
 #include "log.h"
 
@@ -147,6 +148,8 @@ int ike2_initiate(struct ike_conn *conn, const struct ike_tsel *src, const struc
 {
 	struct ike_sa *sa;
 
+	if (conn->version == 1)
+		return ike1_initiate(conn, src, dst);
 	if (conn->peer_any) {
 		ike_log(IKE_LOG_WARN, "%s: cannot initiate to \"peer any\"", conn->name);
 		return -1;

@@ -15,7 +15,7 @@ mkdir -p "$out"
 
 ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -g -O1 -o "$out/test_codec" \
-	"$ike/tests/test_codec.c" "$ike/codec.c" "$ike/buf.c"
+	"$ike/tests/test_codec.c" "$ike/codec.c" "$ike/codec1.c" "$ike/buf.c"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$out/test_codec" "$@"

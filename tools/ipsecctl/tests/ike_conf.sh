@@ -76,7 +76,23 @@ refuses() {
 	fi
 }
 
-ktap_plan $(( $(id -u) == 0 ? 48 : 47 ))
+# warns DESC FILE MESSAGE...: FILE loads, and says each MESSAGE (a
+# warning) on stderr as a line of its own, and nothing else
+warns() {
+	local desc=$1 f=$2 got rc want
+	shift 2
+	got=$("$T" "$f" 2>&1 >/dev/null)
+	rc=$?
+	want=$(printf 'ipsecctl: %s\n' "$@")
+	if [ $rc != 0 ]; then
+		diag "exit $rc: $got"
+		ktap_fail "$desc"
+	else
+		eq "$desc" "$want" "$got"
+	fi
+}
+
+ktap_plan $(( $(id -u) == 0 ? 70 : 69 ))
 
 # --- accepted ---
 
@@ -183,6 +199,88 @@ refuses "keywords in any order; to before from is a syntax error" order.conf \
 	'order.conf:1: "to" belongs after the selectors of from'
 printf '\n# nothing\n' >empty.conf
 prints "a file without rules loads" empty.conf ""
+
+# --- ikev1 ---
+
+cat >v1.conf <<'EOF'
+ikev1 "branch" esp tunnel from 10.1.0.0/24 to 10.3.0.0/24 local 192.0.2.1 peer 203.0.113.7 \
+      main enc aes-cbc-256 auth hmac-sha256 group modp2048 \
+      quick enc aes-cbc-256 auth hmac-sha256 group modp2048 \
+      psk @site-b.psk lifetime 1h
+ikev1 "road" esp tunnel from 10.1.0.0/24 to 10.4.0.0/24 local 192.0.2.1 peer 198.51.100.9 \
+      aggressive enc aes-cbc-256 auth hmac-sha256 group modp2048 \
+      quick enc aes-gcm-256 group modp2048 \
+      srcid gw-a.example dstid road.example psk @site-b.psk
+EOF
+eq "ikev1: the examples, main and aggressive mode, printed back on one line" \
+	"ikev1 \"branch\" esp tunnel from 10.1.0.0/24 to 10.3.0.0/24 local 192.0.2.1 peer 203.0.113.7 main enc aes-cbc-256 auth hmac-sha256 group modp2048 quick enc aes-cbc-256 auth hmac-sha256 group modp2048 psk @$K $TAIL
+ikev1 \"road\" esp tunnel from 10.1.0.0/24 to 10.4.0.0/24 local 192.0.2.1 peer 198.51.100.9 aggressive enc aes-cbc-256 auth hmac-sha256 group modp2048 quick enc aes-gcm-256 group modp2048 srcid gw-a.example dstid road.example psk @$K $TAIL" \
+	"$("$T" v1.conf 2>/dev/null)"
+round_trip "ikev1: the examples read back from their print: equal" v1.conf
+warns "ikev1: aggressive mode with a psk warns once, at its keyword's line" v1.conf \
+	'v1.conf:6: warning: rule "road": aggressive mode with a pre-shared key exposes a hash an eavesdropper can attack offline to find the key; prefer main mode, or a long random key'
+
+cat >v1min.conf <<'EOF'
+ikev1 "min" from 10.1.0.0/24 to 10.3.0.0/24 peer 203.0.113.8 main psk @site-b.psk
+ikev1 "nopfs" passive from 10.1.0.0/24 to 10.3.0.0/24 peer any aggressive group ecp256 quick enc aes-gcm-128 group none psk @site-b.psk lifetime 30m 1G
+EOF
+eq "ikev1 defaults: main's, quick's, PFS in phase 1's group; group none" \
+	"ikev1 \"min\" esp tunnel from 10.1.0.0/24 to 10.3.0.0/24 local any peer 203.0.113.8 main enc aes-cbc-256 auth hmac-sha256 group modp2048 quick enc aes-gcm-256 aes-cbc-256 auth hmac-sha256 group modp2048 psk @$K $TAIL
+ikev1 \"nopfs\" passive esp tunnel from 10.1.0.0/24 to 10.3.0.0/24 local any peer any aggressive enc aes-cbc-256 auth hmac-sha256 group ecp256 quick enc aes-gcm-128 group none psk @$K ikelifetime 8h lifetime 30m 1G dpd 30s" \
+	"$("$T" v1min.conf 2>/dev/null)"
+got=$("$T" -d v1min.conf 2>/dev/null | grep -E '^(version|aggressive|ikesa|childsa) ' | tr '\n' ';')
+eq "ikev1 defaults: the IANA numbers (the hash as its PRF)" \
+	"version 1;aggressive 0;ikesa encr 12:256 integ prf 5 dh 14;childsa encr 20:256 12:256 integ 12 prf dh 14;version 1;aggressive 1;ikesa encr 12:256 integ prf 5 dh 19;childsa encr 20:128 integ prf dh;" "$got"
+round_trip "ikev1 defaults read back: equal" v1min.conf
+
+echo "ikev1 \"old\" $R main enc aes-cbc-256 aes-cbc-128 auth hmac-sha1 group modp1024 quick enc aes-cbc-128 auth hmac-sha1 hmac-sha256" >v1weak.conf
+warns "ikev1: aes-cbc-128, hmac-sha1 and modp1024 each warn where named" v1weak.conf \
+	'v1weak.conf:1: warning: rule "old": main enc aes-cbc-128 is weak; accepted for old IKEv1 peers only' \
+	'v1weak.conf:1: warning: rule "old": main auth hmac-sha1 is weak; accepted for old IKEv1 peers only' \
+	'v1weak.conf:1: warning: rule "old": main group modp1024 is weak; accepted for old IKEv1 peers only' \
+	'v1weak.conf:1: warning: rule "old": quick enc aes-cbc-128 is weak; accepted for old IKEv1 peers only' \
+	'v1weak.conf:1: warning: rule "old": quick auth hmac-sha1 is weak; accepted for old IKEv1 peers only'
+eq "ikev1: weak algorithms printed back, PFS in modp1024" \
+	"ikev1 \"old\" esp tunnel from 10.1.0.0/24 to 10.2.0.0/24 local any peer 192.0.2.2 main enc aes-cbc-256 aes-cbc-128 auth hmac-sha1 group modp1024 quick enc aes-cbc-128 auth hmac-sha1 hmac-sha256 group modp1024 psk @$K $TAIL" \
+	"$("$T" v1weak.conf 2>/dev/null)"
+
+# v1refuses DESC RULE MESSAGE: RULE, alone on line 1, is refused with MESSAGE
+v1refuses() {
+	echo "$2" >e-v1.conf
+	refuses "$1" e-v1.conf "e-v1.conf:1: $3"
+}
+v1refuses "ikev1: ikesa refused" "ikev1 \"a\" $R main ikesa enc aes-cbc-256" \
+	'"ikesa" belongs in ikev2 rules; an ikev1 rule has main or aggressive, and quick'
+v1refuses "ikev1: childsa refused" "ikev1 \"a\" $R main childsa enc aes-gcm-256" \
+	'"childsa" belongs in ikev2 rules; an ikev1 rule has main or aggressive, and quick'
+v1refuses "ikev1: prf refused" "ikev1 \"a\" $R main prf hmac-sha256" \
+	"\"prf\": an ikev1 rule has no prf; phase 1's auth is its hash, which is its PRF too"
+v1refuses "ikev2: main refused" "ikev2 \"a\" $R main" \
+	'"main" belongs in ikev1 rules; an ikev2 rule has ikesa and childsa'
+v1refuses "ikev2: quick refused" "ikev2 \"a\" $R quick enc aes-gcm-256" \
+	'"quick" belongs in ikev1 rules; an ikev2 rule has ikesa and childsa'
+v1refuses "ikev1: main and aggressive both" "ikev1 \"a\" $R main aggressive" \
+	'"main" and "aggressive" both given; phase 1 is one mode or the other'
+v1refuses "ikev1: no phase 1 mode" "ikev1 \"a\" $R" \
+	'rule "a": no main or aggressive; an ikev1 rule names its phase 1 mode'
+v1refuses "ikev1: aggressive mode with two groups" "ikev1 \"a\" $R aggressive group modp2048 modp3072" \
+	'rule "a": aggressive mode takes exactly one group (its KE goes in the first message), not 2'
+v1refuses "ikev1: peer any with main mode and a psk" \
+	"ikev1 \"a\" passive from 10.1.0.0/24 to 10.2.0.0/24 peer any psk @site-b.psk main" \
+	"peer any with main mode and a psk: main mode chooses the key by the peer's address, before any ID is seen; give peer ADDR, or use aggressive mode"
+v1refuses "ikev1: one from and one to selector" \
+	"ikev1 \"a\" from { 10.1.0.0/24 10.5.0.0/24 } to 10.2.0.0/24 peer 192.0.2.2 psk @site-b.psk main" \
+	'rule "a": an ikev1 rule takes one from and one to selector (IKEv1 negotiates one pair per quick mode); write one rule per pair'
+v1refuses "ikev1: phase 1 is AES-CBC only" "ikev1 \"a\" $R main enc aes-gcm-256" \
+	'"aes-gcm-256": main mode enc is aes-cbc-256 or aes-cbc-128'
+v1refuses "ikev1: quick mode is AES-CBC or AES-GCM, 128 or 256" "ikev1 \"a\" $R main quick enc aes-cbc-192" \
+	'"aes-cbc-192": quick mode enc is aes-gcm-256, aes-gcm-128, aes-cbc-256 or aes-cbc-128'
+v1refuses "ikev1: quick auth with only AES-GCM" "ikev1 \"a\" $R main quick enc aes-gcm-256 auth hmac-sha256" \
+	'rule "a": quick auth hmac-sha256 given, but enc lists only aes-gcm, which needs none'
+v1refuses "ikev1: quick group none and a group" "ikev1 \"a\" $R main quick group none modp2048" \
+	'rule "a": quick group none and modp2048: no PFS, or PFS groups, not both'
+v1refuses "ikev2: hmac-sha1 and modp1024 are ikev1's only" "ikev2 \"a\" $R childsa enc aes-cbc-256 auth hmac-sha1" \
+	'unknown auth algorithm "hmac-sha1"; expected hmac-sha256, hmac-sha384 or hmac-sha512'
 
 # --- refused: each class of error, with its file and line ---
 

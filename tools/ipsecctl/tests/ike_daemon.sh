@@ -21,7 +21,10 @@
 # (python3 and its cryptography module for the test side's IKE). KTAP on
 # stdout; a known bug of the daemon is "not ok N - ... # TODO bug: ...".
 #
-#   ike_daemon.sh     (as root; about 15 s, plus the build: 20 s)
+#   ike_daemon.sh [SCRIPT]  (as root; about 15 s, plus the build: 20 s)
+#
+# SCRIPT (default ike_daemon.py) is the cases' script in this directory:
+# ike_daemon_v1.sh runs ike_daemon_v1.py, IKEv1's, the same way.
 #
 # NFESP_IKE_FUZZ=SEED[:N] replays (or lengthens) the mutation cases, whose
 # seed each run prints; NFESP_IKE_DAEMON_TIMEOUT (s, default 45) bounds the
@@ -124,10 +127,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # The cases take about 10 s; what is left of a minute is a bound. In the
 # background, so that a signal runs the trap at once, not after it.
 timeout -k 5 "${NFESP_IKE_DAEMON_TIMEOUT:-45}" \
-	ip netns exec "$nsa" python3 "$tool/tests/ike_daemon.py" "$work" "$bin" "$nsb" "$nsc" &
+	ip netns exec "$nsa" python3 "$tool/tests/${1:-ike_daemon.py}" "$work" "$bin" "$nsb" "$nsc" &
 runner=$!
 wait "$runner"
 rc=$?
 runner=
-[ $rc = 124 ] && echo "not ok - ike_daemon.py timed out"
+[ $rc = 124 ] && echo "not ok - ${1:-ike_daemon.py} timed out"
 exit $rc

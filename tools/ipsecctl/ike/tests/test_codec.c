@@ -17,6 +17,7 @@
 #include "check.h"
 #include "../buf.h"
 #include "../codec.h"
+#include "../codec1.h"
 #include "roundtrip.h"
 
 static unsigned long mutations = 100000;
@@ -1089,6 +1090,510 @@ static void test_mutations(void)
 	printf("# %lu mutations (seed %lu), %lu still decoded\n", i, seed, decoded);
 }
 
+/* --- IKEv1 payload bodies (codec1.c) --- */
+
+/*
+ * An IKEv1 main mode first message as strongSwan's charon sends it, built
+ * by hand from RFC 2408 3.1-3.6 and RFC 2409 Appendix A: HDR, SA (DOI
+ * IPsec, identity only; proposal #1 ISAKMP, two KEY_IKE transforms:
+ * AES-CBC-256/SHA2-256/PSK/MODP2048, life 86400 s as a 4-byte TLV, and
+ * AES-CBC-128/SHA1/MODP1024 with its attributes in Libreswan's order and
+ * life 3600 s as a TV), VID (RFC 3947 NAT-T), VID (DPD, RFC 3706).
+ */
+static const uint8_t mm1[] = {
+	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0, 0, 0, 0, 0, 0, 0, 0,
+	IKE1_PL_SA, 0x10, IKE1_EXCH_IDENT_PROT, 0, 0, 0, 0, 0, 0, 0, 0, 164,
+	/* SA: next VID, length 96 */
+	IKE1_PL_VID, 0, 0, 96, 0, 0, 0, 1, 0, 0, 0, 1,
+	/* proposal: last, length 84, #1, ISAKMP, SPI size 0, 2 transforms */
+	0, 0, 0, 84, 1, IKE_PROTO_IKE, 0, 2,
+	/* transform: more, length 40, #1, KEY_IKE */
+	3, 0, 0, 40, 1, 1, 0, 0,
+	0x80, 0x01, 0, 7,		/* encryption AES-CBC */
+	0x80, 0x0e, 1, 0,		/* key length 256 */
+	0x80, 0x02, 0, 4,		/* hash SHA2-256 */
+	0x80, 0x03, 0, 1,		/* auth method PSK */
+	0x80, 0x04, 0, 14,		/* group MODP2048 */
+	0x80, 0x0b, 0, 1,		/* life type seconds */
+	0x00, 0x0c, 0, 4, 0x00, 0x01, 0x51, 0x80,	/* life duration 86400, TLV */
+	/* transform: last, length 36, #2, KEY_IKE */
+	0, 0, 0, 36, 2, 1, 0, 0,
+	0x80, 0x0b, 0, 1,		/* life type seconds */
+	0x80, 0x0c, 0x0e, 0x10,		/* life duration 3600 */
+	0x80, 0x01, 0, 7,		/* encryption AES-CBC */
+	0x80, 0x02, 0, 2,		/* hash SHA1 */
+	0x80, 0x04, 0, 2,		/* group MODP1024 */
+	0x80, 0x03, 0, 1,		/* auth method PSK */
+	0x80, 0x0e, 0, 128,		/* key length 128 */
+	/* VID: RFC 3947 */
+	IKE1_PL_VID, 0, 0, 20,
+	0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
+	0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f,
+	/* VID: DPD */
+	0, 0, 0, 20,
+	0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
+	0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00,
+};
+
+static void test_ikev1_main_mode(void)
+{
+	static uint8_t out[512];
+	const struct ike1_transform *t;
+	struct ike1_sa_pl sa;
+	struct ike_view vid;
+	struct ike_hdr h;
+	struct ike_wbuf w;
+	struct ike_enc e;
+	struct ike_msg m;
+	uint8_t *copy;
+	uint64_t v;
+	unsigned int i;
+
+	if (!CHECK_ERR(decode_copy(mm1, sizeof(mm1), &m, &copy), IKE_OK)) {
+		free(copy);
+		return;
+	}
+	CHECK(m.npl == 3 && m.pl[0].type == IKE1_PL_SA && m.pl[1].type == IKE1_PL_VID &&
+	      m.pl[2].type == IKE1_PL_VID);
+	/* The proposal and transform inside the SA body are not in the chain. */
+	for (i = 0; i < m.npl; i++)
+		CHECK(m.pl[i].type != IKE1_PL_PROPOSAL && m.pl[i].type != IKE1_PL_TRANSFORM);
+	if (CHECK_ERR(ike1_dec_sa(&m.pl[0], &sa), IKE_OK)) {
+		CHECK(sa.doi == IKE1_DOI_IPSEC && sa.situation == IKE1_SIT_IDENTITY_ONLY);
+		CHECK(sa.nprop == 1 && sa.ntrans == 2 && sa.prop[0].num == 1 &&
+		      sa.prop[0].protocol == IKE_PROTO_IKE && sa.prop[0].spi_size == 0 &&
+		      sa.prop[0].first == 0 && sa.prop[0].ntrans == 2);
+		t = &sa.trans[0];
+		CHECK(t->num == 1 && t->id == IKE1_TRANSFORM_KEY_IKE && t->nattr == 7);
+		CHECK(ike1_attr_get(t, IKE1_A_ENCRYPTION, &v) && v == IKE1_ENC_AES_CBC);
+		CHECK(ike1_attr_get(t, IKE1_A_KEY_LENGTH, &v) && v == 256);
+		CHECK(ike1_attr_get(t, IKE1_A_LIFE_DURATION, &v) && v == 86400);
+		CHECK(t->attr[6].tlv && t->attr[6].data.len == 4 && !t->attr[5].tlv);
+		CHECK(!ike1_attr_get(t, 99, &v));
+		t = &sa.trans[1];
+		CHECK(t->num == 2 && t->nattr == 7 && t->attr[0].type == IKE1_A_LIFE_TYPE);
+		CHECK(ike1_attr_get(t, IKE1_A_LIFE_DURATION, &v) && v == 3600);
+		CHECK(ike1_attr_get(t, IKE1_A_GROUP_DESC, &v) && v == IKE_DH_MODP1024);
+	}
+	CHECK_ERR(ike1_dec_data(&m.pl[1], &vid), IKE_OK);
+	CHECK(vid.len == 16 && vid.p[0] == 0x4a);
+	CHECK(rt_check(copy, sizeof(mm1)) == NULL);
+
+	/* The encoders give the same bytes. */
+	memcpy(&h, &m.hdr, sizeof(h));
+	ike_wbuf_init(&w, out, sizeof(out));
+	ike_enc_begin(&e, &w, &h);
+	ike1_enc_sa(&e, &sa);
+	ike1_enc_data(&e, IKE1_PL_VID, mm1 + 128, 16);
+	ike1_enc_data(&e, IKE1_PL_VID, mm1 + 148, 16);
+	if (CHECK_ERR(ike_enc_end(&e), IKE_OK))
+		CHECK(w.len == sizeof(mm1) && !memcmp(out, mm1, sizeof(mm1)));
+	free(copy);
+}
+
+/* pl over a malloc'ed copy of the body, for ASan; free pl->body.p after. */
+static void mkpl(struct ike_pl *pl, uint8_t type, const void *p, size_t len)
+{
+	uint8_t *c = malloc(len ? len : 1);
+
+	if (!c)
+		abort();
+	memcpy(c, p, len);
+	memset(pl, 0, sizeof(*pl));
+	pl->type = type;
+	pl->body.p = c;
+	pl->body.len = len;
+}
+
+static void unpl(struct ike_pl *pl)
+{
+	free((void *)pl->body.p);
+}
+
+/* Encode one payload with fn's help and decode it back as pl. */
+static uint8_t rt_buf[4096];
+
+static bool rt_one(struct ike_enc *e, struct ike_wbuf *w, struct ike_msg *m)
+{
+	if (!CHECK_ERR(ike_enc_end(e), IKE_OK))
+		return false;
+	return CHECK_ERR(ike_decode(rt_buf, w->len, m), IKE_OK) && CHECK(m->npl == 1);
+}
+
+static void rt_begin(struct ike_enc *e, struct ike_wbuf *w)
+{
+	static const struct ike_hdr h = { .major = 1, .exchange = IKE1_EXCH_QUICK };
+
+	ike_wbuf_init(w, rt_buf, sizeof(rt_buf));
+	ike_enc_begin(e, w, &h);
+}
+
+static void test_ikev1_roundtrip(void)
+{
+	static const uint8_t addr[8] = { 10, 1, 0, 0, 255, 255, 255, 0 };
+	static const uint8_t spis[8] = { 0xde, 0xad, 0xbe, 0xef, 0xca, 0xfe, 0xf0, 0x0d };
+	static const uint8_t big[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	struct ike1_sa_pl sa, sb;
+	struct ike1_id id, id2;
+	struct ike1_notify n, n2;
+	struct ike1_delete d, d2;
+	struct ike_view v;
+	struct ike_wbuf w;
+	struct ike_enc e;
+	struct ike_msg m;
+	uint64_t val;
+
+	/* Quick mode: two ESP proposals, SPI 4 bytes, an 8-byte TLV and a long opaque one. */
+	memset(&sa, 0, sizeof(sa));
+	sa.doi = IKE1_DOI_IPSEC;
+	sa.situation = IKE1_SIT_IDENTITY_ONLY;
+	sa.nprop = 2;
+	sa.ntrans = 3;
+	sa.prop[0] = (struct ike1_proposal){ .num = 1, .protocol = IKE_PROTO_ESP, .spi_size = 4,
+					     .spi = { 1, 2, 3, 4 }, .first = 0, .ntrans = 2 };
+	sa.prop[1] = (struct ike1_proposal){ .num = 2, .protocol = IKE_PROTO_ESP, .spi_size = 4,
+					     .spi = { 5, 6, 7, 8 }, .first = 2, .ntrans = 1 };
+	sa.trans[0].num = 1;
+	sa.trans[0].id = IKE_ENCR_AES_GCM_16;
+	CHECK(!ike1_attr_add(&sa.trans[0], IKE1_A_SA_LIFE_TYPE, IKE1_LIFE_SECONDS, false));
+	CHECK(!ike1_attr_add(&sa.trans[0], IKE1_A_SA_LIFE_DURATION, 100000, false));
+	CHECK(!ike1_attr_add(&sa.trans[0], IKE1_A_SA_LIFE_TYPE, IKE1_LIFE_KILOBYTES, false));
+	CHECK(!ike1_attr_add(&sa.trans[0], IKE1_A_SA_LIFE_DURATION, 1ull << 40, false));
+	CHECK(!ike1_attr_add(&sa.trans[0], IKE1_A_ENCAP_MODE, IKE1_ENCAP_TUNNEL, true));
+	sa.trans[1].num = 2;
+	sa.trans[1].id = IKE_ENCR_AES_CBC;
+	sa.trans[1].nattr = 1;
+	sa.trans[1].attr[0] = (struct ike1_attr){ .type = 16000, .tlv = true,
+						  .data = { big, sizeof(big) } };
+	sa.trans[2].num = 1;
+	sa.trans[2].id = IKE_ENCR_AES_CBC;
+	rt_begin(&e, &w);
+	ike1_enc_sa(&e, &sa);
+	if (rt_one(&e, &w, &m) && CHECK_ERR(ike1_dec_sa(&m.pl[0], &sb), IKE_OK)) {
+		CHECK(sb.nprop == 2 && sb.ntrans == 3 && sb.prop[1].first == 2 &&
+		      !memcmp(sb.prop[1].spi, sa.prop[1].spi, 4) && sb.prop[1].num == 2);
+		CHECK(sb.trans[0].nattr == 5 && sb.trans[0].attr[1].tlv &&
+		      sb.trans[0].attr[1].val == 100000 && sb.trans[0].attr[1].data.len == 4);
+		CHECK(sb.trans[0].attr[3].data.len == 8 && sb.trans[0].attr[3].val == 1ull << 40);
+		CHECK(sb.trans[0].attr[4].tlv && sb.trans[0].attr[4].val == IKE1_ENCAP_TUNNEL);
+		CHECK(ike1_attr_get(&sb.trans[0], IKE1_A_ENCAP_MODE, &val) && val == 1);
+		CHECK(sb.trans[1].attr[0].data.len == 16 && sb.trans[1].attr[0].val == 0 &&
+		      !memcmp(sb.trans[1].attr[0].data.p, big, 16));
+		CHECK(sb.trans[2].nattr == 0);
+	}
+
+	id = (struct ike1_id){ IKE1_ID_IPV4_ADDR_SUBNET, 17, 500, { addr, sizeof(addr) } };
+	rt_begin(&e, &w);
+	ike1_enc_id(&e, &id);
+	if (rt_one(&e, &w, &m) && CHECK_ERR(ike1_dec_id(&m.pl[0], &id2), IKE_OK))
+		CHECK(id2.type == id.type && id2.proto == 17 && id2.port == 500 &&
+		      id2.data.len == 8 && !memcmp(id2.data.p, addr, 8));
+
+	n = (struct ike1_notify){ IKE1_DOI_IPSEC, IKE_PROTO_IKE, 16, IKE1_N_R_U_THERE,
+				  big, { spis, 4 } };
+	rt_begin(&e, &w);
+	ike1_enc_notify(&e, &n);
+	if (rt_one(&e, &w, &m) && CHECK_ERR(ike1_dec_notify(&m.pl[0], &n2), IKE_OK))
+		CHECK(n2.doi == 1 && n2.protocol == 1 && n2.spi_size == 16 &&
+		      n2.type == IKE1_N_R_U_THERE && !memcmp(n2.spi, big, 16) &&
+		      n2.data.len == 4 && !memcmp(n2.data.p, spis, 4));
+
+	d = (struct ike1_delete){ IKE1_DOI_IPSEC, IKE_PROTO_ESP, 4, 2, spis };
+	rt_begin(&e, &w);
+	ike1_enc_delete(&e, &d);
+	if (rt_one(&e, &w, &m) && CHECK_ERR(ike1_dec_delete(&m.pl[0], &d2), IKE_OK))
+		CHECK(d2.doi == 1 && d2.protocol == IKE_PROTO_ESP && d2.spi_size == 4 &&
+		      d2.nspi == 2 && !memcmp(d2.spis, spis, 8));
+
+	rt_begin(&e, &w);
+	ike1_enc_data(&e, IKE1_PL_NONCE, big, 16);
+	if (rt_one(&e, &w, &m) && CHECK_ERR(ike1_dec_data(&m.pl[0], &v), IKE_OK))
+		CHECK(v.len == 16 && !memcmp(v.p, big, 16));
+	rt_begin(&e, &w);
+	ike1_enc_data(&e, IKE1_PL_HASH, big, 12);
+	if (rt_one(&e, &w, &m) && CHECK_ERR(ike1_dec_data(&m.pl[0], &v), IKE_OK))
+		CHECK(v.len == 12);
+
+	/* The encoders refuse what they cannot write. */
+	rt_begin(&e, &w);
+	d.nspi = 0;
+	ike1_enc_delete(&e, &d);
+	CHECK_ERR(ike_enc_end(&e), IKE_E_ENC_ARG);
+	rt_begin(&e, &w);
+	sa.prop[1].ntrans = 2;
+	ike1_enc_sa(&e, &sa);
+	CHECK_ERR(ike_enc_end(&e), IKE_E_ENC_ARG);
+	rt_begin(&e, &w);
+	sa.prop[1].ntrans = 1;
+	sa.trans[2].nattr = 1;
+	sa.trans[2].attr[0] = (struct ike1_attr){ .type = 1, .tlv = false, .val = 70000 };
+	ike1_enc_sa(&e, &sa);
+	CHECK_ERR(ike_enc_end(&e), IKE_E_ENC_ARG);
+	/* ike1_attr_add() stops at IKE1_MAX_ATTRS. */
+	sa.trans[2].nattr = IKE1_MAX_ATTRS;
+	CHECK(ike1_attr_add(&sa.trans[2], 1, 1, false) == -1);
+}
+
+/* The SA body of mm1: DOI, situation, proposal, transforms (96 - 4 bytes). */
+#define MM1_SA		(mm1 + 32)
+#define MM1_SA_LEN	92
+
+static int dec_sa1_bytes(const uint8_t *p, size_t len)
+{
+	struct ike1_sa_pl sa;
+	struct ike_pl pl;
+	int err;
+
+	mkpl(&pl, IKE1_PL_SA, p, len);
+	err = ike1_dec_sa(&pl, &sa);
+	unpl(&pl);
+	return err;
+}
+
+static void test_ikev1_bad_sa(void)
+{
+	uint8_t b[1024];
+	size_t i;
+
+	CHECK_ERR(dec_sa1_bytes(MM1_SA, MM1_SA_LEN), IKE_OK);
+	/* Truncated: DOI only, DOI and situation only, cut in a proposal. */
+	CHECK_ERR(dec_sa1_bytes(MM1_SA, 4), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_sa1_bytes(MM1_SA, 8), IKE_E_BODY_SHORT);
+	CHECK_ERR(dec_sa1_bytes(MM1_SA, 14), IKE_E_PROP_LEN);
+	CHECK_ERR(dec_sa1_bytes(MM1_SA, MM1_SA_LEN - 1), IKE_E_PROP_LEN);
+	/* Proposal length past the end; under 8. */
+	memcpy(b, MM1_SA, MM1_SA_LEN);
+	b[11] = 85;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_LEN);
+	b[11] = 7;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_LEN);
+	/* Proposal "more" with nothing after it; next payload 3 for a proposal. */
+	memcpy(b, MM1_SA, MM1_SA_LEN);
+	b[8] = IKE1_PL_PROPOSAL;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_MORE);
+	b[8] = IKE1_PL_TRANSFORM;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_MORE);
+	/* SPI size past the proposal, and over 16. */
+	memcpy(b, MM1_SA, MM1_SA_LEN);
+	b[14] = 90;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_SPI);
+	b[14] = 17;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_SPI);
+	/* Transform count: more or fewer than there are. */
+	memcpy(b, MM1_SA, MM1_SA_LEN);
+	b[15] = 1;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_NTRANS);
+	b[15] = 3;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_PROP_NTRANS);
+	/* Transform length past the proposal; its next payload field wrong. */
+	memcpy(b, MM1_SA, MM1_SA_LEN);
+	b[16 + 40 + 3] = 37;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_XFORM_LEN);
+	memcpy(b, MM1_SA, MM1_SA_LEN);
+	b[16] = 0;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_XFORM_MORE);
+	/* An attribute TLV's length past the end of its transform. */
+	memcpy(b, MM1_SA, MM1_SA_LEN);
+	b[16 + 8 + 24 + 3] = 5;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN), IKE_E_ATTR_LEN);
+	/* An attribute cut short: the transform two bytes longer (and its proposal, SA). */
+	memcpy(b, MM1_SA, 16 + 40);
+	b[16 + 3] = 42;
+	b[16 + 40] = 0x80;
+	b[16 + 41] = 0x01;
+	memcpy(b + 16 + 42, MM1_SA + 16 + 40, 36);
+	b[11] = 86;
+	CHECK_ERR(dec_sa1_bytes(b, MM1_SA_LEN + 2), IKE_E_ATTR_LEN);
+
+	/* Too many transforms: 65 in one proposal. */
+	memset(b, 0, sizeof(b));
+	b[3] = 1;
+	b[7] = 1;
+	put_u16(b + 10, 8 + 65 * 8);
+	b[12] = 1;
+	b[13] = IKE_PROTO_ESP;
+	b[15] = 65;
+	for (i = 0; i < 65; i++) {
+		b[16 + 8 * i] = i + 1 < 65 ? IKE1_PL_TRANSFORM : 0;
+		b[16 + 8 * i + 3] = 8;
+		b[16 + 8 * i + 5] = IKE_ENCR_AES_CBC;
+	}
+	CHECK_ERR(dec_sa1_bytes(b, 16 + 65 * 8), IKE_E_TOO_MANY_XFORMS);
+	b[15] = 64;
+	b[16 + 8 * 63] = 0;
+	put_u16(b + 10, 8 + 64 * 8);
+	CHECK_ERR(dec_sa1_bytes(b, 16 + 64 * 8), IKE_OK);
+
+	/* Too many attributes: 17 in one transform. */
+	memset(b, 0, sizeof(b));
+	b[3] = 1;
+	b[7] = 1;
+	put_u16(b + 10, 16 + 17 * 4);
+	b[12] = 1;
+	b[13] = IKE_PROTO_IKE;
+	b[15] = 1;
+	put_u16(b + 18, 8 + 17 * 4);
+	b[21] = 1;
+	for (i = 0; i < 17; i++)
+		put_u16(b + 24 + 4 * i, IKE_ATTR_AF | 1);
+	CHECK_ERR(dec_sa1_bytes(b, 24 + 17 * 4), IKE_E_TOO_MANY_ATTRS);
+
+	/* Too many proposals. */
+	memset(b, 0, sizeof(b));
+	b[3] = 1;
+	b[7] = 1;
+	for (i = 0; i < IKE_MAX_PROPOSALS + 1; i++) {
+		uint8_t *p = b + 8 + 16 * i;
+
+		p[0] = i < IKE_MAX_PROPOSALS ? IKE1_PL_PROPOSAL : 0;
+		p[3] = 16;
+		p[4] = i + 1;
+		p[5] = IKE_PROTO_ESP;
+		p[7] = 1;
+		p[11] = 8;
+	}
+	CHECK_ERR(dec_sa1_bytes(b, 8 + 16 * (IKE_MAX_PROPOSALS + 1)), IKE_E_TOO_MANY_PROPS);
+}
+
+static void test_ikev1_bad_others(void)
+{
+	static const uint8_t zeros[300];
+	struct ike1_notify n;
+	struct ike1_delete d;
+	struct ike1_id id;
+	struct ike_view v;
+	struct ike_pl pl;
+	uint8_t b[64];
+	struct bytes m;
+
+	mkpl(&pl, IKE1_PL_NONCE, zeros, 7);
+	CHECK_ERR(ike1_dec_data(&pl, &v), IKE_E_NONCE1_LEN);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_NONCE, zeros, 8);
+	CHECK_ERR(ike1_dec_data(&pl, &v), IKE_OK);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_NONCE, zeros, 256);
+	CHECK_ERR(ike1_dec_data(&pl, &v), IKE_OK);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_NONCE, zeros, 257);
+	CHECK_ERR(ike1_dec_data(&pl, &v), IKE_E_NONCE1_LEN);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_KE, zeros, 0);
+	CHECK_ERR(ike1_dec_data(&pl, &v), IKE_E_BODY_SHORT);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_SA, zeros, 16);
+	CHECK_ERR(ike1_dec_data(&pl, &v), IKE_E_WRONG_TYPE);
+	CHECK_ERR(ike1_dec_id(&pl, &id), IKE_E_WRONG_TYPE);
+	CHECK_ERR(ike1_dec_notify(&pl, &n), IKE_E_WRONG_TYPE);
+	CHECK_ERR(ike1_dec_delete(&pl, &d), IKE_E_WRONG_TYPE);
+	unpl(&pl);
+
+	/* ID: an IPv4 address of 5 bytes, a subnet of 4, no data at all. */
+	memset(b, 0, sizeof(b));
+	b[0] = IKE_ID_IPV4_ADDR;
+	mkpl(&pl, IKE1_PL_ID, b, 9);
+	CHECK_ERR(ike1_dec_id(&pl, &id), IKE_E_ID_LEN);
+	unpl(&pl);
+	b[0] = IKE1_ID_IPV4_ADDR_SUBNET;
+	mkpl(&pl, IKE1_PL_ID, b, 8);
+	CHECK_ERR(ike1_dec_id(&pl, &id), IKE_E_ID_LEN);
+	unpl(&pl);
+	b[0] = IKE1_ID_IPV6_ADDR_RANGE;
+	mkpl(&pl, IKE1_PL_ID, b, 36);
+	CHECK_ERR(ike1_dec_id(&pl, &id), IKE_OK);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_ID, b, 4);
+	CHECK_ERR(ike1_dec_id(&pl, &id), IKE_E_BODY_SHORT);
+	unpl(&pl);
+
+	/* Notify: under 8 bytes; its SPI past the end. */
+	memset(b, 0, sizeof(b));
+	mkpl(&pl, IKE1_PL_NOTIFY, b, 7);
+	CHECK_ERR(ike1_dec_notify(&pl, &n), IKE_E_BODY_SHORT);
+	unpl(&pl);
+	b[5] = 16;
+	mkpl(&pl, IKE1_PL_NOTIFY, b, 8 + 15);
+	CHECK_ERR(ike1_dec_notify(&pl, &n), IKE_E_NOTIFY_SPI);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_NOTIFY, b, 8 + 16);
+	CHECK_ERR(ike1_dec_notify(&pl, &n), IKE_OK);
+	unpl(&pl);
+
+	/* Delete: the SPIs do not fill the payload; none; SPI size 0. */
+	memset(b, 0, sizeof(b));
+	b[5] = 4;
+	b[7] = 2;
+	mkpl(&pl, IKE1_PL_DELETE, b, 8 + 7);
+	CHECK_ERR(ike1_dec_delete(&pl, &d), IKE_E_DELETE_LEN);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_DELETE, b, 8 + 9);
+	CHECK_ERR(ike1_dec_delete(&pl, &d), IKE_E_DELETE_LEN);
+	unpl(&pl);
+	b[7] = 0;
+	mkpl(&pl, IKE1_PL_DELETE, b, 8);
+	CHECK_ERR(ike1_dec_delete(&pl, &d), IKE_E_DELETE_LEN);
+	unpl(&pl);
+	b[5] = 0;
+	b[7] = 1;
+	mkpl(&pl, IKE1_PL_DELETE, b, 8);
+	CHECK_ERR(ike1_dec_delete(&pl, &d), IKE_E_DELETE_LEN);
+	unpl(&pl);
+	mkpl(&pl, IKE1_PL_DELETE, b, 5);
+	CHECK_ERR(ike1_dec_delete(&pl, &d), IKE_E_BODY_SHORT);
+	unpl(&pl);
+
+	/* A proposal or transform payload in the message's own chain. */
+	m.len = 0;
+	put(&m, mm1, 28);
+	m.p[16] = IKE1_PL_PROPOSAL;
+	put(&m, "\0\0\0\x08\0\0\0\0", 8);
+	fix_len(&m);
+	CHECK(refused(&m, IKE_E_V1_NESTED, __LINE__));
+	m.p[16] = IKE1_PL_VID;
+	m.p[28] = IKE1_PL_TRANSFORM;
+	put(&m, "\0\0\0\x04", 4);
+	fix_len(&m);
+	CHECK(refused(&m, IKE_E_V1_NESTED, __LINE__));
+	/* The same types in IKEv2 are just unknown payloads. */
+	m.p[17] = 0x20;
+	CHECK(refused(&m, IKE_OK, __LINE__));
+}
+
+/* Every decoded IKEv1 payload of a mutated message goes through its decoder. */
+static void test_ikev1_mutations(void)
+{
+	struct ike1_sa_pl sa;
+	struct ike1_notify n;
+	struct ike1_delete d;
+	struct ike1_id id;
+	struct ike_view v;
+	struct ike_msg m;
+	unsigned long k, ok = 0;
+	uint8_t *copy;
+	unsigned int i;
+	uint8_t b[sizeof(mm1)];
+
+	srand((unsigned int)seed);
+	for (k = 0; k < mutations / 4; k++) {
+		memcpy(b, mm1, sizeof(b));
+		for (i = 0; i < 1 + (unsigned int)rand() % 4; i++)
+			b[28 + (unsigned int)rand() % (sizeof(b) - 28)] = (uint8_t)rand();
+		if (decode_copy(b, sizeof(b), &m, &copy) == IKE_OK) {
+			for (i = 0; i < m.npl; i++) {
+				ok += !ike1_dec_sa(&m.pl[i], &sa);
+				ok += !ike1_dec_id(&m.pl[i], &id);
+				ok += !ike1_dec_notify(&m.pl[i], &n);
+				ok += !ike1_dec_delete(&m.pl[i], &d);
+				ok += !ike1_dec_data(&m.pl[i], &v);
+			}
+		}
+		free(copy);
+	}
+	printf("# %lu IKEv1 mutations, %lu payloads still decoded\n", mutations / 4, ok);
+	CHECK(ok > 0);
+}
+
+
 /* The seed corpus of fuzz/fuzz_ike.c: the valid messages built here. */
 static int emit(const char *dir, const char *name, const uint8_t *p, size_t len)
 {
@@ -1138,6 +1643,7 @@ static int write_corpus(const char *dir)
 	if (!ike_enc_end(&e))
 		err |= emit(dir, "ikev2-skf", out, w.len);
 	err |= emit(dir, "ikev1-main-mode", mm, sizeof(mm));
+	err |= emit(dir, "ikev1-main-mode-sa", mm1, sizeof(mm1));
 	memcpy(out, mm, sizeof(mm));
 	out[19] = IKE1_FLAG_ENCRYPTION;
 	err |= emit(dir, "ikev1-encrypted", out, sizeof(mm));
@@ -1164,6 +1670,12 @@ static const struct test tests[] = {
 	{ "refused: nonce, KE, ID, notify, delete, CP, SKF, CERT", test_bad_others },
 	{ "encoder: payload and buffer limits", test_encoder_limits },
 	{ "mutations of valid messages: no crash, no overread, round trips", test_mutations },
+	{ "IKEv1 main mode first message by hand: decoded, encoded to the same bytes",
+	  test_ikev1_main_mode },
+	{ "IKEv1 round trips: SA (TV, TLV, long TLV), ID, notify, delete, data", test_ikev1_roundtrip },
+	{ "IKEv1 SA refused: truncated, lengths, counts, TLV past end, limits", test_ikev1_bad_sa },
+	{ "IKEv1 refused: nonce, KE, ID, notify, delete; proposal at top level", test_ikev1_bad_others },
+	{ "IKEv1 mutations: the typed decoders on whatever still decodes", test_ikev1_mutations },
 };
 
 int main(int argc, char **argv)

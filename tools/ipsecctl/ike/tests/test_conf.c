@@ -65,8 +65,8 @@ static void dump(const struct ike_conn *c)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	printf("name %s\nversion %d\nmode %d\nstart %d\n", c->name, c->version, c->mode,
-	       c->start);
+	printf("name %s\nversion %d\naggressive %d\nmode %d\nstart %d\n", c->name, c->version,
+	       c->aggressive, c->mode, c->start);
 	dump_sels("from", c->from, c->nfrom);
 	dump_sels("to", c->to, c->nto);
 	printf("local %s\n", c->local.family ? addr_str(&c->local, buf, sizeof(buf)) : "any");

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Host tests of the IKEv2 crypto layer (crypto.c, dh.c, kdf.c, protect.c)
- * against published vectors (vectors_crypto.h names each source), and
+ * Host tests of the IKE crypto layer (crypto.c, dh.c, kdf.c, protect.c and
+ * IKEv1's kdf1.c, protect1.c) against published vectors (vectors_crypto.h
+ * and vectors_crypto1.h name each source), and
  * seal/open round trips in which any flipped bit, the wrong direction's
  * keys or a bad pad length fail the open. KTAP on stdout; exits 1 if any
  * test failed.
@@ -17,8 +18,11 @@
 #include "../codec.h"
 #include "../crypto.h"
 #include "../kdf.h"
+#include "../kdf1.h"
 #include "../protect.h"
+#include "../protect1.h"
 #include "vectors_crypto.h"
+#include "vectors_crypto1.h"
 
 /* Bytes from hex, for the vectors. */
 struct hex {
@@ -84,7 +88,8 @@ static void test_lookups(void)
 	CHECK(ike_dh_group(14)->ke_len == 256 && ike_dh_group(15)->ke_len == 384);
 	CHECK(ike_dh_group(16)->ke_len == 512 && ike_dh_group(19)->ke_len == 64);
 	CHECK(ike_dh_group(20)->ke_len == 96 && ike_dh_group(31)->ke_len == 32);
-	CHECK(!ike_dh_group(2) && !ike_dh_group(21) && !ike_dh_group(32) && !ike_dh_new(5));
+	CHECK(ike_dh_group(2)->ke_len == 128 && !strcmp(ike_dh_group(2)->name, "modp1024"));
+	CHECK(!ike_dh_group(1) && !ike_dh_group(21) && !ike_dh_group(32) && !ike_dh_new(5));
 	e = ike_encr_alg(IKE_ENCR_AES_GCM_16, 256);
 	CHECK(e && e->aead && e->key_len == 36 && e->salt_len == 4 && e->iv_len == 8 &&
 	      e->icv_len == 16 && !strcmp(e->name, "aes-gcm-256") && e->tshark);
@@ -98,7 +103,9 @@ static void test_lookups(void)
 	      !ike_encr_alg(IKE_ENCR_AES_GCM_8, 128) && !ike_encr_alg(IKE_ENCR_3DES, 0));
 	CHECK(ike_integ_alg(IKE_INTEG_HMAC_SHA2_384_192)->icv_len == 24);
 	CHECK(ike_integ_alg(IKE_INTEG_HMAC_SHA2_512_256)->key_len == 64);
-	CHECK(!ike_integ_alg(IKE_INTEG_HMAC_SHA1_96) && !ike_integ_alg(IKE_INTEG_NONE));
+	CHECK(ike_integ_alg(IKE_INTEG_HMAC_SHA1_96)->key_len == 20 &&
+	      ike_integ_alg(IKE_INTEG_HMAC_SHA1_96)->icv_len == 12);
+	CHECK(!ike_integ_alg(IKE_INTEG_HMAC_MD5_96) && !ike_integ_alg(IKE_INTEG_NONE));
 }
 
 static void test_helpers(void)
@@ -472,7 +479,7 @@ static void test_dh_modp_priv(void)
 /* Fresh pairs agree, for every group. */
 static void test_dh_fresh(void)
 {
-	static const uint16_t ids[] = { 14, 15, 16, 19, 20, 31 };
+	static const uint16_t ids[] = { 2, 14, 15, 16, 19, 20, 31 };
 	uint8_t pa[512], pb[512], sa[512], sb[512];
 	struct ike_dh *a, *b;
 	int la, lb, n;
@@ -1135,6 +1142,395 @@ static void test_seal_limits(void)
 	ike2_keys_wipe(&k);
 }
 
+
+/* --- IKEv1 (kdf1.c, protect1.c) --------------------------------------- */
+
+/* MODP 1024 from known private values; p - 1 and p - 2 refused. */
+static void test_v1_modp1024(void)
+{
+	uint8_t x[32], y[32], pub[128], pub_y[128], s[128], v[128];
+	struct hex want, shared;
+	struct ike_dh *a, *b;
+	BIGNUM *p = BN_get_rfc2409_prime_1024(NULL);
+	unsigned int i;
+
+	for (i = 0; i < 32; i++) {
+		x[i] = (uint8_t)(i + 1);
+		y[i] = (uint8_t)(i + 0x21);
+	}
+	unhex(&want, V1_MODP1024_PUB);
+	unhex(&shared, V1_MODP1024_SHARED);
+	a = ike_dh_new_priv(IKE_DH_MODP1024, x, sizeof(x));
+	b = ike_dh_new_priv(IKE_DH_MODP1024, y, sizeof(y));
+	if (CHECK(a && b && p) && CHECK(ike_dh_public(a, pub, sizeof(pub)) == 128)) {
+		CHECK_BYTES(pub, want.p, 128);
+		CHECK(ike_dh_public(b, pub_y, sizeof(pub_y)) == 128);
+		if (CHECK(ike_dh_shared(a, pub_y, 128, s, sizeof(s)) == 128))
+			CHECK_BYTES(s, shared.p, 128);
+		if (CHECK(ike_dh_shared(b, pub, 128, s, sizeof(s)) == 128))
+			CHECK_BYTES(s, shared.p, 128);
+		CHECK(ike_dh_shared(a, pub_y, 127, s, sizeof(s)) == -1);
+		BN_sub_word(p, 1);
+		BN_bn2binpad(p, v, sizeof(v));
+		CHECK(ike_dh_shared(a, v, sizeof(v), s, sizeof(s)) == -1);
+		BN_sub_word(p, 1);	/* p - 2: outside the subgroup of order q */
+		BN_bn2binpad(p, v, sizeof(v));
+		CHECK(ike_dh_shared(a, v, sizeof(v), s, sizeof(s)) == -1);
+	}
+	BN_free(p);
+	ike_dh_free(a);
+	ike_dh_free(b);
+}
+
+static void test_v1_prf_md(void)
+{
+	CHECK(!strcmp(ike1_prf_md(IKE_PRF_HMAC_SHA1), "SHA1"));
+	CHECK(!strcmp(ike1_prf_md(IKE_PRF_HMAC_SHA2_256), "SHA256"));
+	CHECK(!strcmp(ike1_prf_md(IKE_PRF_HMAC_SHA2_384), "SHA384"));
+	CHECK(!strcmp(ike1_prf_md(IKE_PRF_HMAC_SHA2_512), "SHA512"));
+	CHECK(!ike1_prf_md(IKE_PRF_HMAC_MD5) && !ike1_prf_md(IKE_PRF_AES128_XCBC));
+}
+
+/* SKEYID from the PSK, SKEYID_d/_a/_e and Ka: CAVP, NSS and strongSwan's keys. */
+static void test_v1_kdf(void)
+{
+	struct hex psk, ni, nr, gxy, ci, cr, skeyid, d, a, e, ka;
+	const struct v1_kdf_vector *v;
+	struct ike_view vni, vnr, vgxy;
+	struct ike1_keys k;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(v1_kdf_vectors); i++) {
+		v = &v1_kdf_vectors[i];
+		memset(&k, 0, sizeof(k));
+		k.prf = ike_prf_alg(v->prf);
+		k.md = ike1_prf_md(v->prf);
+		unhex(&skeyid, v->skeyid);
+		if (!CHECK(k.prf && k.md && skeyid.len == k.prf->len))
+			continue;
+		if (v->psk) {
+			unhex(&psk, v->psk);
+			unhex(&ni, v->ni);
+			unhex(&nr, v->nr);
+			vni = view(&ni);
+			vnr = view(&nr);
+			if (CHECK(!ike1_skeyid_psk(&k, psk.p, psk.len, &vni, &vnr)))
+				CHECK_BYTES(k.skeyid, skeyid.p, skeyid.len);
+		} else {
+			memcpy(k.skeyid, skeyid.p, skeyid.len);
+		}
+		if (!v->gxy)
+			continue;
+		k.encr = ike_encr_alg(IKE_ENCR_AES_CBC, v->keybits);
+		unhex(&gxy, v->gxy);
+		unhex(&ci, v->cky_i);
+		unhex(&cr, v->cky_r);
+		unhex(&d, v->skeyid_d);
+		unhex(&a, v->skeyid_a);
+		unhex(&e, v->skeyid_e);
+		unhex(&ka, v->ka);
+		vgxy = view(&gxy);
+		if (!CHECK(k.encr && ka.len == k.encr->key_len) ||
+		    !CHECK(!ike1_derive(&k, &vgxy, ci.p, cr.p)))
+			continue;
+		CHECK_BYTES(k.skeyid_d, d.p, d.len);
+		CHECK_BYTES(k.skeyid_a, a.p, a.len);
+		CHECK_BYTES(k.skeyid_e, e.p, e.len);
+		CHECK_BYTES(k.ka, ka.p, ka.len);
+		ike1_keys_wipe(&k);
+		CHECK_BYTES(k.skeyid_e, zero, sizeof(k.skeyid_e));
+		CHECK(!k.prf);
+	}
+	/* No PRF or cipher: refused, and the keys wiped. */
+	memset(&k, 0x55, sizeof(k));
+	k.prf = NULL;
+	k.encr = ike_encr_alg(IKE_ENCR_AES_CBC, 128);
+	CHECK(ike1_derive(&k, &vgxy, ci.p, cr.p) == -1);
+	k.prf = ike_prf_alg(IKE_PRF_HMAC_SHA2_256);
+	k.encr = NULL;
+	CHECK(ike1_derive(&k, &vgxy, ci.p, cr.p) == -1);
+	CHECK(ike1_skeyid_psk(&(struct ike1_keys){ 0 }, psk.p, psk.len, &vni, &vnr) == -1);
+}
+
+/* v1main's keys, as the known answers of vectors_crypto1.h were made from. */
+static void v1main_keys(struct ike1_keys *k)
+{
+	const struct v1_kdf_vector *v = &v1_kdf_vectors[5];
+	struct hex h;
+
+	memset(k, 0, sizeof(*k));
+	k->prf = ike_prf_alg(IKE_PRF_HMAC_SHA2_256);
+	k->encr = ike_encr_alg(IKE_ENCR_AES_CBC, 128);
+	k->md = "SHA256";
+	unhex(&h, v->skeyid);
+	memcpy(k->skeyid, h.p, h.len);
+	unhex(&h, v->skeyid_d);
+	memcpy(k->skeyid_d, h.p, h.len);
+	unhex(&h, v->skeyid_a);
+	memcpy(k->skeyid_a, h.p, h.len);
+	unhex(&h, v->skeyid_e);
+	memcpy(k->skeyid_e, h.p, h.len);
+	unhex(&h, v->ka);
+	memcpy(k->ka, h.p, h.len);
+}
+
+/* n bytes of value c, as a view. */
+static struct ike_view fill(uint8_t *buf, size_t n, uint8_t c)
+{
+	memset(buf, c, n);
+	return (struct ike_view){ buf, n };
+}
+
+/* n bytes first, first + 1, ..., as a view. */
+static struct ike_view count(uint8_t *buf, size_t n, uint8_t first)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = (uint8_t)(first + i);
+	return (struct ike_view){ buf, n };
+}
+
+static void test_v1_hashes(void)
+{
+	uint8_t gi[64], gr[64], nib[16], nrb[20], out[IKE_KEY_MAX];
+	struct hex ci, cr, sai, idi, idr, rest, want;
+	struct ike_view vgi, vgr, vni, vnr, vsai, vidi, vidr, vrest;
+	struct ike1_keys k;
+
+	v1main_keys(&k);
+	vgi = fill(gi, sizeof(gi), 0x11);
+	vgr = fill(gr, sizeof(gr), 0x22);
+	vni = count(nib, sizeof(nib), 0x30);
+	vnr = count(nrb, sizeof(nrb), 0x60);
+	unhex(&ci, v1_kdf_vectors[5].cky_i);
+	unhex(&cr, v1_kdf_vectors[5].cky_r);
+	unhex(&sai, V1_SAI_B);
+	unhex(&idi, V1_IDII_B);
+	unhex(&idr, V1_IDIR_B);
+	unhex(&rest, V1_REST);
+	vsai = view(&sai);
+	vidi = view(&idi);
+	vidr = view(&idr);
+	vrest = view(&rest);
+	unhex(&want, V1_HASH_I);
+	if (CHECK(!ike1_hash_auth(&k, true, &vgi, &vgr, ci.p, cr.p, &vsai, &vidi, out)))
+		CHECK_BYTES(out, want.p, 32);
+	unhex(&want, V1_HASH_R);
+	if (CHECK(!ike1_hash_auth(&k, false, &vgi, &vgr, ci.p, cr.p, &vsai, &vidr, out)))
+		CHECK_BYTES(out, want.p, 32);
+	unhex(&want, V1_HASH1);
+	if (CHECK(!ike1_hash_msg(&k, false, 0x1a2b3c4d, NULL, NULL, &vrest, out)))
+		CHECK_BYTES(out, want.p, 32);
+	unhex(&want, V1_HASH2);
+	if (CHECK(!ike1_hash_msg(&k, false, 0x1a2b3c4d, &vni, NULL, &vrest, out)))
+		CHECK_BYTES(out, want.p, 32);
+	unhex(&want, V1_HASH3);
+	if (CHECK(!ike1_hash_msg(&k, true, 0x1a2b3c4d, &vni, &vnr, NULL, out)))
+		CHECK_BYTES(out, want.p, 32);
+	/* The M-ID is big-endian on the wire: another value, another hash. */
+	if (CHECK(!ike1_hash_msg(&k, true, 0x4d3c2b1a, &vni, &vnr, NULL, out)))
+		CHECK(memcmp(out, want.p, 32));
+	k.prf = NULL;
+	CHECK(ike1_hash_msg(&k, true, 1, &vni, &vnr, NULL, out) == -1);
+	CHECK(ike1_hash_auth(&k, true, &vgi, &vgr, ci.p, cr.p, &vsai, &vidi, out) == -1);
+	ike1_keys_wipe(&k);
+}
+
+static void test_v1_keymat(void)
+{
+	static const uint8_t spi[4] = { 0xc0, 0xff, 0xee, 0x01 };
+	uint8_t g2[128], nib[16], nrb[20], out[80], part[80];
+	struct ike_view vg2, vni, vnr;
+	struct ike1_keys k;
+	struct hex want;
+	size_t n;
+
+	v1main_keys(&k);
+	vg2 = fill(g2, sizeof(g2), 0x5a);
+	vni = count(nib, sizeof(nib), 0x30);
+	vnr = count(nrb, sizeof(nrb), 0x60);
+	unhex(&want, V1_KEYMAT);
+	if (CHECK(!ike1_qm_keymat(&k, NULL, IKE_PROTO_ESP, spi, &vni, &vnr, out, sizeof(out))))
+		CHECK_BYTES(out, want.p, sizeof(out));
+	/* Any length is a prefix of a longer one: 1, 31, 32, 33 and 64 bytes. */
+	for (n = 1; n <= 64; n += n == 1 ? 30 : n == 33 ? 31 : 1) {
+		if (n > 33 && n < 64)
+			continue;
+		if (CHECK(!ike1_qm_keymat(&k, NULL, IKE_PROTO_ESP, spi, &vni, &vnr, part, n)))
+			CHECK_BYTES(part, want.p, n);
+	}
+	unhex(&want, V1_KEYMAT_PFS);
+	if (CHECK(!ike1_qm_keymat(&k, &vg2, IKE_PROTO_ESP, spi, &vni, &vnr, out, sizeof(out))))
+		CHECK_BYTES(out, want.p, sizeof(out));
+	/* The protocol is part of the input. */
+	if (CHECK(!ike1_qm_keymat(&k, &vg2, IKE_PROTO_AH, spi, &vni, &vnr, out, sizeof(out))))
+		CHECK(memcmp(out, want.p, sizeof(out)));
+	ike1_keys_wipe(&k);
+}
+
+/* A main mode message of ours: v1main's cookies, E set, body first..first + n - 1. */
+static size_t v1_msg(uint8_t *buf, uint8_t flags, uint8_t first, size_t n)
+{
+	struct hex ci, cr;
+	size_t len = IKE_HDR_LEN + n;
+
+	unhex(&ci, v1_kdf_vectors[5].cky_i);
+	unhex(&cr, v1_kdf_vectors[5].cky_r);
+	memcpy(buf, ci.p, 8);
+	memcpy(buf + 8, cr.p, 8);
+	buf[16] = IKE1_PL_ID;
+	buf[17] = 0x10;
+	buf[18] = IKE1_EXCH_IDENT_PROT;
+	buf[19] = flags;
+	memset(buf + 20, 0, 4);
+	buf[24] = 0;
+	buf[25] = 0;
+	buf[26] = (uint8_t)(len >> 8);
+	buf[27] = (uint8_t)len;
+	count(buf + IKE_HDR_LEN, n, first);
+	return len;
+}
+
+static void test_v1_protect(void)
+{
+	uint8_t gi[64], gr[64], msg[256], msg2[256], plain[256], ref[64];
+	struct ike1_iv iv, iv_o, saved, qm;
+	struct hex want, c1, c2;
+	struct ike_view vgi, vgr;
+	struct ike1_keys k;
+	struct ike_msg m;
+	size_t plen;
+	int len;
+
+	v1main_keys(&k);
+	vgi = fill(gi, sizeof(gi), 0x11);
+	vgr = fill(gr, sizeof(gr), 0x22);
+	unhex(&want, V1_IV1);
+	if (!CHECK(!ike1_iv_phase1(&k, &vgi, &vgr, &iv)) || !CHECK(iv.len == 16))
+		return;
+	CHECK_BYTES(iv.b, want.p, 16);
+	iv_o = iv;
+
+	/* 37 bytes: padded with 11 zeros, the length patched to 76. */
+	unhex(&c1, V1_C1);
+	v1_msg(msg, IKE1_FLAG_ENCRYPTION, 0x40, 37);
+	CHECK(ike1_seal(&k, &iv, msg, IKE_HDR_LEN + 37, IKE_HDR_LEN + 47) == -1);
+	len = ike1_seal(&k, &iv, msg, IKE_HDR_LEN + 37, sizeof(msg));
+	if (!CHECK(len == IKE_HDR_LEN + 48))
+		return;
+	CHECK(msg[24] == 0 && msg[25] == 0 && msg[26] == 0 && msg[27] == 76);
+	CHECK_BYTES(msg + IKE_HDR_LEN, c1.p, 48);
+	CHECK_BYTES(iv.b, c1.p + 32, 16);
+
+	/* A whole block: no padding; chained on the first message's last block. */
+	unhex(&c2, V1_C2);
+	v1_msg(msg2, IKE1_FLAG_ENCRYPTION, 0x80, 16);
+	if (CHECK(ike1_seal(&k, &iv, msg2, IKE_HDR_LEN + 16, sizeof(msg2)) == IKE_HDR_LEN + 16))
+		CHECK_BYTES(msg2 + IKE_HDR_LEN, c2.p, 16);
+	unhex(&want, V1_IV_QM);
+	if (CHECK(!ike1_iv_phase2(&k, &iv, 0x1a2b3c4d, &qm)))
+		CHECK_BYTES(qm.b, want.p, 16);
+
+	/* The receiver: same IVs, same plaintexts, padding included. */
+	count(ref, 37, 0x40);
+	memset(ref + 37, 0, 11);
+	if (CHECK(ike_decode(msg, (size_t)len, &m) == IKE_OK && m.encrypted.len == 48) &&
+	    CHECK(!ike1_open(&m, &k, &iv_o, plain, sizeof(plain), &plen))) {
+		CHECK(plen == 48);
+		CHECK_BYTES(plain, ref, 48);
+		CHECK_BYTES(iv_o.b, c1.p + 32, 16);
+	}
+	count(ref, 16, 0x80);
+	if (CHECK(ike_decode(msg2, IKE_HDR_LEN + 16, &m) == IKE_OK) &&
+	    CHECK(!ike1_open(&m, &k, &iv_o, plain, sizeof(plain), &plen))) {
+		CHECK(plen == 16);
+		CHECK_BYTES(plain, ref, 16);
+		CHECK(ike_memeq(iv_o.b, iv.b, 16));
+	}
+
+	/* A wrong IV is not detected here, but the plaintext is not the one sent. */
+	saved = iv_o;
+	if (CHECK(ike_decode(msg2, IKE_HDR_LEN + 16, &m) == IKE_OK) &&
+	    CHECK(!ike1_open(&m, &k, &iv_o, plain, sizeof(plain), &plen)))
+		CHECK(memcmp(plain, ref, 16));
+	/* Too small a buffer, or not whole blocks: refused, the IV unchanged. */
+	iv_o = saved;
+	CHECK(ike1_open(&m, &k, &iv_o, plain, 15, &plen) == -1);
+	m.encrypted.len = 15;
+	CHECK(ike1_open(&m, &k, &iv_o, plain, sizeof(plain), &plen) == -1);
+	m.encrypted.len = 0;
+	CHECK(ike1_open(&m, &k, &iv_o, plain, sizeof(plain), &plen) == -1);
+	CHECK(ike_memeq(iv_o.b, saved.b, 16));
+
+	/* Without the E flag, or with nothing to encrypt, seal refuses. */
+	v1_msg(msg, 0, 0x40, 20);
+	CHECK(ike1_seal(&k, &iv, msg, IKE_HDR_LEN + 20, sizeof(msg)) == -1);
+	v1_msg(msg, IKE1_FLAG_ENCRYPTION, 0x40, 0);
+	CHECK(ike1_seal(&k, &iv, msg, IKE_HDR_LEN, sizeof(msg)) == -1);
+	/* An unencrypted message has nothing to open. */
+	v1_msg(msg, 0, 0x40, 0);
+	msg[16] = IKE_PL_NONE;
+	if (CHECK(ike_decode(msg, IKE_HDR_LEN, &m) == IKE_OK))
+		CHECK(ike1_open(&m, &k, &iv_o, plain, sizeof(plain), &plen) == -1);
+	ike1_keys_wipe(&k);
+}
+
+/* Round trips of 1 to 100 bytes with AES-256 and SHA-1; every bit flip changes the text. */
+static void test_v1_roundtrip(void)
+{
+	uint8_t gi[96], gr[96], msg[256], orig[256], plain[256], ref[40];
+	struct ike1_iv is, ir;
+	struct ike_view vgi, vgr;
+	struct ike1_keys k;
+	struct ike_msg m;
+	size_t n, plen, bit;
+	int len;
+
+	memset(&k, 0, sizeof(k));
+	k.prf = ike_prf_alg(IKE_PRF_HMAC_SHA1);
+	k.md = ike1_prf_md(IKE_PRF_HMAC_SHA1);
+	k.encr = ike_encr_alg(IKE_ENCR_AES_CBC, 256);
+	ike_random(k.skeyid, 20);
+	vgi = fill(gi, sizeof(gi), 0x33);
+	vgr = fill(gr, sizeof(gr), 0x44);
+	if (!CHECK(!ike1_derive(&k, &vgi, gi, gr)) ||
+	    !CHECK(!ike1_iv_phase1(&k, &vgi, &vgr, &is)))
+		return;
+	ir = is;
+	for (n = 1; n <= 100; n++) {
+		v1_msg(msg, IKE1_FLAG_ENCRYPTION, (uint8_t)n, n);
+		len = ike1_seal(&k, &is, msg, IKE_HDR_LEN + n, sizeof(msg));
+		if (!CHECK(len == (int)(IKE_HDR_LEN + (n + 15) / 16 * 16)) ||
+		    !CHECK(ike_decode(msg, (size_t)len, &m) == IKE_OK) ||
+		    !CHECK(!ike1_open(&m, &k, &ir, plain, sizeof(plain), &plen)))
+			break;
+		count(orig, n, (uint8_t)n);
+		CHECK(plen == (size_t)len - IKE_HDR_LEN);
+		CHECK_BYTES(plain, orig, n);
+		CHECK_BYTES(plain + n, zero, plen - n);
+		CHECK(ike_memeq(is.b, ir.b, 16));
+	}
+	/*
+	 * CBC: a flipped ciphertext bit garbles its block and flips one in the
+	 * next, so the 40 bytes sent never come out again.
+	 */
+	count(ref, sizeof(ref), 1);
+	v1_msg(msg, IKE1_FLAG_ENCRYPTION, 1, 40);
+	len = ike1_seal(&k, &is, msg, IKE_HDR_LEN + 40, sizeof(msg));
+	memcpy(orig, msg, (size_t)len);
+	for (bit = 0; len > 0 && bit < 8 * ((size_t)len - IKE_HDR_LEN); bit += 7) {
+		struct ike1_iv iv = ir;
+
+		memcpy(msg, orig, (size_t)len);
+		msg[IKE_HDR_LEN + bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		if (CHECK(ike_decode(msg, (size_t)len, &m) == IKE_OK) &&
+		    CHECK(!ike1_open(&m, &k, &iv, plain, sizeof(plain), &plen)))
+			CHECK(memcmp(plain, ref, sizeof(ref)));
+	}
+	ike1_keys_wipe(&k);
+}
+
 static const struct test tests[] = {
 	{ "lookups: PRF, groups, encryption and integrity algorithms", test_lookups },
 	{ "constant-time compare, random, wipe", test_helpers },
@@ -1147,7 +1543,7 @@ static const struct test tests[] = {
 	{ "PSK AUTH: RFC 7296 2.15 composition against EVP_Q_mac", test_psk_auth },
 	{ "DH: RFC 5903 8.1/8.2 ECP, RFC 7748 6.1 and RFC 8031 X25519", test_dh_vectors },
 	{ "DH: MODP 2048 from a known private value", test_dh_modp_priv },
-	{ "DH: fresh key pairs agree in groups 14, 15, 16, 19, 20, 31", test_dh_fresh },
+	{ "DH: fresh key pairs agree in groups 2, 14, 15, 16, 19, 20, 31", test_dh_fresh },
 	{ "DH: MODP 0, 1, p - 2, p - 1, p and above refused", test_dh_modp_bad },
 	{ "DH: ECP points off the curve, X25519 small order refused", test_dh_ecp_x25519_bad },
 	{ "SK: RFC 7634 Appendix B ChaCha20-Poly1305 opened and resealed", test_chacha_ike },
@@ -1161,6 +1557,17 @@ static const struct test tests[] = {
 	  test_fragments },
 	{ "SK: tshark 4.0 decrypts and verifies GCM and CBC+HMAC, sees a bad ICV", test_tshark },
 	{ "SK: seal refuses no room, payload after SK, too long, no integrity", test_seal_limits },
+	{ "IKEv1: MODP 1024 from known private values, p - 1 and p - 2 refused",
+	  test_v1_modp1024 },
+	{ "IKEv1: the hash of each PRF", test_v1_prf_md },
+	{ "IKEv1: CAVP/NSS SKEYID (PSK), SKEYID_d/a/e, App. B Ka; strongSwan's keys",
+	  test_v1_kdf },
+	{ "IKEv1: HASH_I, HASH_R, HASH(1), HASH(2), HASH(3) known answers", test_v1_hashes },
+	{ "IKEv1: quick mode KEYMAT with and without PFS, known answers and prefixes",
+	  test_v1_keymat },
+	{ "IKEv1: IVs, zero padding, chaining, length: openssl enc known answers",
+	  test_v1_protect },
+	{ "IKEv1: AES-256/SHA-1 round trips of 1 to 100 bytes, bit flips", test_v1_roundtrip },
 };
 
 int main(void)
