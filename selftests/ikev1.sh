@@ -37,7 +37,7 @@
 #   nat                   ipsecctl behind a masquerading NAT: UDP 4500, ESP
 #                         in UDP
 #   n2n EXCH              ipsecctl against ipsecctl
-#   wrong_psk             no SA, a clear log line, the daemon still answers
+#   wrong_psk ROLE        no SA, a clear log line, the daemon still answers
 #   mismatch              no SA; the log shows both proposal lists
 #   pfs_none              quick mode without KE (group none), still up
 # EXCH: main or aggr.
@@ -96,7 +96,8 @@ CASES="
 0 ikd   dpd
 0 ikd   nat
 0 ikd   n2n aggr
-0 ikd   wrong_psk
+0 ikd   wrong_psk init
+0 ikd   wrong_psk resp
 0 ikd   mismatch
 0 ikd   pfs_none
 "
@@ -565,18 +566,26 @@ n2n() {
 	step "$n: ping both ways" pings_ok
 }
 
-# The daemon's log line that says authentication failed, naming the peer.
-AUTH_FAILED_RE='authenticat[a-z]*[ _]fail.*192\.0\.2\.2|192\.0\.2\.2.*authenticat[a-z]*[ _]fail'
+# The daemon's log line that says authentication failed or that the peer
+# has another PSK, naming the rule's IKE SA (c[N]) or the peer.
+AUTH_FAILED_RE='(c\[[0-9]+\]|192\.0\.2\.2).*(authenticat[a-z]* (of [^ ]+ )?fail|authentication-failed|another pre-shared key)'
 
+# wrong_psk ROLE: init (the daemon, on traffic, initiates: pings start it)
+# or resp (strongSwan initiates)
 wrong_psk() {
-	local n="ipsecctl wrong PSK" log
-	must "$n: strongSwan in b and the daemon in a (on traffic) start, with different PSKs" eval '
+	local role=$1 n="ipsecctl wrong PSK, $1" log ikds=- side=a
+	[ "$role" = resp ] && ikds=passive
+	must "$n: strongSwan in b and the daemon in a start, with different PSKs" eval '
 		topo && peer_b sw main none psk=0x0badc0de0badc0de0badc0de0badc0de &&
-		ike_capture_start $NS_B vethB $W/clear.pcap icmp && ikd_a main'
-	step "$n: the pings from a start IKE and are not answered" eval '
-		! timeout 20 ip netns exec $NS_A ping -c 4 -i 0.5 -W 2 -I $C_A $C_B'
+		ike_capture_start $NS_B vethB $W/clear.pcap icmp && ikd_a main start=$ikds'
+	if [ "$role" = init ]; then
+		step "$n: the pings from a start IKE and are not answered" eval '
+			! timeout 20 ip netns exec $NS_A ping -c 4 -i 0.5 -W 2 -I $C_A $C_B'
+	else
+		step "$n: swanctl --initiate fails" eval '! sw b --initiate --child net --timeout 20'
+	fi
 	log=$(ikd_dir a)/log
-	step "$n: the daemon logs that authentication failed, naming 192.0.2.2" eval '
+	step "$n: the daemon logs that authentication failed (or another PSK)" eval '
 		wait_for 30 grep -qiE "$AUTH_FAILED_RE" "$log" || { tail -n 30 "$log"; false; }'
 	ike_capture_stop
 	step "$n: no SA in nfesp or XFRM, nothing went in clear, the daemon still answers" eval '
