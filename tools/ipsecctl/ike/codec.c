@@ -129,8 +129,9 @@ static int dec_pl(struct ike_msg *m, struct ike_rbuf *r, uint8_t *type, bool inn
 
 /*
  * The chain from type first over [p, p + len); base is p's offset for
- * bad_off. Padding may follow an IKEv1 inner chain (decrypted), nothing
- * else may follow a chain.
+ * bad_off. Padding may follow an IKEv1 inner chain (decrypted), and up to
+ * three bytes an IKEv1 message's (Libreswan pads every message to a
+ * multiple of four, its "ikepad"); nothing else may follow a chain.
  */
 static int dec_chain(struct ike_msg *m, uint8_t first, const uint8_t *p, size_t len,
 		     size_t base, bool inner)
@@ -147,6 +148,10 @@ static int dec_chain(struct ike_msg *m, uint8_t first, const uint8_t *p, size_t 
 			return err;
 	}
 	m->bad_off = base + r.off;
+	if (!inner && m->hdr.major == IKE1_MAJOR && ike_rbuf_left(&r) <= IKE1_MAX_TRAILER) {
+		m->trailer.len = ike_rbuf_left(&r);
+		m->trailer.p = ike_rbuf_bytes(&r, m->trailer.len);
+	}
 	if (ike_rbuf_left(&r) && !(inner && m->hdr.major == IKE1_MAJOR))
 		return IKE_E_TRAILING;
 	return IKE_OK;
@@ -161,6 +166,8 @@ int ike_decode(const uint8_t *p, size_t len, struct ike_msg *m)
 	m->raw.len = len;
 	m->encrypted.p = NULL;
 	m->encrypted.len = 0;
+	m->trailer.p = NULL;
+	m->trailer.len = 0;
 	m->bad_type = 0;
 	m->bad_off = 0;
 	if (!p || len < IKE_HDR_LEN)
@@ -930,5 +937,7 @@ int ike_encode(struct ike_wbuf *w, const struct ike_msg *m)
 			e.next_off = SIZE_MAX;
 		}
 	}
+	if (m->trailer.len)
+		ike_wbuf_bytes(w, m->trailer.p, m->trailer.len);
 	return ike_enc_end(&e);
 }

@@ -34,6 +34,7 @@
 #define IKE_MAX_TRANSFORMS	128	/* in one SA payload, all proposals together */
 #define IKE_MAX_TS		16	/* in one TSi or TSr */
 #define IKE_MAX_CP_ATTRS	32	/* in one CP */
+#define IKE1_MAX_TRAILER	3	/* pad bytes after an IKEv1 chain (ikepad: to 4) */
 
 enum ike_err {
 	IKE_OK = 0,
@@ -113,6 +114,7 @@ struct ike_msg {
 	unsigned int npl;
 	struct ike_pl pl[IKE_MAX_PAYLOADS];
 	struct ike_view encrypted;	/* IKEv1 with the E flag: all after the header */
+	struct ike_view trailer;	/* IKEv1: up to 3 bytes after the chain (Libreswan pads) */
 	/* Where decoding stopped, for logs and for the answer to send. */
 	uint8_t bad_type;		/* IKE_E_CRITICAL: the unsupported payload's type */
 	size_t bad_off;			/* offset in raw (or in the inner chain) of the fault */

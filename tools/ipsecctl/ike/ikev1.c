@@ -179,7 +179,17 @@ static void p1_retransmit(struct ike_timer *t)
 	if (!l->out || sa->v1->st == IKE1_P1_DONE)
 		return;
 	if (++l->tries >= RETRANSMIT_TRIES) {
-		ike1_sa_dead(sa, "the peer does not answer");
+		/*
+		 * A peer that cannot decrypt our identity and HASH (its keys
+		 * differ from ours) stays silent or answers what we cannot read.
+		 */
+		ike1_sa_dead(sa, sa->v1->st == IKE1_MM_I3 ?
+			     "authentication failed: the peer does not answer our identity and "
+			     "HASH; it probably has another pre-shared key" :
+			     sa->v1->st == IKE1_MM_R2 ?
+			     "authentication failed: no identity and HASH the peer's key decrypts; "
+			     "it probably has another pre-shared key" :
+			     "the peer does not answer");
 		return;
 	}
 	ike_log(IKE_LOG_INFO, "%s: %s message retransmitted (%u)", ike_sa_name(sa),

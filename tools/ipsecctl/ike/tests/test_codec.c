@@ -518,6 +518,8 @@ static const uint8_t mm[] = {
 	0, 0x80, 0, 12, 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, /* VID */
 };
 
+static bool refused(const struct bytes *b, int want, int line);
+
 static void test_ikev1(void)
 {
 	struct ike_msg m;
@@ -546,6 +548,20 @@ static void test_ikev1(void)
 		CHECK(m.npl == 2 && m.pl[0].inner);
 	}
 	free(copy);
+
+	/* Libreswan pads a message to 4 bytes: up to 3 taken and kept, not 4. */
+	b.len = 0;
+	put(&b, mm, sizeof(mm));
+	put_fill(&b, 0, 3);
+	b.p[27] = (uint8_t)b.len;
+	if (CHECK_ERR(decode_copy(b.p, b.len, &m, &copy), IKE_OK)) {
+		CHECK(m.npl == 2 && m.trailer.len == 3);
+		CHECK(rt_check(copy, b.len) == NULL);
+	}
+	free(copy);
+	put_fill(&b, 0, 1);
+	b.p[27] = (uint8_t)b.len;
+	refused(&b, IKE_E_TRAILING, __LINE__);
 }
 
 /* Decoding bytes b must fail with want. */
