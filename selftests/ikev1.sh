@@ -418,6 +418,9 @@ basic() {
 		esp_ok "$pcap" "$spis" "${opts[@]}"
 	step "$n: tshark decrypts ISAKMP with the exported ikev1_decryption_table" \
 		ike1_decrypts "$pcap" "$spis" "${opts[@]}"
+	# Libreswan, when it initiated, revives the connection at once when the
+	# daemon's Delete comes ("must remain up per local policy"): a daemon
+	# that is stopping must not answer that, or must delete what it made.
 	step "$n: SIGTERM to the daemon deletes the SAs on both sides" eval '
 		ikd_stop a && wait_no_sas 15 $NS_A $NS_B && wait_eq 15 0 peer_count_ike $peer'
 }
