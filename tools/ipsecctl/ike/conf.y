@@ -1294,6 +1294,12 @@ static void check_v1(struct ike_conn *c)
 		c->child.dh[c->child.ndh++] = c->ike.dh[0];
 }
 
+static bool same_addr(const struct addr *a, const struct addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
+
 static void check_rule(struct ike_conn *c)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
@@ -1327,10 +1333,21 @@ static void check_rule(struct ike_conn *c)
 		check_block(&c->ike, IKESA);
 		check_block(&c->child, CHILDSA);
 	}
-	for (o = conf->conns; o; o = o->next)
+	for (o = conf->conns; o; o = o->next) {
 		if (!strcmp(o->name, c->name))
 			conf_err(c->line, "rule \"%s\" is already defined at %s:%d", c->name,
 				 o->file, o->line);
+		/*
+		 * A main mode responder knows the peer only by its address when
+		 * it must choose the rule (and its key): two rules for one peer
+		 * could not be told apart.
+		 */
+		else if (c->version == 1 && o->version == 1 && !c->aggressive && !o->aggressive &&
+			 !c->peer_any && !o->peer_any && same_addr(&c->peer, &o->peer) &&
+			 (!c->local.family || !o->local.family || same_addr(&c->local, &o->local)))
+			conf_err(c->line, "rule \"%s\": rule \"%s\" (%s:%d) is main mode with the same peer; a main mode responder tells rules apart only by address: one main mode rule per peer and local address (or aggressive mode, with srcid and dstid)",
+				 c->name, o->name, o->file, o->line);
+	}
 }
 
 static void finish_rule(void)

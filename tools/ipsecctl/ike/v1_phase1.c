@@ -249,37 +249,36 @@ void ike1_log_mismatch(struct ike_sa *sa, const struct ike1_sa_pl *peer,
 	ike1_prop_log_mismatch(peer, ours, log_line, who);
 }
 
-/* A newer phase 1 of the same rule takes over the children of an older one. */
+/*
+ * A newer phase 1 of the same rule takes over the children of an older one,
+ * which is deleted. Both peers renewing at once make two new ISAKMP SAs, each
+ * established while the other was being negotiated: both peers keep the one
+ * with the lower initiator cookie, so that they agree.
+ */
 static void take_over(struct ike_sa *sa)
 {
-	struct ike_sa *o;
-	struct ike_sa *loser;
-	bool concurrent;
+	struct ike_sa *o, *winner, *loser;
 
 	for (o = ike_sas; o; o = o->next) {
 		if (o == sa || o->version != 1 || o->state != IKE_S_ESTABLISHED ||
 		    strcmp(o->conn_name, sa->conn_name) ||
 		    !addr_eq(&o->remote.addr, &sa->remote.addr))
 			continue;
-		/*
-		 * Both peers renewing at once make two new ISAKMP SAs: both keep
-		 * the one with the lower initiator cookie, so that they agree.
-		 */
-		concurrent = o->established_ms + 60000 > ike_now_ms();
+		winner = sa;
 		loser = o;
-		if (concurrent && memcmp(o->spi_i, sa->spi_i, IKE_SPI_LEN) < 0)
+		if (o->established_ms >= sa->created_ms &&
+		    memcmp(o->spi_i, sa->spi_i, IKE_SPI_LEN) < 0) {
+			winner = o;
 			loser = sa;
-		if (loser == sa) {
-			while (sa->children)
-				ike_child_move(sa->children, o);
-			continue;
 		}
-		while (o->children)
-			ike_child_move(o->children, sa);
-		o->replaced = true;
-		ike_log(IKE_LOG_INFO, "%s: replaced by %s", ike_sa_name(o), ike_sa_name(sa));
-		o->want_delete = true;
-		ike1_kick(o);
+		while (loser->children)
+			ike_child_move(loser->children, winner);
+		loser->replaced = true;
+		ike_log(IKE_LOG_INFO, "%s: replaced by %s", ike_sa_name(loser), ike_sa_name(winner));
+		loser->want_delete = true;
+		ike1_kick(loser);
+		if (loser == sa)
+			return;
 	}
 }
 

@@ -271,6 +271,10 @@ v1refuses "ikev1: peer any with main mode and a psk" \
 v1refuses "ikev1: one from and one to selector" \
 	"ikev1 \"a\" from { 10.1.0.0/24 10.5.0.0/24 } to 10.2.0.0/24 peer 192.0.2.2 psk @site-b.psk main" \
 	'rule "a": an ikev1 rule takes one from and one to selector (IKEv1 negotiates one pair per quick mode); write one rule per pair'
+printf '%s\n' "ikev1 \"m1\" from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 psk @site-b.psk main" \
+	"ikev1 \"m2\" from 10.1.1.0/24 to 10.2.1.0/24 peer 192.0.2.2 psk @site-b.psk main" >e-v1m.conf
+refuses "ikev1: two main mode rules for one peer" e-v1m.conf \
+	'e-v1m.conf:2: rule "m2": rule "m1" (e-v1m.conf:1) is main mode with the same peer; a main mode responder tells rules apart only by address: one main mode rule per peer and local address (or aggressive mode, with srcid and dstid)'
 v1refuses "ikev1: phase 1 is AES-CBC only" "ikev1 \"a\" $R main enc aes-gcm-256" \
 	'"aes-gcm-256": main mode enc is aes-cbc-256 or aes-cbc-128'
 v1refuses "ikev1: quick mode is AES-CBC or AES-GCM, 128 or 256" "ikev1 \"a\" $R main quick enc aes-cbc-192" \

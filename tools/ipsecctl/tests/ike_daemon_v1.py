@@ -70,6 +70,9 @@ def conf_a():
         'aggressive enc aes-cbc-256 auth hmac-sha256 group modp2048 quick enc aes-gcm-256 '
         'group none srcid a.example dstid b.example psk @%s/key.psk dpd off\n'
         % (A_VETH, B_VETH, WORK),
+        'ikev1 "rn" passive esp tunnel from 10.1.3.0/24 to 10.2.3.0/24 local %s peer %s '
+        'aggressive srcid a2.example dstid b2.example psk @%s/key.psk ikelifetime 12s '
+        'dpd off\n' % (A_VETH, B_VETH, WORK),
         'ikev1 "lo" passive esp transport local %s peer %s '
         'main enc aes-cbc-256 auth hmac-sha256 group modp2048 psk @%s/key.psk dpd off\n'
         % (LO_A, LO_T, WORK),
@@ -86,9 +89,14 @@ def conf_b():
         'aggressive enc aes-cbc-256 auth hmac-sha256 group modp2048 quick enc aes-gcm-256 '
         'group none srcid b.example dstid a.example psk @%s/key.psk dpd off\n'
         % (B_VETH, A_VETH, WORK),
+        'ikev1 "rn" active esp tunnel from 10.2.3.0/24 to 10.1.3.0/24 local %s peer %s '
+        'aggressive srcid b2.example dstid a2.example psk @%s/key.psk ikelifetime 12s '
+        'dpd off\n' % (B_VETH, A_VETH, WORK),
+        # Aggressive, with "am"'s identities: main mode would be a second main
+        # mode rule for A, which a responder could not tell from "mm".
         'ikev1 "bad" passive esp tunnel from 10.2.2.0/24 to 10.1.2.0/24 local %s peer %s '
-        'main enc aes-cbc-256 auth hmac-sha256 group modp2048 psk @%s/wrong.psk dpd off\n'
-        % (B_VETH, A_VETH, WORK),
+        'aggressive enc aes-cbc-256 auth hmac-sha256 group modp2048 srcid b.example '
+        'dstid a.example psk @%s/wrong.psk dpd off\n' % (B_VETH, A_VETH, WORK),
     ])
 
 
@@ -271,18 +279,47 @@ def case_rekey():
         raise Fail("the old inbound SA %s is still in A's kernel" % old)
 
 
+def case_renew():
+    """phase 1 renewed before its 12 s lifetime, by both peers at about the same time:
+one ISAKMP SA survives, the same on both sides, and the quick mode SAs stay"""
+    sa, sb = wait_both("rn")
+    ike0, child = sa["ike_sa"]["spi_i"], sa["child_sas"][0]
+    end = time.monotonic() + 25
+    while time.monotonic() < end:
+        sa, sb = daemon.status()["rn"], daemon_b.status()["rn"]
+        if sa["ike_sa"]["spi_i"] != ike0 and sa["ike_sa"]["spi_i"] == sb["ike_sa"]["spi_i"] \
+                and sa["state"] == sb["state"] == "established":
+            break
+        time.sleep(0.5)
+    else:
+        raise Fail("no renewed ISAKMP SA both agree on: A %s, B %s (was %s)" % (
+            sa["ike_sa"]["spi_i"], sb["ike_sa"]["spi_i"], ike0))
+    time.sleep(2)
+    sa, sb = daemon.status()["rn"], daemon_b.status()["rn"]
+    if sa["ike_sa"]["spi_i"] != sb["ike_sa"]["spi_i"]:
+        raise Fail("the peers keep different ISAKMP SAs: A %s, B %s" % (
+            sa["ike_sa"]["spi_i"], sb["ike_sa"]["spi_i"]))
+    if [c["spi_in"] for c in sa["child_sas"]] != [child["spi_in"]]:
+        raise Fail("A's quick mode SAs changed: %s, was %s" % (
+            [c["spi_in"] for c in sa["child_sas"]], child["spi_in"]))
+    keys = {(s["spi"], s["dst"]) for s in daemon.kernel()["sas"] if not s["larval"]}
+    if (child["spi_in"], A_VETH) not in keys or (child["spi_out"], B_VETH) not in keys:
+        raise Fail("A's kernel lost the quick mode SAs")
+
+
 def case_wrong_psk():
-    """a wrong pre-shared key: no SA, A logs that the peer has another key, both alive"""
-    daemon.new_log()
+    """a wrong pre-shared key (aggressive mode): no SA, B logs that A's HASH does not
+match (another key), both alive"""
+    daemon_b.new_log()
     p = daemon_b.ctl("up", "bad")
     if p.returncode:
         raise Fail("ipsecctl up bad: %s" % p.stderr.strip())
     time.sleep(3)
     if daemon_b.status()["bad"]["state"] == "established":
         raise Fail("established with the wrong key")
-    log = daemon.new_log()
-    if "another pre-shared key" not in log:
-        raise Fail("A's log does not say the key differs:\n" + log[-1500:])
+    log = daemon_b.new_log()
+    if "different pre-shared key" not in log:
+        raise Fail("B's log does not say the key differs:\n" + log[-1500:])
     if daemon.status()["mm"]["state"] != "established":
         raise Fail("rule mm lost its SA")
 
@@ -434,7 +471,7 @@ def case_stop():
             raise Fail("%s's fake kernel still has %d SAs" % (d.name, len(k["sas"])))
 
 
-CASES = [case_main, case_aggressive, case_rekey, case_wrong_psk, case_malformed,
+CASES = [case_main, case_aggressive, case_rekey, case_renew, case_wrong_psk, case_malformed,
          case_no_proposal, case_duplicate, case_garbage_m5, case_wrong_psk_m5,
          case_right_psk_m5, case_down, case_stop]
 
