@@ -107,7 +107,7 @@ results() {
 	case $1 in
 	peers) echo 7 ;;
 	basic) echo 9 ;;
-	rekey) echo 4 ;;
+	rekey) echo 5 ;;
 	delete) echo 4 ;;
 	dpd) echo 2 ;;
 	nat) echo 4 ;;
