@@ -12,8 +12,9 @@
 # and `show`, and answers them from a charon in the caller's namespace: its
 # SAs are XFRM's, not nfesp's, and XFRM queues the packets that wait for
 # an SA (xfrm_larval_drop=0). --export-keys writes XFRM's keys and those of
-# charon's log (ike = 4, first IKE SA only). What it cannot be: the
-# daemon's log lines (it passes charon's through). One rule a file.
+# charon's log (ike = 4, first IKE SA only; for an ikev1 rule the
+# ikev1_decryption_table). What it cannot be: the daemon's log lines (it
+# passes charon's through). One rule a file.
 
 export PATH=$PATH:/sbin:/usr/sbin
 ns=$(ip netns identify $$)
@@ -27,8 +28,9 @@ conf() {
 	python3 - "$1" <<-'EOF'
 	import re, shlex, sys
 	w = shlex.split(open(sys.argv[1]).read())
-	assert w[0] == "ikev2", "not an ikev2 rule"
+	assert w[0] in ("ikev2", "ikev1"), "not an ikev2 or ikev1 rule"
 	o = {"conn": w[1], "child": w[1] + "-child", "start": "trap"}
+	if w[0] == "ikev1": o["version"] = "1"
 	i = 2
 	if w[i] in ("active", "passive"):
 	    o["start"] = {"active": "start", "passive": "none"}[w[i]]; i += 1
@@ -45,12 +47,16 @@ conf() {
 	    elif k == "to": o["rts"] = v
 	    elif k == "local": o["local"] = v
 	    elif k == "peer": o["remote"] = v
-	    elif k == "ikesa": sect = ike; i += 1; continue
-	    elif k == "childsa": sect = esp; i += 1; continue
+	    elif k in ("ikesa", "main", "aggressive"):
+	        sect = ike; i += 1
+	        if k == "aggressive": o["aggressive"] = "yes"
+	        continue
+	    elif k in ("childsa", "quick"): sect = esp; i += 1; continue
 	    elif k == "enc": sect.append(enc[v])
 	    elif k == "auth": sect.append(alg(v))
 	    elif k == "prf": sect.append("prf" + alg(v))
-	    elif k == "group": sect.append(alg(v))
+	    elif k == "group":
+	        if v != "none": sect.append(alg(v))
 	    elif k == "srcid": o["lid"] = v
 	    elif k == "dstid": o["rid"] = v
 	    elif k == "psk": o["psk"] = open(v[1:]).read().strip()
@@ -59,6 +65,9 @@ conf() {
 	    elif k == "dpd": o["dpd"] = v
 	    else: sys.exit("unknown word " + k)
 	    i += 2
+	# IKEv1 DPD: strongSwan's dpd_timeout (150 s by default) as 5 delays
+	if o.get("version") == "1" and "dpd" in o:
+	    o["dpd_timeout"] = "%ds" % (5 * int(o["dpd"].rstrip("s")))
 	o["ike"] = "-".join(ike)
 	o["esp"] = "-".join(esp)
 	if o["psk"].startswith("0x"): pass
@@ -145,8 +154,13 @@ daemon)
 		if [ -n "$keys" ]; then
 			ike_tshark_esp_opts "$ns" | sed -n 's/^uat:esp_sa://p' >"$keys/esp_sa.new" &&
 				mv "$keys/esp_sa.new" "$keys/esp_sa"
-			sw_ikev2_uat "$ns" "$(cat "$D/names")" >"$keys/ike.new" 2>/dev/null &&
-				mv "$keys/ike.new" "$keys/ikev2_decryption_table"
+			if grep -qx version=1 <<<"$words"; then
+				sw_ikev1_uat "$ns" "$(cat "$D/names")" >"$keys/ike.new" 2>/dev/null &&
+					mv "$keys/ike.new" "$keys/ikev1_decryption_table"
+			else
+				sw_ikev2_uat "$ns" "$(cat "$D/names")" >"$keys/ike.new" 2>/dev/null &&
+					mv "$keys/ike.new" "$keys/ikev2_decryption_table"
+			fi
 		fi
 		sleep 0.5 & wait $!
 	done

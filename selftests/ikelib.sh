@@ -10,7 +10,8 @@
 # nothing written outside $W; XFRM is the namespace's.
 #
 #   sw_start NAME NS [IKE_LOGLEVEL]   start it (4 logs the IKE keys)
-#   sw_conf NAME KEY=VALUE...         write its swanctl.conf (one connection)
+#   sw_conf NAME KEY=VALUE...         write its swanctl.conf (one connection;
+#                                     version=1 [aggressive=yes] for IKEv1)
 #   sw_load NAME                      swanctl --load-all
 #   sw NAME ARGS...                   swanctl against it
 #   sw_ike_state NAME CONN            ESTABLISHED, CONNECTING, ... or nothing
@@ -22,6 +23,7 @@
 #
 # ipsecctl's IKE daemon, the same way under $W/ikd-NAME:
 #   ikd_rule KEY=VALUE...             one iked.conf-style rule
+#   ikd_rule1 KEY=VALUE...            one ikev1 rule
 #   ikd_psk FILE SECRET               a PSK file, mode 600
 #   ikd_start NAME NS CONF [ARGS]     ipsecctl daemon -f CONF --export-keys
 #   ikd_state NS CONN                 established, connecting, idle or nothing
@@ -35,10 +37,29 @@
 #   ike_tshark_file_opts DIR          UAT options from an --export-keys DIR
 #   sw_ikev2_uat NAME CONN            ikev2_decryption_table entry from the
 #                                     charon log (ike=4) and list-sas
+#   sw_ikev1_uat NAME CONN            ikev1_decryption_table entry (CKY-I,Ka)
+#   ike1_decrypts PCAP SPIS OPTS...   tshark decrypts every encrypted ISAKMP
+#                                     message; quick mode carries SPIS
+#
+# Libreswan 4.10 (../shared/IKE.md 5.2), IKEv1 only here: its .deb, kept in
+# the cache by tools/deps.sh (it conflicts with strongSwan in apt), is
+# unpacked into the VM's throwaway overlay root, and one pluto per instance
+# runs in a namespace with its ipsec.conf, ipsec.secrets, NSS db, run
+# directory (pluto.ctl, pluto.pid) and log under $W/ls-NAME:
+#   ls_install                        unpack the .deb into / (once)
+#   ls_start NAME NS                  start pluto
+#   ls_conf NAME KEY=VALUE...         write its ipsec.conf (one conn) and secrets
+#   ls_load NAME                      add the conn (and route or initiate it)
+#   ls_whack NAME ARGS...             whack against it
+#   ls_up NAME [SECS]                 whack --initiate, blocking
+#   ls_state NAME CONN                "IKE IPSEC": its newest states' names
+#   ls_wait_up NAME CONN SECS         an IKE and an IPsec SA established
+#   ls_child_spis NAME CONN           "SPI_IN SPI_OUT" (0x%08x) of the newest
+#   ls_stop NAME                      SIGTERM (deletes the SAs), then SIGKILL
 
 SWANCTL=${SWANCTL:-/usr/sbin/swanctl}
 CHARON=${CHARON:-/usr/sbin/charon-systemd}
-declare -A sw_pid=() sw_ns=() ikd_pid=() ikd_nsof=()
+declare -A sw_pid=() sw_ns=() ikd_pid=() ikd_nsof=() ls_pid=() ls_ns=()
 
 # hex8: each line's words (hex, with or without 0x) as 0x%08x, space-separated
 hex8() {
@@ -84,6 +105,13 @@ sw_write_conf() {
 			}
 		}
 		install_routes = no
+		# IKEv1 aggressive mode with a PSK as responder (ikev1.sh); it
+		# changes nothing for IKEv2.
+		i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+		# IKEv1: after a quick mode rekey it initiated, delete the
+		# replaced SAs (Delete to the peer) instead of letting them
+		# expire, so that tests see the peer follow a Delete.
+		delete_rekeyed = yes
 		retransmit_timeout = 1
 		retransmit_tries = 3
 		filelog {
@@ -150,11 +178,13 @@ sw_stop() {
 #   lts rts (traffic selectors) mode [tunnel] start [none: trap, start]
 #   mobike [no] encap [no] dpd [0s] dpd_action [clear]
 #   rekey [4h] (IKE) child_rekey [1h] rand [0s] psk [0x...]
+#   version [2] aggressive [no] (IKEv1) dpd_timeout [150s] (IKEv1)
 sw_conf() {
 	local name=$1 d kv
 	local -A o=([conn]=c [child]=net [ike]=aes256gcm16-prfsha256-x25519 [esp]=aes256gcm16
 		[mode]=tunnel [start]=none [mobike]=no [encap]=no [dpd]=0s [dpd_action]=clear
-		[rekey]=4h [child_rekey]=1h [rand]=0s [psk]=0x00112233445566778899aabbccddeeff)
+		[rekey]=4h [child_rekey]=1h [rand]=0s [psk]=0x00112233445566778899aabbccddeeff
+		[version]=2 [aggressive]=no [dpd_timeout]=150s)
 	shift
 	for kv; do o[${kv%%=*}]=${kv#*=}; done
 	: "${o[lid]:=${o[local]}}" "${o[rid]:=${o[remote]}}"
@@ -163,13 +193,15 @@ sw_conf() {
 	cat >"$d/swanctl.conf" <<-EOF
 	connections {
 		${o[conn]} {
-			version = 2
+			version = ${o[version]}
+			aggressive = ${o[aggressive]}
 			local_addrs = ${o[local]}
 			remote_addrs = ${o[remote]}
 			proposals = ${o[ike]}
 			mobike = ${o[mobike]}
 			encap = ${o[encap]}
 			dpd_delay = ${o[dpd]}
+			dpd_timeout = ${o[dpd_timeout]}
 			rekey_time = ${o[rekey]}
 			rand_time = ${o[rand]}
 			local {
@@ -306,6 +338,243 @@ sw_ikev2_uat() {
 		}' "$(sw_dir "$1")/charon.log"
 }
 
+# sw_ikev1_uat NAME CONN: the ikev1_decryption_table entry of CONN's IKE
+# SA: the initiator cookie from list-sas and Ka ("encryption key Ka", the
+# cipher key of RFC 2409 App. B) from the charon log (ike = 4), the first
+# one of the log.
+sw_ikev1_uat() {
+	local spis
+
+	spis=$(sw_ike_spis "$1" "$2")
+	awk -v cky="${spis%% *}" '
+		# "encryption key Ka => 16 bytes @ 0x...", then hexdump lines
+		/encryption key Ka => [0-9]+ bytes/ && !done {
+			match($0, /=> [0-9]+ bytes/)
+			split(substr($0, RSTART, RLENGTH), w, " ")
+			want = w[2] * 2; k = 1; next
+		}
+		k && match($0, /\[IKE\] +[0-9]+: /) {
+			h = substr($0, RSTART + RLENGTH, 48); gsub(/ /, "", h)
+			ka = ka tolower(h)
+			if (length(ka) >= want) { k = 0; done = 1 }
+			next
+		}
+		{ k = 0 }
+		END {
+			if (ka == "" || length(cky) != 16) exit 1
+			printf "%s,%s\n", cky, substr(ka, 1, want)
+		}' "$(sw_dir "$1")/charon.log"
+}
+
+# --- Libreswan 4.10 --------------------------------------------------------
+
+PLUTO=${PLUTO:-/usr/libexec/ipsec/pluto}
+WHACK=${WHACK:-/usr/libexec/ipsec/whack}
+ADDCONN=${ADDCONN:-/usr/libexec/ipsec/addconn}
+
+# ls_deb: the cached libreswan .deb (tools/deps.sh), newest version last
+ls_deb() {
+	local c
+	for c in "${LIBRESWAN_DEB:-}" "${NFESP_CACHE:-$HOME/.cache/nfesp}" /root/.cache/nfesp; do
+		[ -n "$c" ] || continue
+		if [ -f "$c" ]; then echo "$c"; return 0; fi
+		compgen -G "$c/libreswan_*_amd64.deb" | sort -V | tail -n1 | grep . && return 0
+	done
+	return 1
+}
+
+# ls_install: pluto, whack and addconn at their compiled-in paths (pluto
+# 4.10 runs /usr/libexec/ipsec/addconn). Unpacked from the cached .deb,
+# only onto a throwaway overlay root (the test VM's), never a real one.
+ls_install() {
+	local deb root
+
+	[ -x "$PLUTO" ] && [ -x "$ADDCONN" ] && [ -x "$WHACK" ] && return 0
+	deb=$(ls_deb) || { echo "no libreswan .deb in the cache: run tools/deps.sh"; return 1; }
+	root=$(awk '$2 == "/" { t = $3 } END { print t }' /proc/mounts)
+	if [ "$root" != overlay ]; then
+		echo "the root is $root, not the VM's throwaway overlay: not unpacking $deb into it"
+		return 1
+	fi
+	# Not dpkg-deb -x: its tar replaces the merged-/usr symlinks /lib
+	# (the .deb has ./lib/systemd) with directories, and every dynamically
+	# linked program then lacks its loader. --keep-directory-symlink
+	# follows them.
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C / --keep-directory-symlink --no-same-owner &&
+		[ -x "$PLUTO" ] || { echo "unpacking $deb into / failed"; return 1; }
+	command -v certutil >/dev/null || { echo "certutil missing (libnss3-tools, tools/deps.sh)"; return 1; }
+}
+
+ls_dir() { echo "$W/ls-$1"; }
+
+ls_whack() {
+	local name=$1
+	shift
+	ip netns exec "${ls_ns[$name]}" "$WHACK" --rundir "$(ls_dir "$name")/run" "$@"
+}
+
+# ls_setup DIR: the config setup section
+ls_setup() {
+	# Indented with a tab, which a <<- here-document would strip: pluto
+	# takes an unindented line for a new section.
+	echo "config setup"
+	printf '\t%s\n' "logfile=$1/pluto.log" logappend=yes logtime=yes \
+		"plutodebug=${LS_DEBUG:-none}" dnssec-enable=no "nssdir=$1/nss" \
+		"secretsfile=$1/ipsec.secrets" ikev1-policy=accept uniqueids=no
+}
+
+# ls_start NAME NS: pluto in NS. No conn yet (ls_conf, ls_load).
+ls_start() {
+	local name=$1 ns=$2 d
+
+	ls_install || return 1
+	d=$(ls_dir "$name")
+	mkdir -p "$d/nss" "$d/run"
+	ls_ns[$name]=$ns
+	[ -e "$d/nss/cert9.db" ] || certutil -N -d "sql:$d/nss" --empty-password || return 1
+	[ -e "$d/ipsec.conf" ] || ls_setup "$d" >"$d/ipsec.conf"
+	[ -e "$d/ipsec.secrets" ] || (umask 077 && : >"$d/ipsec.secrets")
+	ip netns exec "$ns" "$PLUTO" --config "$d/ipsec.conf" --rundir "$d/run" --nssdir "$d/nss" \
+		--secretsfile "$d/ipsec.secrets" --nofork </dev/null >"$d/stdout" 2>&1 &
+	ls_pid[$name]=$!
+	net_pids+=("$!")
+	wait_for 20 ls_whack "$name" --briefstatus || {
+		echo "pluto $name did not answer on $d/run/pluto.ctl:"
+		tail -n 20 "$d/stdout" "$d/pluto.log" 2>/dev/null
+		return 1
+	}
+}
+
+# ls_stop NAME: SIGTERM (pluto deletes its SAs, telling the peer), then
+# SIGKILL; what is left in XFRM stays (the namespace goes with the case).
+ls_stop() {
+	local p=${ls_pid[$1]:-}
+
+	[ -n "$p" ] || return 0
+	kill "$p" 2>/dev/null
+	wait_for 10 eval "! running $p" || kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	unset "ls_pid[$1]"
+	return 0
+}
+
+# ls_conf NAME KEY=VALUE...: its ipsec.conf, with one conn, and the PSK.
+# Keys (defaults in brackets):
+#   conn [c] local remote (addresses) lid rid (ids [= addresses]; @fqdn)
+#   lsubnet rsubnet (empty: host to host) type [tunnel]
+#   ike [aes128-sha2_256;modp2048] esp [aes128-sha2_256] pfs [yes]
+#   aggressive [no] ikelifetime [8h] salifetime [1h] rekeymargin [9m]
+#   rekeyfuzz [0%] dpddelay [0] dpdtimeout [0] dpdaction [clear]
+#   encapsulation [auto] auto [add: respond; start, route] keyingtries [1]
+#   psk [0x...]
+ls_conf() {
+	local name=$1 d kv
+	local -A o=([conn]=c [type]=tunnel [ike]='aes128-sha2_256;modp2048' [esp]=aes128-sha2_256
+		[pfs]=yes [aggressive]=no [ikelifetime]=8h [salifetime]=1h [rekeymargin]=9m
+		[rekeyfuzz]=0% [dpddelay]=0 [dpdtimeout]=0 [dpdaction]=clear [encapsulation]=auto
+		[auto]=add [keyingtries]=1 [psk]=0x00112233445566778899aabbccddeeff
+		[lsubnet]='' [rsubnet]='')
+	shift
+	for kv; do o[${kv%%=*}]=${kv#*=}; done
+	: "${o[lid]:=${o[local]}}" "${o[rid]:=${o[remote]}}"
+	d=$(ls_dir "$name")
+	mkdir -p "$d"
+	{
+		ls_setup "$d"
+		echo
+		echo "conn ${o[conn]}"
+		printf '\t%s\n' ikev2=no authby=secret "type=${o[type]}" \
+			"left=${o[local]}" "leftid=${o[lid]}" "right=${o[remote]}" "rightid=${o[rid]}" \
+			${o[lsubnet]:+"leftsubnet=${o[lsubnet]}"} ${o[rsubnet]:+"rightsubnet=${o[rsubnet]}"} \
+			"ike=${o[ike]}" "esp=${o[esp]}" "pfs=${o[pfs]}" "aggressive=${o[aggressive]}" \
+			"ikelifetime=${o[ikelifetime]}" "salifetime=${o[salifetime]}" \
+			"rekeymargin=${o[rekeymargin]}" "rekeyfuzz=${o[rekeyfuzz]}" \
+			"keyingtries=${o[keyingtries]}" "encapsulation=${o[encapsulation]}" \
+			"auto=${o[auto]}"
+		if [ "${o[dpddelay]}" != 0 ]; then
+			printf '\t%s\n' "dpddelay=${o[dpddelay]}" "dpdtimeout=${o[dpdtimeout]}" \
+				"dpdaction=${o[dpdaction]}"
+		fi
+	} >"$d/ipsec.conf"
+	(umask 077 && echo "${o[lid]} ${o[rid]} : PSK ${o[psk]}" >"$d/ipsec.secrets")
+	echo "${o[conn]} ${o[auto]}" >"$d/conn"
+}
+
+# ls_load NAME: reread the secrets, add the conn; auto=route traps it,
+# auto=start initiates it without waiting.
+ls_load() {
+	local name=$1 d conn auto
+
+	d=$(ls_dir "$name")
+	read -r conn auto <"$d/conn"
+	ls_whack "$name" --rereadsecrets || return 1
+	ip netns exec "${ls_ns[$name]}" "$ADDCONN" --ctlsocket "$d/run/pluto.ctl" \
+		--config "$d/ipsec.conf" "$conn" || return 1
+	case $auto in
+	route|ondemand) ls_whack "$name" --name "$conn" --route ;;
+	start) ls_whack "$name" --name "$conn" --initiate --asynchronous ;;
+	esac
+}
+
+# ls_up NAME [SECS]: whack --initiate, which returns when quick mode is
+# done (or failed)
+ls_up() {
+	local conn
+	read -r conn _ <"$(ls_dir "$1")/conn"
+	timeout "${2:-30}" ip netns exec "${ls_ns[$1]}" "$WHACK" --rundir "$(ls_dir "$1")/run" \
+		--name "$conn" --initiate
+}
+
+# ls_states NAME CONN: whack --showstates lines of CONN
+ls_states() { ls_whack "$1" --showstates 2>/dev/null | grep -F "\"$2\""; }
+
+# ls_state NAME CONN: "IKE IPSEC", the newest phase 1 and quick mode state
+# names (STATE_MAIN_I4, STATE_QUICK_R2, ...; - for none)
+ls_state() {
+	local st ike ipsec
+	st=$(ls_states "$1" "$2")
+	ike=$(grep -oE 'STATE_(MAIN|AGGR)_[IR][0-9]' <<<"$st" | tail -n1)
+	ipsec=$(grep -oE 'STATE_QUICK_[IR][0-9]' <<<"$st" | tail -n1)
+	echo "${ike:--} ${ipsec:--}"
+}
+
+ls_up_now() {
+	local st
+	st=$(ls_state "$1" "$2")
+	[[ $st =~ ^STATE_(MAIN_I4|MAIN_R3|AGGR_I2|AGGR_R2)\ STATE_QUICK_(I2|R2)$ ]]
+}
+
+ls_wait_up() {
+	wait_for "$3" ls_up_now "$1" "$2" && return 0
+	echo "Libreswan $1: $2 is not up after $3 s ($(ls_state "$1" "$2")):"
+	ls_whack "$1" --showstates
+	tail -n 30 "$(ls_dir "$1")/pluto.log"
+	return 1
+}
+
+# ls_count_ike NAME: how many established phase 1 states it has (pluto
+# revives a connection it initiated when the peer deletes it: a new
+# STATE_MAIN_I1 is no IKE SA)
+ls_count_ike() {
+	ls_whack "$1" --showstates 2>/dev/null | grep -cE 'STATE_(MAIN_I4|MAIN_R3|AGGR_I2|AGGR_R2)'
+}
+
+# ls_child_spis NAME CONN: "SPI_IN SPI_OUT" of its newest IPsec SA, from
+# whack --status ("#2: "c":500 ... esp.SPI@PEER esp.SPI@LOCAL ..."): the
+# SA to the peer is the outbound one.
+ls_child_spis() {
+	local d local_ip
+	d=$(ls_dir "$1")
+	local_ip=$(awk -F= '/^\tleft=/ { print $2 }' "$d/ipsec.conf")
+	ls_whack "$1" --status 2>/dev/null | grep -F "\"$2\"" | grep -oE 'esp\.[0-9a-f]+@[^ ]+.*' |
+		tail -n1 | awk -v l="$local_ip" '{
+			for (i = 1; i <= NF; i++) if ($i ~ /^esp\./) {
+				split(substr($i, 5), p, "@")
+				if (p[2] == l) si = p[1]; else so = p[1]
+			}
+			if (si != "" && so != "") print si, so }' | hex8
+}
+
 # --- ipsecctl's IKE daemon -------------------------------------------------
 
 # ikd_psk FILE SECRET: the PSK file (mode 600)
@@ -340,6 +609,32 @@ ikd_rule() {
 	echo "$r"
 }
 
+# ikd_rule1 KEY=VALUE...: one ikev1 rule. Keys (defaults in brackets):
+#   name [c] start [-: on traffic; active, passive] mode [tunnel]
+#   from to local peer srcid dstid (ids [= addresses]) psk (file)
+#   exchange [main; aggressive] ike [aes-cbc-128] ike_auth [hmac-sha256]
+#   group [modp2048] esp [aes-cbc-128] esp_auth [hmac-sha256]
+#   pfs [modp2048; none] ikelifetime [8h] lifetime [1h] dpd [0]
+ikd_rule1() {
+	local kv r
+	local -A o=([name]=c [start]=- [mode]=tunnel [exchange]=main [ike]=aes-cbc-128
+		[ike_auth]=hmac-sha256 [group]=modp2048 [esp]=aes-cbc-128 [esp_auth]=hmac-sha256
+		[pfs]=modp2048 [ikelifetime]=8h [lifetime]=1h [dpd]=0)
+	for kv; do o[${kv%%=*}]=${kv#*=}; done
+	: "${o[srcid]:=${o[local]}}" "${o[dstid]:=${o[peer]}}"
+	r="ikev1 \"${o[name]}\""
+	[ "${o[start]}" = - ] || r+=" ${o[start]}"
+	r+=" esp ${o[mode]} from ${o[from]} to ${o[to]} local ${o[local]} peer ${o[peer]}"
+	r+=" ${o[exchange]} enc ${o[ike]} auth ${o[ike_auth]} group ${o[group]}"
+	r+=" quick enc ${o[esp]}"
+	[ "${o[esp_auth]}" = - ] || r+=" auth ${o[esp_auth]}"
+	if [ "${o[pfs]}" = none ]; then r+=" group none"; else r+=" group ${o[pfs]}"; fi
+	r+=" srcid ${o[srcid]} dstid ${o[dstid]} psk @${o[psk]}"
+	r+=" ikelifetime ${o[ikelifetime]} lifetime ${o[lifetime]}"
+	[ "${o[dpd]}" = 0 ] || r+=" dpd ${o[dpd]}"
+	echo "$r"
+}
+
 ikd_dir() { echo "$W/ikd-$1"; }
 
 # ikd_start NAME NS CONF [ARGS...]: the daemon in NS, in the foreground of
@@ -356,8 +651,8 @@ ikd_start() {
 	ikd_pid[$name]=$!
 	ikd_nsof[$name]=$ns
 	net_pids+=("$!")
-	# It answers status once it runs.
-	wait_for 10 ip netns exec "$ns" "$IPSECCTL" status || {
+	# It answers status once it runs (ike_fake.sh under TCG: several s).
+	wait_for 20 ip netns exec "$ns" "$IPSECCTL" status || {
 		echo "ipsecctl daemon $name does not answer status:"
 		tail -n 20 "$d/log"
 		return 1
@@ -464,7 +759,9 @@ ike_tshark_esp_opts() {
 }
 
 # ike_tshark_file_opts DIR: tshark's options from the UAT files of
-# ipsecctl daemon --export-keys DIR (esp_sa and ikev2_decryption_table).
+# ipsecctl daemon --export-keys DIR (esp_sa, ikev2_decryption_table and,
+# for IKEv1, ikev1_decryption_table: "CKY-I,Ka" in hex, as strongSwan's
+# save-keys writes it).
 ike_tshark_file_opts() {
 	local l
 
@@ -478,6 +775,9 @@ ike_tshark_file_opts() {
 	[ -f "$1/ikev2_decryption_table" ] && while IFS= read -r l; do
 		[[ $l == \#* || -z $l ]] || printf -- '-o\nuat:ikev2_decryption_table:%s\n' "$l"
 	done <"$1/ikev2_decryption_table"
+	[ -f "$1/ikev1_decryption_table" ] && while IFS= read -r l; do
+		[[ $l == \#* || -z $l ]] || printf -- '-o\nuat:ikev1_decryption_table:%s\n' "$l"
+	done <"$1/ikev1_decryption_table"
 	return 0
 }
 
@@ -522,6 +822,35 @@ ike_decrypts() {
 		return 0
 	fi
 	echo "IKE_AUTH messages (ispi, ID type, expert message):"
+	echo "${out:-(none)}"
+	cat "$f.ike.err"
+	return 1
+}
+
+# ike1_decrypts PCAP SPIS OPTS...: tshark decrypts the capture's ISAKMP
+# (IKEv1) with the keys of OPTS: every encrypted message shows its HASH
+# payload and nothing malformed, there is at least one, and the decrypted
+# quick mode messages carry every SPI of SPIS (0x%08x words, the child SAs'
+# SPIs): garbage from a wrong key could not. A retransmission (the same
+# sender, message ID and length as an earlier message) is left out:
+# tshark decrypts it with the IV that follows the first copy, into garbage.
+ike1_decrypts() {
+	local f=$1 spis=$2 out qm s bad=0
+	shift 2
+	out=$(timeout 120 tshark -n "$@" -r "$f" -Y 'isakmp.flag_e == 1' -T fields \
+		-E occurrence=a -E aggregator=' ' -e frame.number -e isakmp.exchangetype \
+		-e isakmp.hash -e isakmp.spi -e isakmp.id.type -e _ws.malformed \
+		-e ip.src -e isakmp.messageid -e udp.length 2>"$f.ike.err" |
+		awk -F'\t' '!seen[$7 " " $8 " " $9]++')
+	[ -n "$out" ] || bad=1
+	awk -F'\t' '$3 == "" || $6 != ""' <<<"$out" | grep -q . && bad=1
+	qm=$(awk -F'\t' '$2 == 32 { print $4 }' <<<"$out" | tr -d ':' | tr 'A-F ' 'a-f\n')
+	for s in $spis; do
+		s=${s#0x}
+		grep -qx "$s" <<<"$qm" || { echo "SPI 0x$s is in no decrypted quick mode message"; bad=1; }
+	done
+	[ "$bad" = 0 ] && return 0
+	echo "encrypted ISAKMP messages (frame, exchange, hash, SPIs, ID type, malformed, src, message ID, length):"
 	echo "${out:-(none)}"
 	cat "$f.ike.err"
 	return 1

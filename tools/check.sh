@@ -11,7 +11,8 @@
 #
 # make check runs a matrix sized for CI's time (selftests/run.sh, scales
 # in selftests/lib.sh):
-#   newest Debian 6.12   every test at normal scale (ike.sh: its core cases),
+#   newest Debian 6.12   every test at normal scale (ike.sh, ikev1.sh: their
+#                        core cases),
 #                        and make bench --smoke
 #   newest Debian 6.1    what differs by kernel (insmod, module, datapath, natt,
 #                        esp_fuzz, interop core cases, stress with its
@@ -354,8 +355,9 @@ else
 		vm_suite "$k612" normal 1800
 		bench_smoke "$k612"
 	fi
-	# ike.sh (IKEv2 against strongSwan) runs on 6.12 only in make check:
-	# its core cases; make check-long runs its whole matrix everywhere.
+	# ike.sh (IKEv2 against strongSwan) and ikev1.sh (IKEv1 against
+	# strongSwan and Libreswan) run on 6.12 only in make check: their core
+	# cases; make check-long runs their whole matrix everywhere.
 	[ -z "$k61" ] || vm_suite "$k61" small 1200 \
 		insmod.sh module.sh datapath.sh natt.sh natt_gro.sh router.sh esp_fuzz.sh interop.sh stress.sh
 	# Not router.sh yet: its firewall does not load on the debug kernel

@@ -7,12 +7,29 @@
 
 set -e
 
+# Libreswan 4.10 (selftests/ikev1.sh's other IKEv1 peer) conflicts with
+# strongSwan in apt (Conflicts: strongswan-libcharon, strongswan-starter),
+# so it is never installed: its .deb is kept in the cache, and the tests
+# unpack it (dpkg-deb -x) into the VM's throwaway overlay. Its dependencies
+# do not conflict and are installed (libreswan's Depends in bookworm).
+CACHE=${NFESP_CACHE:-$HOME/.cache/nfesp}
+libreswan_deps=(
+	dns-root-data bind9-host iptables libnss3-tools libaudit1 libcap-ng0 libcrypt1 libcurl3-nss
+	libevent-core-2.1-7 libevent-pthreads-2.1-7 libldap-2.5-0 libldns3 libnspr4 libnss3
+	libpam0g libselinux1 libsystemd0 libunbound8
+)
+# have_libreswan_deb: a libreswan .deb is in the cache
+have_libreswan_deb() {
+	compgen -G "$CACHE/libreswan_*_amd64.deb" >/dev/null
+}
+
 pkgs=(
 	build-essential sparse pkg-config libnl-3-dev libnl-genl-3-dev libssl-dev libjansson-dev
 	qemu-system-x86 busybox-static cpio kmod
 	python3 python3-cryptography iproute2 iputils-ping nftables conntrack iperf3 tcpdump tshark ethtool
 	wireguard-tools
 	strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins
+	"${libreswan_deps[@]}"
 	linux-image-amd64 linux-headers-amd64 linux-headers-cloud-amd64
 	clang libclang-rt-14-dev
 	linux-source-6.1 flex bison bc libelf-dev
@@ -31,7 +48,7 @@ done
 bpo_missing=()
 ls -d /lib/modules/6.12.*/build >/dev/null 2>&1 || bpo_missing=("${bpo_meta[@]}")
 
-if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ] && have_libreswan_deb; then
 	echo "deps: everything is installed"
 	exit 0
 fi
@@ -41,6 +58,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	have_backports || echo "  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
 	echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
 	[ ${#bpo_missing[@]} -eq 0 ] || echo "  apt-get install -y -t bookworm-backports ${bpo_missing[*]}" >&2
+	have_libreswan_deb || echo "  mkdir -p $CACHE && cd $CACHE && apt-get download libreswan" >&2
 	exit 1
 fi
 
@@ -61,6 +79,13 @@ fi
 if [ ${#bpo_missing[@]} -gt 0 ]; then
 	echo "deps: installing from bookworm-backports: ${bpo_missing[*]}"
 	apt-get install "${apt_opts[@]}" -t bookworm-backports "${bpo_missing[@]}" >/dev/null
+fi
+if ! have_libreswan_deb; then
+	echo "deps: apt-get download libreswan into $CACHE (unpacked in the VM only)"
+	mkdir -p "$CACHE"
+	# As root, apt warns that its _apt sandbox cannot write to CACHE.
+	(cd "$CACHE" && apt-get -q download libreswan 2>&1 | grep -v 'unsandboxed as root' >&2 || true)
+	have_libreswan_deb || { echo "deps: apt-get download libreswan failed" >&2; exit 1; }
 fi
 # The strongSwan service must not run on the host; tests start charon in namespaces.
 systemctl disable --now strongswan ipsec 2>/dev/null || true
