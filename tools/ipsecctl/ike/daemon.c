@@ -41,7 +41,7 @@ struct conn_state {
 static struct conn_state *states;
 static const char *cfg_path;
 static struct ike_timer keeper, term_timer;
-static bool terminating;
+bool daemon_terminating;
 
 static struct conn_state *state_of(const char *name, bool create)
 {
@@ -663,11 +663,11 @@ static void on_term(void)
 	struct ike_sa *sa;
 	unsigned int n = 0;
 
-	if (terminating) {
+	if (daemon_terminating) {
 		ike_loop_stop();
 		return;
 	}
-	terminating = true;
+	daemon_terminating = true;
 	ike_timer_cancel(&keeper);
 	for (sa = ike_sas; sa; sa = sa->next) {
 		if (sa->state != IKE_S_ESTABLISHED)

@@ -16,6 +16,12 @@ struct daemon_opts {
 };
 
 extern struct daemon_opts daemon_opts;
+/*
+ * SIGTERM came: the Deletes are out. No new exchange is answered, or a peer
+ * that brings its side straight back up (Libreswan's "must remain up")
+ * would be left with SAs the exiting daemon never deletes.
+ */
+extern bool daemon_terminating;
 extern struct ike_config daemon_cfg;
 
 /* The rule for an IKE_SA_INIT from remote to local, or NULL. */

@@ -508,6 +508,8 @@ static void phase2_in(struct ike_sa *sa, struct ike_msg *m, const struct ike_ep 
 	}
 	if (x && duplicate(sa, &x->last, m))
 		return;
+	if (!x && daemon_terminating)
+		return;
 	if (!x) {
 		x = ike1_x_new(sa, IKE1_EXCH_QUICK, m->hdr.msgid, false);
 		if (!x) {
@@ -570,6 +572,8 @@ void ike1_rx(const uint8_t *p, size_t len, const struct ike_ep *local,
 			phase1_in(sa, &m, local, remote);
 			return;
 		}
+		if (daemon_terminating)
+			return;
 		log_payloads(addr_str(&remote->addr, ab, sizeof(ab)), "received", &m);
 		if (exch == IKE1_EXCH_IDENT_PROT)
 			ike1_main_r1(&m, local, remote);

@@ -814,7 +814,8 @@ void ike2_rx(const uint8_t *p, size_t len, const struct ike_ep *local,
 		snprintf(who, sizeof(who), "%s[%u]", addr_str(&remote->addr, ab, sizeof(ab)),
 			 remote->port);
 		log_payloads(who, "received", &m);
-		ike2_init_in_req(&m, local, remote);
+		if (!daemon_terminating)
+			ike2_init_in_req(&m, local, remote);
 		return;
 	}
 	if (m.hdr.exchange == IKE_EXCH_IKE_SA_INIT) {
