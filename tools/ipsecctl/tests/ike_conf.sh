@@ -92,7 +92,7 @@ warns() {
 	fi
 }
 
-ktap_plan $(( $(id -u) == 0 ? 70 : 69 ))
+ktap_plan $(( $(id -u) == 0 ? 72 : 71 ))
 
 # --- accepted ---
 
