@@ -223,7 +223,7 @@ static bool duplicate(struct ike_sa *sa, struct ike1_last *l, const struct ike_m
 	return false;
 }
 
-static void seen(struct ike1_last *l, const struct ike_msg *m)
+void ike1_seen(struct ike1_last *l, const struct ike_msg *m)
 {
 	l->have_in = !ike_digest("SHA1", &m->raw, 1, l->in);
 }
@@ -253,6 +253,16 @@ static void x_due(struct ike_timer *t)
 	ike_timer_arm(&x->timer, (uint64_t)RETRANSMIT_FIRST_MS << x->last.tries);
 }
 
+uint32_t ike1_msgid_new(struct ike_sa *sa)
+{
+	uint32_t msgid;
+
+	do
+		ike_random(&msgid, sizeof(msgid));
+	while (!msgid || (sa->v1 && ike1_x_find(sa, msgid)));
+	return msgid;
+}
+
 struct ike1_x *ike1_x_new(struct ike_sa *sa, uint8_t exch, uint32_t msgid, bool initiator)
 {
 	struct ike1_x *x, *i;
@@ -268,11 +278,8 @@ struct ike1_x *ike1_x_new(struct ike_sa *sa, uint8_t exch, uint32_t msgid, bool 
 	x->sa = sa;
 	x->exch = exch;
 	x->initiator = initiator;
-	if (!msgid) {
-		do
-			ike_random(&msgid, sizeof(msgid));
-		while (!msgid || ike1_x_find(sa, msgid));
-	}
+	if (!msgid)
+		msgid = ike1_msgid_new(sa);
 	x->msgid = msgid;
 	if (ike1_iv_phase2(&sa->v1->k, &sa->v1->iv, msgid, &x->iv)) {
 		free(x);
@@ -437,21 +444,6 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *m, struct ike1_iv *iv)
 	return 0;
 }
 
-/* The peer's endpoint moved behind a NAT: follow it (RFC 3947 has no MOBIKE either). */
-static void follow_peer(struct ike_sa *sa, const struct ike_ep *remote)
-{
-	struct ike_child *c;
-
-	if (sa->remote.port == remote->port || !sa->natt ||
-	    !addr_eq(&sa->remote.addr, &remote->addr))
-		return;
-	ike_log(IKE_LOG_INFO, "%s: peer moved to port %u", ike_sa_name(sa), remote->port);
-	sa->remote.port = remote->port;
-	for (c = sa->children; c; c = c->next)
-		if (c->installed_out && (sa->nat_local || sa->nat_remote))
-			kb_sa_set_encap(c->spi_out, &sa->remote.addr, NULL, 0, remote->port);
-}
-
 static void phase1_in(struct ike_sa *sa, struct ike_msg *m, const struct ike_ep *local,
 		      const struct ike_ep *remote)
 {
@@ -468,7 +460,7 @@ static void phase1_in(struct ike_sa *sa, struct ike_msg *m, const struct ike_ep 
 	if (decrypt(sa, m, &sa->v1->iv))
 		return;
 	log_payloads(ike_sa_name(sa), "received", m);
-	seen(&sa->v1->last, m);
+	ike1_seen(&sa->v1->last, m);
 	sa->last_rx_ms = ike_now_ms();
 	if (sa->v1->aggressive)
 		ike1_aggr_in(sa, m, local, remote);
@@ -497,7 +489,7 @@ static void phase2_in(struct ike_sa *sa, struct ike_msg *m, const struct ike_ep 
 			return;
 		log_payloads(ike_sa_name(sa), "received", m);
 		sa->last_rx_ms = ike_now_ms();
-		follow_peer(sa, remote);
+		ike2_follow_peer(sa, remote);
 		ike1_info_in(sa, m, &tmp);
 		return;
 	}
@@ -525,9 +517,9 @@ static void phase2_in(struct ike_sa *sa, struct ike_msg *m, const struct ike_ep 
 		return;
 	}
 	log_payloads(ike_sa_name(sa), "received", m);
-	seen(&x->last, m);
+	ike1_seen(&x->last, m);
 	sa->last_rx_ms = ike_now_ms();
-	follow_peer(sa, remote);
+	ike2_follow_peer(sa, remote);
 	ike1_quick_in(sa, m, x);
 }
 

@@ -140,7 +140,12 @@ void ike1_retransmit_arm(struct ike_sa *sa);
 /* An unencrypted or encrypted notify outside of any exchange state: INVALID-*, etc. */
 void ike1_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto, const uint8_t *spi,
 		      uint8_t spi_size, const void *data, size_t len);
+/* A message ID for a new exchange: random, not 0, not in use. */
+uint32_t ike1_msgid_new(struct ike_sa *sa);
+/* msgid 0: a new one of ours. */
 struct ike1_x *ike1_x_new(struct ike_sa *sa, uint8_t exch, uint32_t msgid, bool initiator);
+/* The peer's message, remembered to tell its duplicates. */
+void ike1_seen(struct ike1_last *l, const struct ike_msg *m);
 void ike1_x_free(struct ike1_x *x);
 /* A child SA is freed or moves away: the exchanges forget it. */
 void ike1_child_gone(struct ike_child *c);
@@ -162,6 +167,10 @@ struct ike_conn *ike1_conn_for(const struct ike_ep *local, const struct ike_ep *
 void ike1_log_mismatch(struct ike_sa *sa, const struct ike1_sa_pl *peer,
 		       const struct ike1_sa_pl *ours);
 void ike1_p1_done(struct ike_sa *sa);
+struct ike_sa *ike1_p1_responder(struct ike_conn *conn, const struct ike_msg *m,
+				 const struct ike_pl *sap, const struct ike1_sa_pl *peer,
+				 const struct ike_ep *local, const struct ike_ep *remote,
+				 bool aggressive, int *ti);
 
 /* v1_main.c */
 /* The nonce and the KE of a message, the KE checked against the group. */

@@ -669,7 +669,7 @@ static int decrypt(struct ike_sa *sa, struct ike_msg *m)
 }
 
 /* The peer's endpoint moved (a NAT rebinding): follow it. */
-static void follow_peer(struct ike_sa *sa, const struct ike_ep *remote, const struct ike_ep *local)
+void ike2_follow_peer(struct ike_sa *sa, const struct ike_ep *remote)
 {
 	struct ike_child *c;
 
@@ -704,7 +704,7 @@ static void handle_response(struct ike_sa *sa, struct ike_msg *m, const struct i
 	ike_timer_cancel(&sa->retransmit);
 	sa->last_rx_ms = ike_now_ms();
 	if (m->hdr.exchange != IKE_EXCH_IKE_SA_INIT)
-		follow_peer(sa, remote, local);
+		ike2_follow_peer(sa, remote);
 	err = r->fn(sa, r, m, &p);
 	ike_req_free(r);
 	if (err)
@@ -762,7 +762,7 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m, const struct ik
 		   sa->state != IKE_S_DELETING) {
 		return;
 	} else {
-		follow_peer(sa, remote, local);
+		ike2_follow_peer(sa, remote);
 		if (m->hdr.exchange == IKE_EXCH_CREATE_CHILD_SA)
 			err = ike2_child_in_req(sa, m, &p);
 		else if (m->hdr.exchange == IKE_EXCH_INFORMATIONAL)

@@ -69,6 +69,8 @@ void ike2_established(struct ike_sa *sa);
 void ike2_child_timers(struct ike_child *c);
 void ike2_child_replaced(struct ike_child *c, bool we_made_successor);
 struct ike_req *ike2_req_new(int kind, ike_resp_fn fn);
+/* The peer's port moved behind a NAT (no MOBIKE): IKE and ESP follow it. */
+void ike2_follow_peer(struct ike_sa *sa, const struct ike_ep *remote);
 
 void ike2_rx(const uint8_t *p, size_t len, const struct ike_ep *local,
 	     const struct ike_ep *remote, void *arg);

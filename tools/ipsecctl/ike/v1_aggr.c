@@ -203,34 +203,10 @@ int ike1_aggr_r1(const struct ike_msg *m, const struct ike_ep *local,
 			"rule for this peer and identity", ab, remote->port);
 		return -1;
 	}
-	sa = ike_sa_new(conn, false);
+	sa = ike1_p1_responder(conn, m, sap, &peer, local, remote, true, &ti);
 	if (!sa)
 		return -1;
-	v = sa->v1 = calloc(1, sizeof(*sa->v1));
-	if (!v)
-		goto err_sa;
-	v->aggressive = true;
-	memcpy(sa->spi_i, m->hdr.spi_i, IKE_SPI_LEN);
-	sa->local = *local;
-	sa->remote = *remote;
-	sa->state = IKE_S_HALF_OPEN;
-	ti = ike1_p1_select(&peer, &conn->ike, 0, &v->p1);
-	if (ti < 0) {
-		static struct ike1_sa_pl ours;
-
-		ike_log(IKE_LOG_WARN, "%s: Aggressive Mode from %s: no proposal chosen",
-			ike_sa_name(sa), ab);
-		ike1_p1_build(&ours, &conn->ike, conn->ike_lifetime, true);
-		ike1_log_mismatch(sa, &peer, &ours);
-		ike1_send_notify(sa, IKE_N_NO_PROPOSAL_CHOSEN, IKE_PROTO_IKE, NULL, 0, NULL, 0);
-		goto err_sa;
-	}
-	sa->dh_group = v->p1.alg.dh;
-	v->k.prf = ike_prf_alg(v->p1.alg.prf);
-	v->k.md = ike1_prf_md(v->p1.alg.prf);
-	if (!v->k.prf || !v->k.md || ike1_keep_sai(sa, sap->body.p, sap->body.len))
-		goto err_sa;
-	ike1_read_vids(sa, m);
+	v = sa->v1;
 	if (ike1_p1_nonce_ke(sa, m, &nonce, &ke) ||
 	    !ike1_store(v->gxi, sizeof(v->gxi), &v->gxi_len, &ke) ||
 	    !ike1_store(sa->ni, sizeof(sa->ni), &sa->ni_len, &nonce))
@@ -259,7 +235,6 @@ int ike1_aggr_r1(const struct ike_msg *m, const struct ike_ep *local,
 	ike1_add_vids(&o);
 	ike1_add_natd(&o, sa);
 	v->st = IKE1_AM_R1;
-	v->last.have_in = !ike_digest("SHA1", &m->raw, 1, v->last.in);
 	if (ike1_out_send(sa, &o, NULL, &v->last))
 		goto err_sa;
 	ike1_retransmit_arm(sa);

@@ -23,9 +23,7 @@ int ike1_info_send(struct ike_sa *sa, void (*fill)(struct ike_out *o, void *arg)
 	uint32_t msgid;
 	size_t hoff;
 
-	do
-		ike_random(&msgid, sizeof(msgid));
-	while (!msgid || ike1_x_find(sa, msgid));
+	msgid = ike1_msgid_new(sa);
 	if (ike1_iv_phase2(&sa->v1->k, &sa->v1->iv, msgid, &iv))
 		return -1;
 	ike1_out_begin(&o, sa, IKE1_EXCH_INFORMATIONAL, msgid, true);
@@ -61,9 +59,7 @@ void ike1_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto, const uin
 		return;
 	}
 	/* No keys yet: in the clear (RFC 2408 4.8). */
-	do
-		ike_random(&msgid, sizeof(msgid));
-	while (!msgid);
+	msgid = ike1_msgid_new(sa);
 	ike1_out_begin(&o, sa, IKE1_EXCH_INFORMATIONAL, msgid, false);
 	ike1_enc_notify(&o.e, &a.n);
 	ike1_out_send(sa, &o, NULL, NULL);

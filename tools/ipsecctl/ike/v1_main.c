@@ -261,7 +261,6 @@ int ike1_main_r1(const struct ike_msg *m, const struct ike_ep *local,
 	static struct ike_out o;
 	const struct ike_pl *sap = ike1_find(m, IKE1_PL_SA);
 	struct ike_conn *conn = ike1_conn_for(local, remote, false);
-	struct ike1_p1 p1;
 	struct ike_sa *sa;
 	char ab[64];
 	int ti;
@@ -276,45 +275,14 @@ int ike1_main_r1(const struct ike_msg *m, const struct ike_ep *local,
 			conn->name, addr_str(&remote->addr, ab, sizeof(ab)));
 		return -1;
 	}
-	sa = ike_sa_new(conn, false);
+	sa = ike1_p1_responder(conn, m, sap, &peer, local, remote, false, &ti);
 	if (!sa)
 		return -1;
-	sa->v1 = calloc(1, sizeof(*sa->v1));
-	if (!sa->v1)
-		goto err_sa;
-	memcpy(sa->spi_i, m->hdr.spi_i, IKE_SPI_LEN);
-	sa->local = *local;
-	sa->remote = *remote;
-	sa->state = IKE_S_HALF_OPEN;
-	ti = ike1_p1_select(&peer, &conn->ike, 0, &p1);
-	if (ti < 0) {
-		static struct ike1_sa_pl ours;
-
-		ike_log(IKE_LOG_WARN, "%s: Main Mode from %s: no proposal chosen", ike_sa_name(sa),
-			addr_str(&remote->addr, ab, sizeof(ab)));
-		ike1_p1_build(&ours, &conn->ike, conn->ike_lifetime, false);
-		ike1_log_mismatch(sa, &peer, &ours);
-		ike1_send_notify(sa, IKE_N_NO_PROPOSAL_CHOSEN, IKE_PROTO_IKE, NULL, 0, NULL, 0);
-		goto err_sa;
-	}
-	sa->v1->p1 = p1;
-	sa->dh_group = p1.alg.dh;
-	sa->v1->k.prf = ike_prf_alg(p1.alg.prf);
-	sa->v1->k.md = ike1_prf_md(p1.alg.prf);
-	if (!sa->v1->k.prf || !sa->v1->k.md ||
-	    ike1_keep_sai(sa, sap->body.p, sap->body.len))
-		goto err_sa;
-	ike1_read_vids(sa, m);
 	ike1_p1_reply(&reply, &peer, ti);
 	ike1_out_begin(&o, sa, IKE1_EXCH_IDENT_PROT, 0, false);
 	ike1_enc_sa(&o.e, &reply);
 	ike1_add_vids(&o);
 	sa->v1->st = IKE1_MM_R1;
-	{
-		struct ike1_last *l = &sa->v1->last;
-
-		l->have_in = !ike_digest("SHA1", &m->raw, 1, l->in);
-	}
 	if (ike1_out_send(sa, &o, NULL, &sa->v1->last))
 		goto err_sa;
 	ike1_retransmit_arm(sa);

@@ -235,6 +235,54 @@ struct ike_conn *ike1_conn_for(const struct ike_ep *local, const struct ike_ep *
 	return NULL;
 }
 
+/*
+ * A responder's ISAKMP SA for the peer's first message m (its SA payload
+ * sap, decoded in peer), the phase 1 proposal chosen: *ti is the chosen
+ * transform. NULL, having answered NO-PROPOSAL-CHOSEN if that was why.
+ */
+struct ike_sa *ike1_p1_responder(struct ike_conn *conn, const struct ike_msg *m,
+				 const struct ike_pl *sap, const struct ike1_sa_pl *peer,
+				 const struct ike_ep *local, const struct ike_ep *remote,
+				 bool aggressive, int *ti)
+{
+	static struct ike1_sa_pl ours;
+	struct ike1_state *v;
+	struct ike_sa *sa;
+
+	sa = ike_sa_new(conn, false);
+	if (!sa)
+		return NULL;
+	v = sa->v1 = calloc(1, sizeof(*sa->v1));
+	if (!v)
+		goto err_sa;
+	v->aggressive = aggressive;
+	memcpy(sa->spi_i, m->hdr.spi_i, IKE_SPI_LEN);
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->state = IKE_S_HALF_OPEN;
+	*ti = ike1_p1_select(peer, &conn->ike, 0, &v->p1);
+	if (*ti < 0) {
+		ike_log(IKE_LOG_WARN, "%s: %s from %s: no proposal chosen", ike_sa_name(sa),
+			aggressive ? "Aggressive Mode" : "Main Mode",
+			addr_str(&remote->addr, (char[64]){ 0 }, 64));
+		ike1_p1_build(&ours, &conn->ike, conn->ike_lifetime, aggressive);
+		ike1_log_mismatch(sa, peer, &ours);
+		ike1_send_notify(sa, IKE_N_NO_PROPOSAL_CHOSEN, IKE_PROTO_IKE, NULL, 0, NULL, 0);
+		goto err_sa;
+	}
+	sa->dh_group = v->p1.alg.dh;
+	v->k.prf = ike_prf_alg(v->p1.alg.prf);
+	v->k.md = ike1_prf_md(v->p1.alg.prf);
+	if (!v->k.prf || !v->k.md || ike1_keep_sai(sa, sap->body.p, sap->body.len))
+		goto err_sa;
+	ike1_read_vids(sa, m);
+	ike1_seen(&v->last, m);
+	return sa;
+err_sa:
+	ike2_sa_dead(sa, NULL);
+	return NULL;
+}
+
 static void log_line(void *arg, const char *text)
 {
 	ike_log(IKE_LOG_WARN, "%s:   %s", (const char *)arg, text);
