@@ -681,11 +681,7 @@ int ike1_initiate(struct ike_conn *conn, const struct ike_tsel *src, const struc
 {
 	struct ike_sa *sa;
 
-	if (conn->peer_any) {
-		ike_log(IKE_LOG_WARN, "%s: cannot initiate to \"peer any\"", conn->name);
-		return -1;
-	}
-	sa = ike_sa_new(conn, true);
+	sa = ike_sa_initiate(conn, src, dst);
 	if (!sa)
 		return -1;
 	sa->v1 = calloc(1, sizeof(*sa->v1));
@@ -694,22 +690,6 @@ int ike1_initiate(struct ike_conn *conn, const struct ike_tsel *src, const struc
 		return -1;
 	}
 	sa->v1->aggressive = conn->aggressive;
-	sa->remote.addr = conn->peer;
-	sa->remote.port = IKE_PORT;
-	sa->local.port = IKE_PORT;
-	if (conn->local.family)
-		sa->local.addr = conn->local;
-	else if (ike_net_route_src(&conn->peer, &sa->local.addr)) {
-		ike_log(IKE_LOG_WARN, "%s: no route to the peer %s", conn->name,
-			addr_str(&conn->peer, (char[64]){ 0 }, 64));
-		ike2_sa_dead(sa, NULL);
-		return -1;
-	}
-	if (src && dst) {
-		sa->trigger_src = *src;
-		sa->trigger_dst = *dst;
-		sa->has_trigger = true;
-	}
 	sa->state = IKE_S_INIT_SENT;
 	sa->pending_child = true;
 	if (conn->aggressive ? ike1_aggr_start(sa) : ike1_main_start(sa)) {

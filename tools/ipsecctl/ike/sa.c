@@ -62,6 +62,37 @@ struct ike_sa *ike_sa_new(struct ike_conn *conn, bool initiator)
 	return sa;
 }
 
+struct ike_sa *ike_sa_initiate(struct ike_conn *conn, const struct ike_tsel *src,
+			       const struct ike_tsel *dst)
+{
+	struct ike_sa *sa;
+
+	if (conn->peer_any) {
+		ike_log(IKE_LOG_WARN, "%s: cannot initiate to \"peer any\"", conn->name);
+		return NULL;
+	}
+	sa = ike_sa_new(conn, true);
+	if (!sa)
+		return NULL;
+	sa->remote.addr = conn->peer;
+	sa->remote.port = IKE_PORT;
+	sa->local.port = IKE_PORT;
+	if (conn->local.family) {
+		sa->local.addr = conn->local;
+	} else if (ike_net_route_src(&conn->peer, &sa->local.addr)) {
+		ike_log(IKE_LOG_WARN, "%s: no route to the peer %s", conn->name,
+			addr_str(&conn->peer, (char[64]){ 0 }, 64));
+		ike2_sa_dead(sa, NULL);
+		return NULL;
+	}
+	if (src && dst) {
+		sa->trigger_src = *src;
+		sa->trigger_dst = *dst;
+		sa->has_trigger = true;
+	}
+	return sa;
+}
+
 /* A request owns what it was making: a child SA, the IKE SA of a rekey. */
 static void req_free(struct ike_req *r)
 {

@@ -216,6 +216,13 @@ extern struct ike_sa *ike_sas;
 
 /* A new IKE SA of conn->version; our SPI (cookie) is chosen. */
 struct ike_sa *ike_sa_new(struct ike_conn *conn, bool initiator);
+/*
+ * An initiator's IKE SA to the rule's peer, from its local address or the
+ * route's source, on UDP 500, with the packet that started it (src and dst
+ * may be NULL); NULL for "peer any" or no route (logged).
+ */
+struct ike_sa *ike_sa_initiate(struct ike_conn *conn, const struct ike_tsel *src,
+			       const struct ike_tsel *dst);
 void ike_sa_free(struct ike_sa *sa);	/* children deleted from the kernel */
 struct ike_sa *ike_sa_find(const uint8_t *spi_i, const uint8_t *spi_r);
 /* By the initiator's SPI and address, for a retransmitted IKE_SA_INIT. */

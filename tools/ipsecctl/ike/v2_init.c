@@ -150,29 +150,9 @@ int ike2_initiate(struct ike_conn *conn, const struct ike_tsel *src, const struc
 
 	if (conn->version == 1)
 		return ike1_initiate(conn, src, dst);
-	if (conn->peer_any) {
-		ike_log(IKE_LOG_WARN, "%s: cannot initiate to \"peer any\"", conn->name);
-		return -1;
-	}
-	sa = ike_sa_new(conn, true);
+	sa = ike_sa_initiate(conn, src, dst);
 	if (!sa)
 		return -1;
-	sa->remote.addr = conn->peer;
-	sa->remote.port = 500;
-	sa->local.port = 500;
-	if (conn->local.family)
-		sa->local.addr = conn->local;
-	else if (ike_net_route_src(&conn->peer, &sa->local.addr)) {
-		ike_log(IKE_LOG_WARN, "%s: no route to the peer %s", conn->name,
-			addr_str(&conn->peer, (char[64]){ 0 }, 64));
-		ike2_sa_dead(sa, NULL);
-		return -1;
-	}
-	if (src && dst) {
-		sa->trigger_src = *src;
-		sa->trigger_dst = *dst;
-		sa->has_trigger = true;
-	}
 	sa->ni_len = IKE_NONCE_LEN;
 	ike_random(sa->ni, sa->ni_len);
 	sa->dh_group = conn->ike.dh[0];
