@@ -260,32 +260,6 @@ trigger() {
 	return 0
 }
 
-# gone NS...: no SA in nfesp (a) or XFRM (the others) of each namespace
-no_sas() {
-	local n
-	for n; do
-		if [ "$n" = "${NFESP_NS:-$NS_A}" ]; then
-			[ "$(nfesp_sa_count "$n")" = 0 ] || return 1
-		else
-			[ "$(ip -n "$n" xfrm state | grep -c 'proto esp spi 0x[0-9a-f]*[1-9a-f]')" = 0 ] || return 1
-		fi
-	done
-}
-
-wait_no_sas() {
-	wait_for "$1" no_sas "${@:2}" && return 0
-	echo "SAs left after $1 s:"
-	for n in "${@:2}"; do
-		echo "[$n]"
-		if [ "$n" = "${NFESP_NS:-$NS_A}" ]; then
-			ip netns exec "$n" "$IPSECCTL" show
-		else
-			ip -n "$n" xfrm state
-		fi
-	done
-	return 1
-}
-
 not_established() { [ "$(ikd_state "$1" "$2")" != established ]; }
 
 # --- strongSwan against strongSwan (the harness's positive controls) -------

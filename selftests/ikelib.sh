@@ -30,6 +30,9 @@
 #   ikd_wait NS CONN STATE SECS
 #   ikd_child_spis NS CONN            "SPI_IN SPI_OUT" as 0x%08x
 #   ikd_stop NAME                     SIGTERM (deletes the SAs with the peer)
+#   no_sas NS...                      no SA in nfesp (in NFESP_NS, default a's)
+#                                     or in XFRM (the others)
+#   wait_no_sas SECS NS...            until no_sas, or what is left is shown
 #
 # Captures and tshark:
 #   ike_capture_start NS DEV FILE [FILTER], ike_capture_stop
@@ -896,4 +899,30 @@ nat_down() {
 	local n
 	for n in $NAT_I $NAT_N $NAT_R; do ip netns del $n 2>/dev/null; done
 	return 0
+}
+
+# no_sas NS...: no SA in nfesp (a) or XFRM (the others) of each namespace
+no_sas() {
+	local n
+	for n; do
+		if [ "$n" = "${NFESP_NS:-$NS_A}" ]; then
+			[ "$(nfesp_sa_count "$n")" = 0 ] || return 1
+		else
+			[ "$(ip -n "$n" xfrm state | grep -c 'proto esp spi 0x[0-9a-f]*[1-9a-f]')" = 0 ] || return 1
+		fi
+	done
+}
+
+wait_no_sas() {
+	wait_for "$1" no_sas "${@:2}" && return 0
+	echo "SAs left after $1 s:"
+	for n in "${@:2}"; do
+		echo "[$n]"
+		if [ "$n" = "${NFESP_NS:-$NS_A}" ]; then
+			ip netns exec "$n" "$IPSECCTL" show
+		else
+			ip -n "$n" xfrm state
+		fi
+	done
+	return 1
 }
