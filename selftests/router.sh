@@ -357,8 +357,10 @@ kill -TERM $CAP; wait $CAP 2>/dev/null
 late_clear=$(tcpdump -tt -nr "$W/wan.pcap" 'udp and dst port 7010' 2>/dev/null |
 	awk -v t="$T_POL" '$1 > t + 0.2' | wc -l)
 eq "and none leaves the WAN in clear after the policy (in the flowtable's fast path or not)" 0 "$late_clear"
-check "positive control: the capture saw the same flow in clear before the policy" \
-	test "$(pcount "$W/wan.pcap" 'udp and dst port 7010')" -gt 5
+early_clear=$(pcount "$W/wan.pcap" 'udp and dst port 7010')
+check "positive control: the capture saw the same flow in clear before the policy (saw $early_clear)" \
+	test "$early_clear" -gt 5 ||
+	sed 's/^/# /' "$W/wan.log" "$W/late"
 
 # --- nothing in clear --------------------------------------------------------
 leaks=$(pcount "$W/wan.pcap" "($LEAK) and not ($CONTROL) and not dst host 10.9.0.9 and not dst host fd00:9::9")
