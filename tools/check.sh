@@ -305,6 +305,8 @@ for t in tools/ipsecctl/tests/*.sh; do
 	timed "host test $(basename "$t")" bash "$t" >"$log/host-$(basename "$t").log" 2>&1
 	count_ktap "$log/host-$(basename "$t").log" $? "$t"
 done
+timed "host test deps-mirror.sh" bash tools/tests/deps-mirror.sh >"$log/host-deps-mirror.log" 2>&1
+count_ktap "$log/host-deps-mirror.log" $? tools/tests/deps-mirror.sh
 
 if [ $long = 1 ]; then
 	echo "# fuzzing ipsecctl's parsers, 10 minutes each"

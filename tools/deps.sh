@@ -37,9 +37,44 @@ pkgs=(
 # The 6.12 kernel comes from bookworm-backports; its exact name is resolved below.
 bpo_meta=(linux-image-amd64 linux-headers-amd64 linux-headers-cloud-amd64)
 
+APT_DIR=${NFESP_APT_DIR:-/etc/apt}
+
 have_backports() {
-	grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/
+	grep -rqs 'bookworm-backports' "$APT_DIR/sources.list" "$APT_DIR/sources.list.d/"
 }
+
+# debian_mirror: the URI this machine's own sources use for bookworm's main
+# archive (one-line .list or deb822 .sources), so that backports comes from
+# the same mirror or proxy; deb.debian.org when there is none.
+debian_mirror() {
+	local f files=()
+	[ -f "$APT_DIR/sources.list" ] && files+=("$APT_DIR/sources.list")
+	for f in "$APT_DIR"/sources.list.d/*.list "$APT_DIR"/sources.list.d/*.sources; do
+		[ -f "$f" ] && files+=("$f")
+	done
+	[ ${#files[@]} -gt 0 ] && awk '
+		function found(u) { sub(/\/+$/, "", u); print u; exit }
+		# one-line: deb [opts] URI SUITE COMPONENTS...
+		FILENAME ~ /\.list$/ && $1 == "deb" {
+			i = 2
+			if ($i ~ /^\[/) { while ($i !~ /\]$/ && i < NF) i++; i++ }
+			if ($(i + 1) == "bookworm") found($i)
+			next
+		}
+		# deb822: stanzas of Field: value, separated by blank lines
+		FILENAME ~ /\.sources$/ {
+			if (FNR == 1 || $0 ~ /^[ \t]*$/) { types = ""; uris = ""; suites = "" }
+			if ($0 ~ /^#/) next
+			if (tolower($1) == "types:") types = $0
+			if (tolower($1) == "uris:") uris = $2
+			if (tolower($1) == "suites:") suites = " " $0 " "
+			if (types ~ / deb( |$)/ && uris != "" && suites ~ / bookworm /) found(uris)
+		}' "${files[@]}" | grep . || echo http://deb.debian.org/debian
+}
+if [ "$1" = --print-mirror ]; then
+	debian_mirror
+	exit 0
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -55,7 +90,7 @@ fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: not root; run this as root:" >&2
-	have_backports || echo "  echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
+	have_backports || echo "  echo 'deb $(debian_mirror) bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
 	echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
 	[ ${#bpo_missing[@]} -eq 0 ] || echo "  apt-get install -y -t bookworm-backports ${bpo_missing[*]}" >&2
 	have_libreswan_deb || echo "  mkdir -p $CACHE && cd $CACHE && apt-get download libreswan" >&2
@@ -64,8 +99,9 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 if ! have_backports; then
-	echo "deps: adding bookworm-backports to /etc/apt/sources.list.d/backports.list"
-	echo 'deb http://deb.debian.org/debian bookworm-backports main' >/etc/apt/sources.list.d/backports.list
+	mirror=$(debian_mirror)
+	echo "deps: adding bookworm-backports from $mirror to /etc/apt/sources.list.d/backports.list"
+	echo "deb $mirror bookworm-backports main" >/etc/apt/sources.list.d/backports.list
 fi
 # tshark asks whether non-root users may capture; answer no.
 echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
