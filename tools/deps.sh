@@ -25,7 +25,7 @@ have_libreswan_deb() {
 
 pkgs=(
 	build-essential sparse pkg-config libnl-3-dev libnl-genl-3-dev libssl-dev libjansson-dev
-	qemu-system-x86 busybox-static cpio kmod
+	qemu-system-x86 busybox-static cpio kmod dkms
 	python3 python3-cryptography iproute2 iputils-ping nftables conntrack iperf3 tcpdump tshark ethtool
 	wireguard-tools
 	strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins

@@ -33,7 +33,6 @@
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 tool=$top/tools/ipsecctl
-ike=$tool/ike
 out=$top/build/ike
 bin=$out/ipsecctl-fake
 export PATH=$PATH:/sbin:/usr/sbin
@@ -54,7 +53,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # ---- The build: every source of ipsecctl but ike/kernel.c, and the fake ----
-# shellcheck source=fake_daemon.bash
+# shellcheck source=tools/ipsecctl/tests/fake_daemon.bash
 source "$tool/tests/fake_daemon.bash"
 why=$(fake_daemon_build "$top") || ktap_fail "$why" "build"
 
