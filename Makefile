@@ -21,7 +21,8 @@
 # make modules_install   build/KVER/nfesp.ko to /lib/modules/KVER/updates
 #                    (INSTALL_MOD_PATH or DESTDIR first), then depmod
 # make dkms-install  the module's source to /usr/src/nfesp-VERSION, then
-#                    dkms add, build and install (only dkms.conf's copy with DESTDIR)
+#                    dkms add, build and install (only the copy with DESTDIR);
+#                    make dkms-uninstall undoes it
 
 BUILD := $(CURDIR)/build
 # No built-in rules: the one for %.c from %.y would write ike/NAME.c over
@@ -117,11 +118,14 @@ install: tool
 	install -D -m 0644 tools/ipsecctl/ipsecctl.8 $(DESTDIR)$(MANDIR)/man8/ipsecctl.8
 	install -D -m 0644 tools/ipsecctl/ipsecctl.conf.5 $(DESTDIR)$(MANDIR)/man5/ipsecctl.conf.5
 	install -D -m 0644 uapi/linux/nfesp.h $(DESTDIR)$(INCLUDEDIR)/linux/nfesp.h
-	@mkdir -p $(BUILD)/systemd
+	@# The units with this installation's paths (written in place: a root
+	@# make install leaves no root-owned file in build/).
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	@set -e; for u in $(UNITS); do \
+		echo "sed tools/systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u"; \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-			tools/systemd/$$u >$(BUILD)/systemd/$$u; \
-		install -D -m 0644 $(BUILD)/systemd/$$u $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+			tools/systemd/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
 	done
 	install -D -m 0644 tools/systemd/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/nfesp.conf
 	install -D -m 0644 tools/systemd/sysctl.conf $(DESTDIR)$(SYSCTLDIR)/60-nfesp.conf
@@ -156,19 +160,24 @@ modules_install:
 DKMS_SRC := /usr/src/nfesp-$(VERSION)
 dkms-install:
 	@test -n "$(VERSION)" || { echo "no VERSION file and no git: the version is unknown" >&2; exit 1; }
+	@# The same version again replaces the first: its module and its source.
+	@if [ -z "$(DESTDIR)" ] && dkms status nfesp/$(VERSION) | grep -q .; then \
+		echo "dkms remove nfesp/$(VERSION) --all"; dkms remove nfesp/$(VERSION) --all; \
+	fi
+	rm -rf $(DESTDIR)$(DKMS_SRC)
 	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/uapi/linux
 	install -m 0644 Makefile Kbuild VERSION $(DESTDIR)$(DKMS_SRC)/
 	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(VERSION)"/' dkms.conf >$(DESTDIR)$(DKMS_SRC)/dkms.conf
 	install -m 0644 kmod/*.c kmod/*.h $(DESTDIR)$(DKMS_SRC)/kmod/
 	install -m 0644 uapi/linux/nfesp.h $(DESTDIR)$(DKMS_SRC)/uapi/linux/
 	@set -e; if [ -z "$(DESTDIR)" ]; then \
-		dkms status nfesp/$(VERSION) | grep -q . || dkms add nfesp/$(VERSION); \
+		dkms add nfesp/$(VERSION); \
 		dkms build nfesp/$(VERSION); \
 		dkms install nfesp/$(VERSION); \
 	fi
 
 dkms-uninstall:
-	-dkms remove nfesp/$(VERSION) --all
+	-$(if $(DESTDIR),true,dkms remove nfesp/$(VERSION) --all)
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 
 deps:
