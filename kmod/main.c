@@ -13,7 +13,10 @@
 #include "replay.h"
 #include "sa.h"
 
-#define NFESP_VERSION "0.1"
+/* Kbuild passes the file VERSION's. */
+#ifndef NFESP_VERSION
+#define NFESP_VERSION "unknown"
+#endif
 
 static int __init nfesp_mod_init(void)
 {

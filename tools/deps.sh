@@ -26,6 +26,8 @@ have_libreswan_deb() {
 pkgs=(
 	build-essential sparse pkg-config libnl-3-dev libnl-genl-3-dev libssl-dev libjansson-dev
 	qemu-system-x86 busybox-static cpio kmod
+	# tools/ipsecctl/tests/install.sh: DKMS, the man pages, the systemd units
+	dkms man-db groff-base systemd xz-utils
 	python3 python3-cryptography iproute2 iputils-ping nftables conntrack iperf3 tcpdump tshark ethtool
 	wireguard-tools
 	strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins

@@ -11,7 +11,10 @@
 #include "ipsecctl.h"
 #include "ike/daemon.h"
 
-#define IPSECCTL_VERSION "0.1"
+/* The Makefile passes the file VERSION's. */
+#ifndef IPSECCTL_VERSION
+#define IPSECCTL_VERSION "unknown"
+#endif
 
 static void usage(FILE *f)
 {

@@ -22,6 +22,7 @@
 #include "kernel.h"
 #include "keylog.h"
 #include "log.h"
+#include "sdnotify.h"
 
 #define KEEPER_MS	5000	/* how often "active" rules are brought back up */
 #define MAX_POLICIES	(4 * IKE_CONF_MAX_SEL * IKE_CONF_MAX_SEL)
@@ -604,9 +605,12 @@ static int do_reload(char *err, size_t errlen)
 	struct conn_state *st;
 	struct ike_sa *sa;
 
+	/* systemd: "reloading" until READY=1, whether or not the reload worked. */
+	ike_sd_notify("RELOADING=1");
 	if (ike_conf_load(cfg_path, &ncfg)) {
 		snprintf(err, errlen, "%s has errors (see the daemon's log); nothing changed",
 			 cfg_path);
+		ike_sd_notify("READY=1");
 		return -1;
 	}
 	for (o = ocfg.conns; o; o = o->next) {
@@ -641,6 +645,7 @@ static int do_reload(char *err, size_t errlen)
 	ike_conf_free(&ocfg);
 	ike_log(IKE_LOG_INFO, "configuration reloaded from %s: %u rules", cfg_path,
 		ncfg.nconns);
+	ike_sd_notify("READY=1");
 	return 0;
 }
 
@@ -668,6 +673,7 @@ static void on_term(void)
 		return;
 	}
 	daemon_terminating = true;
+	ike_sd_notify("STOPPING=1");
 	ike_timer_cancel(&keeper);
 	for (sa = ike_sas; sa; sa = sa->next) {
 		if (sa->state != IKE_S_ESTABLISHED)
@@ -781,6 +787,8 @@ static int run_daemon(int argc, char **argv)
 	ike_timer_arm(&keeper, 0);
 	ike_log(IKE_LOG_INFO, "IKE daemon started: %u rules from %s", daemon_cfg.nconns,
 		cfg_path);
+	/* Rules loaded, sockets bound, policies in: ready for systemd. */
+	ike_sd_notify("READY=1");
 	ike_loop_run();
 	while (ike_sas)
 		ike_sa_free(ike_sas);

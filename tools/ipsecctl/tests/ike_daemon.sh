@@ -33,10 +33,8 @@
 set -u
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 tool=$top/tools/ipsecctl
-ike=$tool/ike
 out=$top/build/ike
 bin=$out/ipsecctl-fake
-gen=$out/fake-gen
 export PATH=$PATH:/sbin:/usr/sbin
 
 ktap_fail() {
@@ -55,33 +53,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # ---- The build: every source of ipsecctl but ike/kernel.c, and the fake ----
-mkdir -p "$out" "$gen/obj"
-srcs=()
-for f in "$tool"/*.c "$ike"/*.c "$ike/tests/fake_kernel.c"; do
-	[ "$f" = "$ike/kernel.c" ] || srcs+=("$f")
-done
-if [ ! -x "$bin" ] ||
-   [ -n "$(find "$tool" "$top/uapi" -name '*.[chy]' -newer "$bin" | head -n1)" ]; then
-	NFESP_FAKE_CFLAGS="-std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes
-		-Wmissing-prototypes -Werror -D_GNU_SOURCE -I$top/uapi -I$gen -I$ike
-		$(pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-		-fsanitize=address,undefined -fno-sanitize-recover=all -g -O1"
-	export NFESP_FAKE_CFLAGS
-	bison -Wall -Werror -d -o "$gen/conf.tab.c" "$ike/conf.y" >"$gen/build.log" 2>&1 ||
-		ktap_fail "$(tail -n 5 "$gen/build.log")" "bison"
-	rm -f "$gen"/obj/*.o
-	# Two compilers at a time: the build is most of this test's time.
-	# shellcheck disable=SC2016 # expanded by sh -c
-	printf '%s\n' "${srcs[@]}" "$gen/conf.tab.c" | xargs -P 2 -I{} sh -c \
-		'${CC:-cc} $NFESP_FAKE_CFLAGS -c -o "$0/obj/$(echo "$1" | tr / _).o" "$1"' \
-		"$gen" {} >>"$gen/build.log" 2>&1 ||
-		ktap_fail "$(grep -m5 -E 'error|warning' "$gen/build.log")" "build"
-	# shellcheck disable=SC2046
-	${CC:-cc} -fsanitize=address,undefined -o "$bin.tmp" "$gen"/obj/*.o \
-		$(pkg-config --libs libnl-genl-3.0 2>/dev/null) -lcrypto -ljansson \
-		>>"$gen/build.log" 2>&1 || ktap_fail "$(tail -n 5 "$gen/build.log")" "link"
-	mv "$bin.tmp" "$bin"
-fi
+# shellcheck source=tools/ipsecctl/tests/fake_daemon.bash
+source "$tool/tests/fake_daemon.bash"
+why=$(fake_daemon_build "$top") || ktap_fail "$why" "build"
 
 # ---- Two namespaces, a veth between them; everything goes on exit ----
 nsa=nfesp-ikeh-a-$$
