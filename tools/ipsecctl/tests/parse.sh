@@ -70,7 +70,7 @@ bad=(
 	"policy add dir out from any to any proto bogus action bypass|unknown protocol \"bogus\""
 	"policy del id 2 dir out|either id N or a selector"
 	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 owner ike1 enc aes-gcm-128 key $K20|owner \"ike1\" is not a number"
-	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 owner 0x10000000000000000 enc aes-gcm-128 key $K20|owner \"0x10000000000000000\" is not a number"
+	"sa add spi 1 src 192.0.2.1 dst 192.0.2.2 owner 0x10000000000000000 enc aes-gcm-128 key $K20|owner \"0x10000000000000000\" is out of range: 0 to 18446744073709551615"
 	"policy add dir out from any to any action bypass owner -1|owner \"-1\" is not a number"
 	"policy del dir out from any to any owner 3|unexpected \"owner\""
 	"policy add dir out from any to any action bypass match-ike|match-ike are only for action protect"
