@@ -299,7 +299,7 @@ static void print_arg(const char *arg)
 /*
  * ipsecctl --complete WORD...: the words that may follow WORD..., one a
  * line, for the shell to filter by what is typed. Global options before
- * the command are skipped.
+ * the command are skipped; after -f, nothing is offered.
  */
 int complete(int argc, char **argv)
 {
@@ -310,8 +310,10 @@ int complete(int argc, char **argv)
 	int w = 0, pending = 0, arg = 0;
 
 	while (w < argc && argv[w][0] == '-') {
-		if ((!strcmp(argv[w], "-f") || !strcmp(argv[w], "--file")) && w + 1 < argc)
-			w++;
+		/* -f FILE takes no command: nothing to offer. */
+		if (!strcmp(argv[w], "-f") || !strcmp(argv[w], "--file") ||
+		    !strncmp(argv[w], "--file=", 7) || (argv[w][1] != '-' && strchr(argv[w], 'f')))
+			return 0;
 		w++;
 	}
 	if (w == argc) {

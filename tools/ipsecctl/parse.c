@@ -255,7 +255,7 @@ int parse_proto(const char *s, int *proto)
 		if (parse_u32(s, "protocol", &n))
 			return -1;
 		if (n > 255)
-			return error("protocol %s is out of range: 0 to 255", s);
+			return error("protocol \"%s\" is out of range: 0 to 255", s);
 		*proto = n;
 		return 0;
 	}
