@@ -280,7 +280,8 @@ const char *proto_str(int proto, char *buf, size_t len)
 
 /*
  * A number with a unit after it: the unit's letter and multiplier, or a
- * multiplier of 1 for a bare number. @kind is said when the unit is unknown.
+ * multiplier of 1 for a bare number (decimal or 0x); before a unit, decimal
+ * digits only. @kind is said when it is neither.
  */
 struct unit {
 	char c;
@@ -299,7 +300,8 @@ static int parse_with_unit(const char *s, const char *what, const struct unit *u
 		for (; units->c; units++)
 			if (s[len - 1] == units->c)
 				break;
-		if (!units->c)
+		/* Digits before the unit: 1.5h is no number of seconds. */
+		if (!units->c || len == 1 || strspn(s, "0123456789") != len - 1)
 			return error("%s \"%s\" is not %s", what, s, kind);
 		mult = units->mult;
 		memcpy(buf, s, len - 1);

@@ -164,6 +164,9 @@ exact=(
 	# lifetimes with units
 	"$SA lifetime soft packets 1x|lifetime soft packets \"1x\" is not a number, or one with K, M, G or T (powers of 1024)"
 	"$SA lifetime hard bytes 1k|lifetime hard bytes \"1k\" is not a number, or one with K, M, G or T (powers of 1024)"
+	"$SA lifetime soft seconds 1.5h|lifetime soft seconds \"1.5h\" is not a number of seconds, or one with s, m, h or d"
+	"$SA lifetime soft seconds h|lifetime soft seconds \"h\" is not a number of seconds, or one with s, m, h or d"
+	"$SA lifetime soft bytes 0x10K|lifetime soft bytes \"0x10K\" is not a number: decimal, or hex after 0x"
 	"$SA lifetime soft seconds 1w|lifetime soft seconds \"1w\" is not a number of seconds, or one with s, m, h or d"
 	"$SA lifetime hard bytes 16777216T|lifetime hard bytes \"16777216T\" is out of range: at most 16777215T"
 	"$SA lifetime hard seconds 18446744073709551616|lifetime hard seconds \"18446744073709551616\" is out of range: 0 to 18446744073709551615"
