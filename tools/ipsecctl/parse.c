@@ -102,7 +102,8 @@ int parse_prefix(const char *s, struct addr *out, int *plen)
 	if (slash) {
 		errno = 0;
 		n = strtol(slash + 1, &end, 10);
-		if (errno || end == slash + 1 || *end || n < 0 || n > max)
+		if (errno || end == slash + 1 || *end || n < 0 || n > max ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
 			return error("prefix length in \"%s\" must be 0 to %d", s, max);
 		*plen = n;
 	}

@@ -158,6 +158,7 @@ exact=(
 	"$P from any port 010-9 to any proto tcp action bypass|port range \"010-9\" runs backwards"
 	"$P from any port 0x10-15 to any proto tcp action bypass|port range \"0x10-15\" runs backwards"
 	"spi alloc dst 192.0.2.1 range 010-9|SPI range \"010-9\" runs backwards"
+	"$P from 10.0.0.0/+8 to any action bypass|prefix length in \"10.0.0.0/+8\" must be 0 to 32"
 	# protocols
 	"$P from any to any proto 256 action bypass|protocol \"256\" is out of range: 0 to 255"
 	"$P from any to any proto bogus action bypass|unknown protocol \"bogus\"; use a number or one of: tcp, udp, icmp, icmp6, sctp, udplite, gre, esp, ah, ..."
@@ -188,6 +189,7 @@ good2=(
 	"$SA lifetime soft seconds 90s lifetime hard seconds 30m lifetime hard bytes 0x10"
 	"$SA lifetime hard bytes 16777215T"
 	"$P from any to any proto 59 action bypass"
+	"$P from 10.0.0.0/08 to any action bypass"
 	"$P from any to any proto ipv6-icmp action bypass"
 	"sa add spi 09 $S enc aes-gcm-128 key $K20"
 )
