@@ -68,7 +68,10 @@ void command_free(struct command *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The next line, without its newline, into r->line: its length, -1 at the end. */
+/*
+ * The next line, without its newline, into r->line: its length, -1 at the
+ * end, -2 out of memory.
+ */
 static ssize_t read_line(struct cmd_reader *r)
 {
 	size_t n = 0;
@@ -109,29 +112,36 @@ static int put(struct command *c, char ch)
 	return 0;
 }
 
-/* Start a word at the current end of c->text; its offset in c->argv, for now. */
-static int start_word(struct command *c, size_t *argv_cap)
+/*
+ * Where the words start in c->text: offsets while the text may still move
+ * as it grows, made pointers in c->argv at the end.
+ */
+struct word_starts {
+	size_t *off;
+	size_t n, cap;
+};
+
+static int start_word(struct command *c, struct word_starts *ws)
 {
-	if ((size_t)c->argc + 2 > *argv_cap) {
-		size_t ncap = *argv_cap ? *argv_cap * 2 : 16;
-		char **n = realloc(c->argv, ncap * sizeof(*n));
+	if (ws->n == ws->cap) {
+		size_t ncap = ws->cap ? ws->cap * 2 : 16;
+		size_t *n = realloc(ws->off, ncap * sizeof(*n));
 
 		if (!n)
 			return -1;
-		c->argv = n;
-		*argv_cap = ncap;
+		ws->off = n;
+		ws->cap = ncap;
 	}
-	/* An offset until the text stops moving. */
-	c->argv[c->argc++] = (char *)(uintptr_t)c->text_len;
+	ws->off[ws->n++] = c->text_len;
 	return 0;
 }
 
 /*
  * The words of one line into @c, appended; returns 1 if the line ends in a
- * continuation, 0 if not, -1 on an error (reported).
+ * continuation, 0 if not, -1 on an error (reported), -2 out of memory.
  */
 static int split_line(struct cmd_reader *r, struct command *c, size_t len,
-		      size_t *argv_cap)
+		      struct word_starts *ws)
 {
 	const char *p = r->line, *end = r->line + len;
 	bool in_word = false;
@@ -151,7 +161,7 @@ static int split_line(struct cmd_reader *r, struct command *c, size_t len,
 		if (ch == '#' && !in_word)
 			break;
 		if (!in_word) {
-			if (start_word(c, argv_cap))
+			if (start_word(c, ws))
 				return -2;
 			in_word = true;
 		}
@@ -162,8 +172,8 @@ static int split_line(struct cmd_reader *r, struct command *c, size_t len,
 				q++;
 			if (q == end) {
 				/* A continuation: the word ends here, if one began. */
-				if (c->text_len == (uintptr_t)c->argv[c->argc - 1])
-					c->argc--;
+				if (c->text_len == ws->off[ws->n - 1])
+					ws->n--;
 				else if (put(c, '\0'))
 					return -2;
 				return 1;
@@ -206,48 +216,50 @@ static int split_line(struct cmd_reader *r, struct command *c, size_t len,
  */
 int read_command(struct cmd_reader *r, struct command *c)
 {
-	size_t argv_cap = 0;
+	struct word_starts ws = { NULL, 0, 0 };
 	ssize_t len;
-	int i, cont;
+	size_t i;
+	int cont;
 
 	memset(c, 0, sizeof(*c));
 	for (;;) {
 		len = read_line(r);
 		if (len == -2)
 			goto oom;
-		if (len < 0) {
-			if (c->line)
-				break;	/* a continuation on the last line: it ends there */
-			command_free(c);
-			return 0;
-		}
+		if (len < 0)
+			break;
 		if (!c->line)
 			c->line = r->lineno;
-		cont = split_line(r, c, len, &argv_cap);
+		cont = split_line(r, c, len, &ws);
 		if (cont == -2)
 			goto oom;
 		if (cont < 0) {
+			free(ws.off);
 			command_free(c);
 			return -1;
 		}
 		if (cont)
-			continue;
-		if (c->argc)
+			continue;	/* a continuation on the last line ends there */
+		if (ws.n)
 			break;
 		c->line = 0;	/* a blank or comment line */
 	}
-	if (!c->argc) {
+	if (!ws.n) {
+		free(ws.off);
 		command_free(c);
 		return 0;
 	}
-	if (start_word(c, &argv_cap))
+	c->argv = malloc((ws.n + 1) * sizeof(*c->argv));
+	if (!c->argv)
 		goto oom;
-	c->argc--;
-	for (i = 0; i < c->argc; i++)
-		c->argv[i] = c->text + (uintptr_t)c->argv[i];
-	c->argv[c->argc] = NULL;
+	for (i = 0; i < ws.n; i++)
+		c->argv[i] = c->text + ws.off[i];
+	c->argv[ws.n] = NULL;
+	c->argc = ws.n;
+	free(ws.off);
 	return 1;
 oom:
+	free(ws.off);
 	command_free(c);
 	return read_error(r, "out of memory");
 }
