@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include "ipsecctl.h"
 
 bool opt_json, opt_dry_run, opt_numeric;
@@ -63,16 +64,22 @@ int run_stream(FILE *f, const char *name)
 	return err;
 }
 
-/* PATH, or - for stdin. */
+/*
+ * PATH, or - for stdin. stdio reads through a buffer of ours, wiped at the
+ * end: the file can hold keys.
+ */
 int run_file(const char *path)
 {
+	static char buf[BUFSIZ];
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int err;
 
 	if (!f)
 		return error("cannot open \"%s\": %s", path, strerror(errno));
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	err = run_stream(f, path);
 	if (f != stdin)
 		fclose(f);
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return err;
 }

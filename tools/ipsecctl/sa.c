@@ -131,6 +131,18 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	return 0;
 }
 
+/*
+ * The word just taken, an inline key, wiped where it is: in a file's
+ * command, or in /proc/PID/cmdline for the rest of the run.
+ */
+static void wipe_word(struct args *a)
+{
+	char *w = a->argv[a->i - 1];
+
+	if (w[0] != '@')
+		OPENSSL_cleanse(w, strlen(w));
+}
+
 /* The words of sa add, update, del or get (@g) after the verb into @sa. */
 static int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
 		    const struct grammar *g)
@@ -189,6 +201,7 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
 			if (!(v = next_word(a, "key")) ||
 			    parse_key(v, "key", sa->key, &sa->key_len))
 				return -1;
+			wipe_word(a);
 			sa->has_key = true;
 		} else if (!strcmp(w, "auth")) {
 			if (!(v = next_word(a, "auth algorithm")))
@@ -201,6 +214,7 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
 			if (!(v = next_word(a, "authkey")) ||
 			    parse_key(v, "authkey", sa->auth_key, &sa->auth_key_len))
 				return -1;
+			wipe_word(a);
 			sa->has_auth_key = true;
 		} else if (!strcmp(w, "esn")) {
 			sa->flags |= NFESP_SA_F_ESN;

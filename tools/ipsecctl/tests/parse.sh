@@ -198,7 +198,7 @@ grep -q '^ipv6-route[[:space:]]' /etc/protocols 2>/dev/null &&
 	good2+=("$P from any to any proto ipv6-route action bypass")
 protos=$($I --complete policy add proto)
 nprotos=$(wc -w <<<"$protos")
-ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 38))
+ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 40))
 printf '%072d\n' 1 >"$tmp/k20x"
 for c in "${good[@]}"; do
 	# shellcheck disable=SC2086
@@ -316,6 +316,18 @@ eq "by the group too; in a file, the warning names file and line" \
 chmod 600 "$tmp/a-to-b.key"
 out=$($I -n sa add spi 1 $S enc aes-gcm-128 key @"$tmp/a-to-b.key" 2>&1)
 eq "a key file only its owner reads: no warning" "" "$out"
+
+# An inline key is wiped from the arguments once parsed: ps no longer shows
+# it. The authkey, read from a FIFO, holds the run while we look.
+mkfifo "$tmp/fifo"
+$I -n sa add spi 1 $S enc aes-cbc-128 key 0x$(printf '%032d' 7) auth hmac-sha1 authkey @"$tmp/fifo" &
+pid=$!
+wait_for 5 grep -q fifo "/proc/$pid/cmdline"
+check "an inline key is wiped from /proc/PID/cmdline once parsed" \
+	wait_for 5 sh -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q 'key  *auth hmac-sha1 authkey'"
+printf '%040d\n' 1 >"$tmp/fifo"
+wait "$pid"
+eq "and the command goes on" 0 "$?"
 
 # --- Completion: ipsecctl --complete, from the parser's tables ---
 words() { "$I" --complete "$@" | tr '\n' ' ' | sed 's/ $//'; }
