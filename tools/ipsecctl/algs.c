@@ -78,3 +78,24 @@ void list_algs(FILE *f)
 		fprintf(f, " %s", h->name);
 	fputc('\n', f);
 }
+
+/* The @i-th name of the enc or auth table, NULL past its end. */
+const char *alg_nth(bool enc, unsigned int i)
+{
+	if (enc)
+		return i < sizeof(encs) / sizeof(encs[0]) ? encs[i].name : NULL;
+	return i < sizeof(auths) / sizeof(auths[0]) ? auths[i].name : NULL;
+}
+
+/* "a, b, c": the names of the enc or auth table, for a message. */
+const char *alg_names(bool enc, char *buf, size_t len)
+{
+	const char *name;
+	unsigned int i;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; (name = alg_nth(enc, i)) && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : "", name);
+	return buf;
+}

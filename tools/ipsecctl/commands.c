@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include "ipsecctl.h"
 
 bool opt_json, opt_dry_run, opt_numeric;
@@ -35,45 +36,50 @@ int run_command(int argc, char **argv)
 	return error("unknown command \"%s\"; try %s --help", argv[0], prog);
 }
 
-/* Each line a command; stops at the first failure, naming @name and the line. */
+/*
+ * Each command of the file (cmdread.c: lines, continued with a backslash,
+ * quoting, comments) in turn; stops at the first failure, naming @name and
+ * the command's first line.
+ */
 int run_stream(FILE *f, const char *name)
 {
-	char *line = NULL, *argv[128], ctx[512];
-	size_t cap = 0;
-	int lineno = 0, argc, err = 0;
+	struct cmd_reader r;
+	struct command c;
+	char ctx[512];
+	int err = 0, n;
 
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		/* Room for the NULL after the last word. */
-		argc = split_words(line, argv, sizeof(argv) / sizeof(argv[0]) - 1);
-		snprintf(ctx, sizeof(ctx), "%s:%d", name, lineno);
+	cmd_reader_init(&r, f, name);
+	while ((n = read_command(&r, &c)) > 0) {
+		snprintf(ctx, sizeof(ctx), "%s:%d", name, c.line);
 		set_error_context(ctx);
-		if (argc < 0) {
-			err = error("too many words");
-			break;
-		}
-		if (argc == 0)
-			continue;
-		argv[argc] = NULL;
-		err = run_command(argc, argv);
+		err = run_command(c.argc, c.argv);
+		set_error_context(NULL);
+		command_free(&c);
 		if (err)
 			break;
 	}
-	set_error_context(NULL);
-	free(line);
+	if (n < 0)
+		err = -1;
+	cmd_reader_free(&r);
 	return err;
 }
 
-/* PATH, or - for stdin. */
+/*
+ * PATH, or - for stdin. stdio reads through a buffer of ours, wiped at the
+ * end: the file can hold keys.
+ */
 int run_file(const char *path)
 {
+	static char buf[BUFSIZ];
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int err;
 
 	if (!f)
 		return error("cannot open \"%s\": %s", path, strerror(errno));
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
 	err = run_stream(f, path);
 	if (f != stdin)
 		fclose(f);
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return err;
 }

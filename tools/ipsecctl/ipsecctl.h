@@ -133,7 +133,64 @@ int parse_proto(const char *s, int *proto);
 int parse_key(const char *s, const char *what, uint8_t *key, size_t *len);
 const char *addr_str(const struct addr *a, char *buf, size_t len);
 const char *proto_str(int proto, char *buf, size_t len);
-int split_words(char *line, char **argv, int max);
+int parse_count(const char *s, const char *what, uint64_t *out);
+int parse_seconds(const char *s, const char *what, uint64_t *out);
+const char *proto_nth(unsigned int i);
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* cmdread.c: the commands of a file, one at a time. */
+struct cmd_reader {
+	FILE *f;
+	const char *name;	/* for messages: NAME:LINE */
+	int lineno;		/* lines read so far */
+	char *line;		/* wiped when freed */
+	size_t line_cap;
+	char ctx[512];
+};
+struct command {
+	int argc;
+	char **argv;		/* argv[argc] is NULL */
+	int line;		/* its first line */
+	char *text;		/* the words; wiped when freed */
+	size_t text_len, text_cap;
+};
+void cmd_reader_init(struct cmd_reader *r, FILE *f, const char *name);
+int read_command(struct cmd_reader *r, struct command *c);
+void command_free(struct command *c);
+void cmd_reader_free(struct cmd_reader *r);
+
+/* grammar.c: each command's keywords, for its parser and for completion. */
+enum {
+	KW_MULTI = 1,		/* may be given again: its parser checks what it takes */
+	KW_SEL = 2,		/* a selector's word: in sa add only after sel */
+	KW_OPENS_SEL = 4,	/* sel */
+	KW_FROM = 8,
+	KW_TO = 16,
+	KW_PORT = 32,		/* after from or to, once for each */
+};
+struct keyword {
+	const char *name;
+	const char *args[3];	/* the words it takes: "a|b", "@enc", "@auth", "@proto", "N" */
+	unsigned int flags;
+};
+struct grammar {
+	const char *noun, *verb;
+	const struct keyword *kw;
+	unsigned int n;
+	const char *hint;	/* said for a word that is no keyword here */
+};
+struct kw_scan {
+	const struct grammar *g;
+	uint64_t seen;		/* by index in g->kw */
+	bool sel;		/* sel given */
+	int last;		/* 'f' or 't': the last of from and to, 0 if none */
+	bool sport, dport;	/* port given for from, for to */
+	bool quiet;		/* say nothing when a word is refused */
+};
+const struct grammar *grammar_find(const char *noun, const char *verb);
+void kw_scan_init(struct kw_scan *s, const struct grammar *g);
+const struct keyword *kw_scan_word(struct kw_scan *s, const char *w);
+int complete(int argc, char **argv);
 
 /* keyfile.c */
 ssize_t read_key_file(const char *path, char *buf, size_t size);
@@ -149,6 +206,8 @@ const struct enc_alg *enc_alg_by_id(uint16_t id, size_t key_len);
 const struct auth_alg *auth_alg_by_name(const char *name);
 const struct auth_alg *auth_alg_by_id(uint16_t id);
 void list_algs(FILE *f);
+const char *alg_nth(bool enc, unsigned int i);
+const char *alg_names(bool enc, char *buf, size_t len);
 
 /* nl.c */
 struct nl_msg;

@@ -74,6 +74,9 @@ int main(int argc, char **argv)
 	const char *file = NULL;
 	int c, err;
 
+	/* Hidden: the next words for bash completion (tools/completion/ipsecctl). */
+	if (argc > 1 && !strcmp(argv[1], "--complete"))
+		return complete(argc - 2, argv + 2) ? 1 : 0;
 	while ((c = getopt_long(argc, argv, "+jnf:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':

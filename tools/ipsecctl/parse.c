@@ -14,6 +14,20 @@
 
 static const char *error_context;
 
+void warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	if (error_context)
+		fprintf(stderr, "%s: ", error_context);
+	fprintf(stderr, "warning: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void set_error_context(const char *ctx)
 {
 	error_context = ctx;
@@ -88,7 +102,8 @@ int parse_prefix(const char *s, struct addr *out, int *plen)
 	if (slash) {
 		errno = 0;
 		n = strtol(slash + 1, &end, 10);
-		if (errno || end == slash + 1 || *end || n < 0 || n > max)
+		if (errno || end == slash + 1 || *end || n < 0 || n > max ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
 			return error("prefix length in \"%s\" must be 0 to %d", s, max);
 		*plen = n;
 	}
@@ -98,19 +113,28 @@ int parse_prefix(const char *s, struct addr *out, int *plen)
 	return 0;
 }
 
+/*
+ * Decimal, or hex after 0x: a leading 0 is no octal (010 is ten), and no
+ * sign, blank or other base is taken. At most @max; @what names the field.
+ */
 static int parse_unsigned(const char *s, const char *what, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
+	const char *digits = s;
+	int base = 10;
 	char *end;
 
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+	}
+	if (!*digits || strspn(digits, base == 16 ? "0123456789abcdefABCDEF" : "0123456789") !=
+	    strlen(digits))
+		return error("%s \"%s\" is not a number: decimal, or hex after 0x", what, s);
 	errno = 0;
-	if (!*s || *s == '-' || isspace((unsigned char)*s))
-		return error("%s \"%s\" is not a number", what, s);
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return error("%s \"%s\" is not a number", what, s);
-	if (v > max)
-		return error("%s %s is out of range (at most %llu)", what, s,
+	v = strtoull(digits, &end, base);
+	if (errno || v > max)
+		return error("%s \"%s\" is out of range: 0 to %llu", what, s,
 			     (unsigned long long)max);
 	*out = v;
 	return 0;
@@ -177,45 +201,144 @@ int parse_mode(const char *s, int *mode)
 	return 0;
 }
 
+/*
+ * Protocol names, both ways, without /etc/protocols (a router or a container
+ * may not have it): the first name of a number is the one printed.
+ */
+static const struct {
+	const char *name;
+	int proto;
+} protos[] = {
+	{ "icmp", IPPROTO_ICMP },
+	{ "igmp", IPPROTO_IGMP },
+	{ "ipip", IPPROTO_IPIP },
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "ipv6", IPPROTO_IPV6 },
+	{ "rsvp", IPPROTO_RSVP },
+	{ "gre", IPPROTO_GRE },
+	{ "esp", IPPROTO_ESP },
+	{ "ah", IPPROTO_AH },
+	{ "icmp6", IPPROTO_ICMPV6 },
+	{ "ipv6-icmp", IPPROTO_ICMPV6 },
+	{ "ospf", 89 },
+	{ "pim", IPPROTO_PIM },
+	{ "vrrp", 112 },
+	{ "l2tp", 115 },
+	{ "sctp", IPPROTO_SCTP },
+	{ "udplite", IPPROTO_UDPLITE },
+};
+
+/* The @i-th name of the table, NULL past its end: for completion. */
+const char *proto_nth(unsigned int i)
+{
+	return i < sizeof(protos) / sizeof(protos[0]) ? protos[i].name : NULL;
+}
+
+/* any, a name of the table, a number 0 to 255, or a name in /etc/protocols. */
 int parse_proto(const char *s, int *proto)
 {
 	const struct protoent *pe;
+	unsigned int i;
 	uint32_t n;
 
 	if (!strcmp(s, "any")) {
 		*proto = 0;
 		return 0;
 	}
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (!strcmp(s, protos[i].name)) {
+			*proto = protos[i].proto;
+			return 0;
+		}
+	}
 	if (isdigit((unsigned char)*s)) {
 		if (parse_u32(s, "protocol", &n))
 			return -1;
 		if (n > 255)
-			return error("protocol %u is above 255", n);
+			return error("protocol \"%s\" is out of range: 0 to 255", s);
 		*proto = n;
 		return 0;
 	}
-	if (!strcmp(s, "icmp6"))
-		s = "ipv6-icmp";
 	pe = getprotobyname(s);
-	if (!pe)
-		return error("unknown protocol \"%s\"; use tcp, udp, icmp, icmp6 or a number", s);
+	if (!pe || pe->p_proto < 0 || pe->p_proto > 255)
+		return error("unknown protocol \"%s\"; use a number or one of: "
+			     "tcp, udp, icmp, icmp6, sctp, udplite, gre, esp, ah, ...", s);
 	*proto = pe->p_proto;
 	return 0;
 }
 
 const char *proto_str(int proto, char *buf, size_t len)
 {
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "icmp6";
-	case IPPROTO_SCTP: return "sctp";
-	case IPPROTO_ESP: return "esp";
-	case IPPROTO_GRE: return "gre";
-	}
+	unsigned int i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
 	snprintf(buf, len, "%d", proto);
 	return buf;
+}
+
+/*
+ * A number with a unit after it: the unit's letter and multiplier, or a
+ * multiplier of 1 for a bare number (decimal or 0x); before a unit, decimal
+ * digits only. @kind is said when it is neither.
+ */
+struct unit {
+	char c;
+	uint64_t mult;
+};
+
+static int parse_with_unit(const char *s, const char *what, const struct unit *units,
+			   const char *kind, uint64_t *out)
+{
+	char buf[32];
+	size_t len = strlen(s);
+	uint64_t n, mult = 1;
+
+	if (len && len < sizeof(buf) && !isdigit((unsigned char)s[len - 1]) &&
+	    !(s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
+		for (; units->c; units++)
+			if (s[len - 1] == units->c)
+				break;
+		/* Digits before the unit: 1.5h is no number of seconds. */
+		if (!units->c || len == 1 || strspn(s, "0123456789") != len - 1)
+			return error("%s \"%s\" is not %s", what, s, kind);
+		mult = units->mult;
+		memcpy(buf, s, len - 1);
+		buf[len - 1] = '\0';
+		s = buf;
+	}
+	if (parse_unsigned(s, what, UINT64_MAX, &n))
+		return -1;
+	if (n > UINT64_MAX / mult)
+		return error("%s \"%s%c\" is out of range: at most %llu%c", what, s,
+			     units->c, (unsigned long long)(UINT64_MAX / mult), units->c);
+	*out = n * mult;
+	return 0;
+}
+
+/* A count of bytes or packets: N, or N with K, M, G or T (powers of 1024). */
+int parse_count(const char *s, const char *what, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ 'K', 1ULL << 10 }, { 'M', 1ULL << 20 }, { 'G', 1ULL << 30 },
+		{ 'T', 1ULL << 40 }, { 0, 0 },
+	};
+
+	return parse_with_unit(s, what, units,
+			       "a number, or one with K, M, G or T (powers of 1024)", out);
+}
+
+/* Seconds: N, or N with s, m, h or d. */
+int parse_seconds(const char *s, const char *what, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 0, 0 },
+	};
+
+	return parse_with_unit(s, what, units, "a number of seconds, or one with s, m, h or d",
+			       out);
 }
 
 static int hexval(int c)
@@ -244,20 +367,20 @@ static int decode_hex(const char *s, const char *what, const char *where,
 			continue;
 		v = hexval((unsigned char)*s);
 		if (v < 0)
-			return error("%s %s is not hex: unexpected '%c'", what, where, *s);
+			return error("%s%s is not hex: unexpected '%c'", what, where, *s);
 		if (hi < 0) {
 			hi = v;
 			continue;
 		}
 		if (n == KEY_MAX)
-			return error("%s %s is longer than %d bytes", what, where, KEY_MAX);
+			return error("%s%s is longer than %d bytes", what, where, KEY_MAX);
 		key[n++] = hi << 4 | v;
 		hi = -1;
 	}
 	if (hi >= 0)
-		return error("%s %s has an odd number of hex digits", what, where);
+		return error("%s%s has an odd number of hex digits", what, where);
 	if (!n)
-		return error("%s %s is empty", what, where);
+		return error("%s%s is empty", what, where);
 	*len = n;
 	return 0;
 }
@@ -275,7 +398,7 @@ int parse_key(const char *s, const char *what, uint8_t *key, size_t *len)
 	if (!strcmp(s, "(hidden)"))
 		return error("%s is hidden in show output; give the key as HEX or @FILE", what);
 	if (s[0] != '@')
-		return decode_hex(s, what, "on the command line", key, len);
+		return decode_hex(s, what, "", key, len);
 
 	n = read_key_file(s + 1, buf, sizeof(buf) - 1);
 	if (n < 0)
@@ -288,7 +411,7 @@ int parse_key(const char *s, const char *what, uint8_t *key, size_t *len)
 	{
 		char where[300];
 
-		snprintf(where, sizeof(where), "in \"%s\"", s + 1);
+		snprintf(where, sizeof(where), " in \"%s\"", s + 1);
 		err = decode_hex(buf, what, where, key, len);
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
@@ -300,26 +423,4 @@ const char *addr_str(const struct addr *a, char *buf, size_t len)
 	if (!inet_ntop(a->family, a->bytes, buf, len))
 		snprintf(buf, len, "?");
 	return buf;
-}
-
-/* Split a line of a command file into words; '#' starts a comment. */
-int split_words(char *line, char **argv, int max)
-{
-	int n = 0;
-	char *p = line;
-
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p || *p == '#')
-			break;
-		if (n == max)
-			return -1;
-		argv[n++] = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-	return n;
 }

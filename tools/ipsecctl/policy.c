@@ -162,10 +162,14 @@ static int policy_check(struct policy *p, bool for_add, const struct selector_pa
 	return 0;
 }
 
-static int policy_parse(struct args *a, struct policy *p, bool for_add)
+/* The words of policy add, replace, del or get (@g) after the verb into @p. */
+static int policy_parse(struct args *a, struct policy *p, bool for_add,
+			const struct grammar *g)
 {
 	struct selector sel;
 	struct selector_parse sp = { .sel = &sel };
+	const struct keyword *k;
+	struct kw_scan s;
 	const char *w, *v;
 	uint32_t n;
 	int r;
@@ -173,12 +177,16 @@ static int policy_parse(struct args *a, struct policy *p, bool for_add)
 	memset(p, 0, sizeof(*p));
 	p->dir = p->action = -1;
 	selector_init(&sel);
+	kw_scan_init(&s, g);
 	while ((w = more_words(a)) != NULL) {
+		k = kw_scan_word(&s, w);
+		if (!k)
+			return -1;
 		if ((r = selector_word(a, w, &sp)) < 0)
 			return -1;
 		if (r)
 			continue;
-		if (!strcmp(w, "id") && !for_add) {
+		if (!strcmp(w, "id")) {
 			if (!(v = next_word(a, "policy id")) || parse_u32(v, "policy id", &p->id))
 				return -1;
 			if (!p->id)
@@ -188,35 +196,35 @@ static int policy_parse(struct args *a, struct policy *p, bool for_add)
 			    (r = lookup(v, dirs, 2, "dir")) < 0)
 				return -1;
 			p->dir = r;
-		} else if (!strcmp(w, "action") && for_add) {
+		} else if (!strcmp(w, "action")) {
 			if (!(v = next_word(a, "action")) ||
 			    (r = lookup(v, actions, 3, "action")) < 0)
 				return -1;
 			p->action = r;
-		} else if (!strcmp(w, "mode") && for_add) {
+		} else if (!strcmp(w, "mode")) {
 			if (!(v = next_word(a, "mode")) || parse_mode(v, &p->mode))
 				return -1;
 			p->has_mode = true;
-		} else if ((!strcmp(w, "local") || !strcmp(w, "peer")) && for_add) {
+		} else if (!strcmp(w, "local") || !strcmp(w, "peer")) {
 			if (!(v = next_word(a, w[0] == 'l' ? "local ADDR" : "peer ADDR")) ||
 			    parse_addr(v, w[0] == 'l' ? &p->local : &p->peer))
 				return -1;
-		} else if (!strcmp(w, "reqid") && for_add) {
+		} else if (!strcmp(w, "reqid")) {
 			if (!(v = next_word(a, "reqid")) || parse_u32(v, "reqid", &p->reqid))
 				return -1;
 			p->has_reqid = true;
-		} else if (!strcmp(w, "priority") && for_add) {
+		} else if (!strcmp(w, "priority")) {
 			if (!(v = next_word(a, "priority")) || parse_u32(v, "priority", &n))
 				return -1;
 			p->priority = n;
 			p->has_priority = true;
-		} else if (!strcmp(w, "match-ike") && for_add) {
+		} else if (!strcmp(w, "match-ike")) {
 			p->flags |= NFESP_POL_F_MATCH_IKE;
-		} else if (!strcmp(w, "owner") && for_add) {
+		} else if (!strcmp(w, "owner")) {
 			if (!(v = next_word(a, "owner")) || parse_u64(v, "owner", &p->owner))
 				return -1;
 		} else {
-			return error("unexpected \"%s\"", w);
+			return error("\"%s\" is in the table but not parsed", w);
 		}
 	}
 	if (p->id && (p->dir >= 0 || sel.src.family || sel.dst.family))
@@ -551,7 +559,8 @@ static int policy_change(struct args *a, uint8_t cmd, const char *what)
 	uint32_t id = 0;
 	int err;
 
-	if (policy_parse(a, &p, for_add))
+	/* what is "policy VERB", VERB one of the table's. */
+	if (policy_parse(a, &p, for_add, grammar_find("policy", what + 7)))
 		return -1;
 	msg = policy_msg(cmd, &p, for_add);
 	if (!msg)

@@ -19,11 +19,18 @@
 #include <openssl/crypto.h>
 #include "ipsecctl.h"
 
-static int parse_lifetime(struct args *a, struct sa *sa)
+/*
+ * lifetime soft|hard bytes|packets|seconds N: bytes and packets with K, M,
+ * G or T, seconds with s, m, h or d; each of the six once (@seen).
+ */
+static int parse_lifetime(struct args *a, struct sa *sa, unsigned int *seen)
 {
+	static const char *const whats[] = { "bytes", "packets", "seconds" };
 	const char *which, *what, *val;
 	struct lifetime *lt;
-	uint64_t *field;
+	uint64_t *fields[3];
+	char name[64];
+	unsigned int i, bit;
 
 	which = next_word(a, "soft or hard after lifetime");
 	if (!which)
@@ -34,20 +41,29 @@ static int parse_lifetime(struct args *a, struct sa *sa)
 		lt = &sa->hard;
 	else
 		return error("lifetime \"%s\": expected soft or hard", which);
+	fields[0] = &lt->bytes;
+	fields[1] = &lt->packets;
+	fields[2] = &lt->seconds;
 	what = next_word(a, "bytes, packets or seconds after lifetime");
 	if (!what)
 		return -1;
-	if (!strcmp(what, "bytes"))
-		field = &lt->bytes;
-	else if (!strcmp(what, "packets"))
-		field = &lt->packets;
-	else if (!strcmp(what, "seconds"))
-		field = &lt->seconds;
-	else
+	for (i = 0; i < 3; i++)
+		if (!strcmp(what, whats[i]))
+			break;
+	if (i == 3)
 		return error("lifetime %s \"%s\": expected bytes, packets or seconds",
 			     which, what);
+	snprintf(name, sizeof(name), "lifetime %s %s", which, what);
+	bit = 1U << (i + (lt == &sa->hard ? 3 : 0));
+	if (*seen & bit)
+		return error("%s given twice", name);
+	*seen |= bit;
 	val = next_word(a, "lifetime value");
-	return val ? parse_u64(val, "lifetime", field) : -1;
+	if (!val)
+		return -1;
+	if (i == 2)
+		return parse_seconds(val, name, fields[i]);
+	return parse_count(val, name, fields[i]);
 }
 
 static int parse_port_word(struct args *a, const char *what, uint16_t *port)
@@ -63,36 +79,11 @@ static int parse_port_word(struct args *a, const char *what, uint16_t *port)
 	return 0;
 }
 
-/*
- * sel and the selector words after it, as a policy spells them; the first
- * word that is not one is the SA's again.
- */
-static int parse_sel(struct args *a, struct sa *sa)
-{
-	struct selector_parse sp = { .sel = &sa->sel };
-	const char *w;
-	int r;
-
-	if (sa->sel.src.family)
-		return error("sel given twice; an SA has one selector");
-	selector_init(&sa->sel);
-	while ((w = more_words(a)) != NULL) {
-		r = selector_word(a, w, &sp);
-		if (r < 0)
-			return -1;
-		if (!r) {
-			a->i--;
-			break;
-		}
-	}
-	if (selector_check(&sp, "sel: "))
-		return -1;
-	return 0;
-}
-
 /* Check what the kernel would refuse, to say it in the user's own words. */
 static int sa_check(struct sa *sa, enum sa_words words)
 {
+	char names[256];
+
 	if (!sa->spi)
 		return error("missing spi");
 	if (!sa->dst.family)
@@ -113,7 +104,7 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	if (sa->src.family != sa->dst.family)
 		return error("src and dst must both be IPv4 or both IPv6");
 	if (!sa->enc)
-		return error("missing enc; one of: aes-gcm-128, aes-gcm-256, chacha20-poly1305, aes-cbc-128, aes-cbc-256, null");
+		return error("missing enc; one of: %s", alg_names(true, names, sizeof(names)));
 	if (sa->enc->key_len && !sa->has_key)
 		return error("missing key for %s", sa->enc->name);
 	if (!sa->enc->key_len && sa->has_key)
@@ -125,8 +116,8 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	if (sa->enc->aead && sa->auth)
 		return error("%s is an AEAD and takes no auth", sa->enc->name);
 	if (!sa->enc->aead && !sa->auth)
-		return error("%s needs auth hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sha1",
-			     sa->enc->name);
+		return error("%s needs auth, one of: %s", sa->enc->name,
+			     alg_names(false, names, sizeof(names)));
 	if (sa->auth && !sa->has_auth_key)
 		return error("missing authkey for %s", sa->auth->name);
 	if (!sa->auth && sa->has_auth_key)
@@ -140,21 +131,45 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	return 0;
 }
 
-static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
+/*
+ * The word just taken, an inline key, wiped where it is: in a file's
+ * command, or in /proc/PID/cmdline for the rest of the run.
+ */
+static void wipe_word(struct args *a)
 {
+	char *w = a->argv[a->i - 1];
+
+	if (w[0] != '@')
+		OPENSSL_cleanse(w, strlen(w));
+}
+
+/* The words of sa add, update, del or get (@g) after the verb into @sa. */
+static int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
+		    const struct grammar *g)
+{
+	struct selector_parse sp = { .sel = &sa->sel };
+	const struct keyword *k;
+	unsigned int lt_seen = 0;
+	char names[256];
+	struct kw_scan s;
 	const char *w, *v;
 
 	memset(sa, 0, sizeof(*sa));
 	sa->replay_window = NFESP_REPLAY_WINDOW_DEFAULT;
+	kw_scan_init(&s, g);
 	while ((w = more_words(a)) != NULL) {
-		if (!strcmp(w, "spi")) {
+		k = kw_scan_word(&s, w);
+		if (!k)
+			return -1;
+		if (k->flags & KW_SEL) {
+			if (selector_word(a, w, &sp) < 0)
+				return -1;
+		} else if (!strcmp(w, "spi")) {
 			if (!(v = next_word(a, "SPI")) || parse_spi(v, &sa->spi))
 				return -1;
 		} else if (!strcmp(w, "dst")) {
 			if (!(v = next_word(a, "dst address")) || parse_addr(v, &sa->dst))
 				return -1;
-		} else if (words == SA_ID) {
-			return error("unexpected \"%s\"; this takes only spi and dst", w);
 		} else if (!strcmp(w, "src")) {
 			if (!(v = next_word(a, "src address")) || parse_addr(v, &sa->src))
 				return -1;
@@ -166,8 +181,6 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 			if (parse_port_word(a, "encap source port", &sa->encap_sport) ||
 			    parse_port_word(a, "encap destination port", &sa->encap_dport))
 				return -1;
-		} else if (words == SA_MOVE) {
-			return error("unexpected \"%s\"; sa update changes only src and encap ports", w);
 		} else if (!strcmp(w, "mode")) {
 			if (!(v = next_word(a, "mode")) || parse_mode(v, &sa->mode))
 				return -1;
@@ -181,26 +194,27 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 			if (!(v = next_word(a, "encryption algorithm")))
 				return -1;
 			sa->enc = enc_alg_by_name(v);
-			if (!sa->enc) {
-				error("unknown enc \"%s\"; known algorithms:", v);
-				list_algs(stderr);
-				return -1;
-			}
+			if (!sa->enc)
+				return error("unknown enc \"%s\"; one of: %s", v,
+					     alg_names(true, names, sizeof(names)));
 		} else if (!strcmp(w, "key")) {
 			if (!(v = next_word(a, "key")) ||
 			    parse_key(v, "key", sa->key, &sa->key_len))
 				return -1;
+			wipe_word(a);
 			sa->has_key = true;
 		} else if (!strcmp(w, "auth")) {
 			if (!(v = next_word(a, "auth algorithm")))
 				return -1;
 			sa->auth = auth_alg_by_name(v);
 			if (!sa->auth)
-				return error("unknown auth \"%s\"; use hmac-sha256, hmac-sha384, hmac-sha512 or hmac-sha1", v);
+				return error("unknown auth \"%s\"; one of: %s", v,
+					     alg_names(false, names, sizeof(names)));
 		} else if (!strcmp(w, "authkey")) {
 			if (!(v = next_word(a, "authkey")) ||
 			    parse_key(v, "authkey", sa->auth_key, &sa->auth_key_len))
 				return -1;
+			wipe_word(a);
 			sa->has_auth_key = true;
 		} else if (!strcmp(w, "esn")) {
 			sa->flags |= NFESP_SA_F_ESN;
@@ -214,7 +228,7 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 		} else if (!strcmp(w, "follow-peer")) {
 			sa->flags |= NFESP_SA_F_FOLLOW_PEER;
 		} else if (!strcmp(w, "lifetime")) {
-			if (parse_lifetime(a, sa))
+			if (parse_lifetime(a, sa, &lt_seen))
 				return -1;
 		} else if (!strcmp(w, "driver")) {
 			if (!(v = next_word(a, "crypto driver name")))
@@ -223,12 +237,14 @@ static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 				return error("driver name \"%s\" is too long", v);
 			strcpy(sa->driver, v);
 		} else if (!strcmp(w, "sel")) {
-			if (parse_sel(a, sa))
-				return -1;
+			/* An SA has one selector: kw_scan_word() refuses a second sel. */
+			selector_init(&sa->sel);
 		} else {
-			return error("unexpected \"%s\"", w);
+			return error("\"%s\" is in the table but not parsed", w);
 		}
 	}
+	if (s.sel && selector_check(&sp, "sel: "))
+		return -1;
 	return sa_check(sa, words);
 }
 
@@ -626,7 +642,8 @@ static int sa_change(struct args *a, uint8_t cmd, enum sa_words words, const cha
 	struct sa sa;
 	int err;
 
-	err = sa_parse(a, &sa, words);
+	/* what is "sa VERB", VERB one of the table's. */
+	err = sa_parse(a, &sa, words, grammar_find("sa", what + 3));
 	if (err) {
 		wipe(&sa);
 		return err;
@@ -722,6 +739,7 @@ int cmd_spi(struct args *a)
 	struct addr dst = { 0 }, src = { 0 };
 	uint32_t min = 0, max = 0;
 	struct nl_msg *msg;
+	struct kw_scan s;
 	const char *w, *v;
 	int err;
 
@@ -730,7 +748,10 @@ int cmd_spi(struct args *a)
 		return -1;
 	if (strcmp(w, "alloc"))
 		return error("unknown spi command \"%s\"; use alloc", w);
+	kw_scan_init(&s, grammar_find("spi", "alloc"));
 	while ((w = more_words(a)) != NULL) {
+		if (!kw_scan_word(&s, w))
+			return -1;
 		if (!strcmp(w, "dst")) {
 			if (!(v = next_word(a, "dst address")) || parse_addr(v, &dst))
 				return -1;
@@ -751,8 +772,6 @@ int cmd_spi(struct args *a)
 				return -1;
 			if (min > max)
 				return error("SPI range \"%s\" runs backwards", v);
-		} else {
-			return error("unexpected \"%s\"", w);
 		}
 	}
 	if (!dst.family)
