@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The command table, and running commands: one from the argument list, or
- * one a line from a file. Also the way in for the configuration fuzzer.
+ * a file of them (apply.c). Also the way in for the configuration fuzzer.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ipsecctl.h"
+#include "apply.h"
 
 bool opt_json, opt_dry_run, opt_numeric;
 const char *prog = "ipsecctl";
@@ -22,6 +22,7 @@ static const struct {
 	{ "show", cmd_show },
 	{ "stats", cmd_stats },
 	{ "monitor", cmd_monitor },
+	{ "sync", cmd_sync },
 };
 
 int run_command(int argc, char **argv)
@@ -35,33 +36,13 @@ int run_command(int argc, char **argv)
 	return error("unknown command \"%s\"; try %s --help", argv[0], prog);
 }
 
-/* Each line a command; stops at the first failure, naming @name and the line. */
+/*
+ * A file of commands, one a line, applied all or nothing (apply.c): every
+ * line is parsed first, an error names @name and the line.
+ */
 int run_stream(FILE *f, const char *name)
 {
-	char *line = NULL, *argv[128], ctx[512];
-	size_t cap = 0;
-	int lineno = 0, argc, err = 0;
-
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		/* Room for the NULL after the last word. */
-		argc = split_words(line, argv, sizeof(argv) / sizeof(argv[0]) - 1);
-		snprintf(ctx, sizeof(ctx), "%s:%d", name, lineno);
-		set_error_context(ctx);
-		if (argc < 0) {
-			err = error("too many words");
-			break;
-		}
-		if (argc == 0)
-			continue;
-		argv[argc] = NULL;
-		err = run_command(argc, argv);
-		if (err)
-			break;
-	}
-	set_error_context(NULL);
-	free(line);
-	return err;
+	return apply_stream(f, name);
 }
 
 /* PATH, or - for stdin. */

@@ -162,7 +162,7 @@ static int policy_check(struct policy *p, bool for_add, const struct selector_pa
 	return 0;
 }
 
-static int policy_parse(struct args *a, struct policy *p, bool for_add)
+int policy_parse(struct args *a, struct policy *p, bool for_add)
 {
 	struct selector sel;
 	struct selector_parse sp = { .sel = &sel };

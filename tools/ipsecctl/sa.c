@@ -140,7 +140,7 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	return 0;
 }
 
-static int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
+int sa_parse(struct args *a, struct sa *sa, enum sa_words words)
 {
 	const char *w, *v;
 
