@@ -296,14 +296,18 @@ const char *sa_differs(const struct sa *want, const struct sa *have, char *buf, 
 	return buf;
 }
 
+/* The kernel's default for a policy given none. */
+static uint32_t priority(const struct policy *p)
+{
+	return p->has_priority ? p->priority : NFESP_PRIORITY_DEFAULT;
+}
+
 const char *policy_differs(const struct policy *want, const struct policy *have,
 			   char *buf, size_t len)
 {
-	uint32_t prio = want->has_priority ? want->priority : NFESP_PRIORITY_DEFAULT;
-
 	buf[0] = '\0';
 	differ(buf, len, want->action != have->action, "action");
-	differ(buf, len, prio != have->priority, "priority");
+	differ(buf, len, priority(want) != priority(have), "priority");
 	differ(buf, len, want->owner != have->owner, "owner");
 	if (want->action != NFESP_ACTION_PROTECT || have->action != NFESP_ACTION_PROTECT)
 		return buf;
@@ -704,7 +708,7 @@ static int model_plan(struct model *m, struct plan *p)
  */
 static int pair_check(const struct model *m, const struct plan *p)
 {
-	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	int bad = 0;
 	size_t i, j;
 
@@ -741,7 +745,7 @@ static int pair_check(const struct model *m, const struct plan *p)
 			error("policy %s reqid %u local %s peer %s has no SA with reqid %u from %s to %s",
 			      dir_name(pol->dir), pol->reqid, addr_str(&pol->local, l, sizeof(l)),
 			      addr_str(&pol->peer, r, sizeof(r)), pol->reqid,
-			      addr_str(src, l, sizeof(l)), addr_str(dst, r, sizeof(r)));
+			      addr_str(src, s, sizeof(s)), addr_str(dst, d, sizeof(d)));
 		else if (src)
 			error("policy %s reqid %u mode transport has no transport mode SA with reqid %u from %s to %s",
 			      dir_name(pol->dir), pol->reqid, pol->reqid,
@@ -951,7 +955,7 @@ int apply_stream(FILE *f, const char *name)
 	index_init(&m.pols, false);
 	err = plan_read(f, name, &p);
 	if (!err && m.known)
-		err = kernel_read(&m.sas, &m.pols);
+		err = nfesp_connect() || kernel_read(&m.sas, &m.pols);
 	if (!err)
 		err = model_plan(&m, &p);
 	if (!err && opt_dry_run)

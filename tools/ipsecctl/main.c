@@ -110,8 +110,8 @@ int main(int argc, char **argv)
 	/* The IKE daemon and its control commands open what they need. */
 	if (!file && ike_is_command(argv[0]))
 		return ike_command(argc, argv) ? 1 : 0;
-	/* sync -n reads the kernel to say what it would change. */
-	if ((!opt_dry_run || (!file && !strcmp(argv[0], "sync"))) && nfesp_connect())
+	/* A file, and sync's, is read whole before the kernel is (apply.c). */
+	if (!opt_dry_run && !file && strcmp(argv[0], "sync") && nfesp_connect())
 		return 1;
 	err = file ? run_file(file) : run_command(argc, argv);
 	nfesp_disconnect();

@@ -230,8 +230,9 @@ static int sync_plan(struct plan *file, struct plan *todo)
 	index_init(&have_sas, true);
 	index_init(&have_pols, false);
 	err = check_file(file, &want_sas, &want_pols);
+	/* With -n too: it says what it would change. */
 	if (!err)
-		err = kernel_read(&have_sas, &have_pols);
+		err = nfesp_connect() || kernel_read(&have_sas, &have_pols);
 	if (!err && getifaddrs(&ifs))
 		err = error("cannot list this host's addresses: %s", strerror(errno));
 	if (!err)
