@@ -64,6 +64,9 @@ void index_free(struct index *ix, bool free_items);
 void *index_find(const struct index *ix, const void *key);
 int index_put(struct index *ix, void *item);	/* replaces an equal one */
 void *index_remove(struct index *ix, const void *key);
+/* An item as the index frees it: an SA wiped first (it may hold keys). */
+void item_free(const struct index *ix, void *item);
+bool addr_eq(const struct addr *a, const struct addr *b);
 
 /* The kernel's SAs (larval ones too) and policies; -1 after an error. */
 int kernel_read(struct index *sas, struct index *pols);
