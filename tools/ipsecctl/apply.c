@@ -599,11 +599,20 @@ static int op_send(struct op *op)
 	case OP_SA_FLUSH:
 		return send_msg(nfesp_request(NFESP_CMD_SA_FLUSH, 0), "sa flush", NULL, NULL);
 	case OP_POL_ADD:
-		return send_msg(policy_msg(NFESP_CMD_POLICY_NEW, &op->pol, true), "policy add",
-				policy_id_reply, &op->new_id);
 	case OP_POL_REPLACE:
-		return send_msg(policy_msg(NFESP_CMD_POLICY_REPLACE, &op->pol, true),
-				"policy replace", NULL, NULL);
+		if (send_msg(policy_msg(op->kind == OP_POL_ADD ? NFESP_CMD_POLICY_NEW :
+					NFESP_CMD_POLICY_REPLACE, &op->pol, true),
+			     op->kind == OP_POL_ADD ? "policy add" : "policy replace",
+			     policy_id_reply, &op->new_id))
+			return -1;
+		/* As policy add -j says which id it got. */
+		if (opt_json) {
+			json_begin_object(NULL);
+			json_u64("id", op->new_id);
+			json_end_object();
+			json_finish();
+		}
+		return 0;
 	case OP_POL_DEL:
 		return send_msg(policy_msg(NFESP_CMD_POLICY_DEL, &op->pol, false), "policy del",
 				NULL, NULL);
@@ -635,7 +644,7 @@ static int op_undo(struct op *op)
 		return error("sa flush cannot be undone (an SA's keys cannot be read back): the SAs stay deleted");
 	case OP_POL_ADD:
 		pol = op->pol;
-		pol.id = op->new_id;
+		pol.id = op->new_id;	/* 0 if the reply had none: by selector */
 		return send_msg(policy_msg(NFESP_CMD_POLICY_DEL, &pol, false),
 				"undoing policy add: policy del", NULL, NULL);
 	case OP_POL_REPLACE:

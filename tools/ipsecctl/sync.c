@@ -263,6 +263,8 @@ int cmd_sync(struct args *a)
 
 	if (!path)
 		return -1;
+	if (opt_json)
+		return error("sync prints commands, not JSON: drop -j");
 	if (a->i < a->argc)
 		return error("sync takes one FILE, got \"%s\" too", a->argv[a->i]);
 	f = strcmp(path, "-") ? fopen(path, "r") : stdin;

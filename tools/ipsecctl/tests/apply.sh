@@ -12,7 +12,7 @@ K20=0x0102030405060708090a0b0c0d0e0f1011121314
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%s\n' "$K20" >"$tmp/k20"
-ktap_plan 27
+ktap_plan 28
 
 sa() { # SPI SRC DST REQID [WORDS...]
 	local spi=$1 src=$2 dst=$3 reqid=$4
@@ -109,5 +109,6 @@ check_fails "sync makes no SA with an owner" "$tmp/syncowner:5: sync leaves SAs 
 	$I -n sync "$tmp/syncowner"
 check_fails "sync FILE: a missing file" "cannot open \"$tmp/none\"" $I -n sync "$tmp/none"
 check_fails "sync takes one file" "sync takes one FILE" $I -n sync "$tmp/good" "$tmp/good"
+check_fails "sync has no JSON output" "sync prints commands, not JSON" $I -j -n sync "$tmp/good"
 check "help lists sync" sh -c "$I --help | grep -q 'sync FILE'"
 ktap_finish
