@@ -282,7 +282,9 @@ static int plan_line(struct plan *p, int line, int argc, char **argv)
 	default:
 		break;
 	}
-	if (!err) {
+	/* Only what is run as it is, or printed by sync: 100,000 SAs are
+	 * a file that -f is given. */
+	if (!err && (kind == OP_RUN || p->keep_words)) {
 		op->argv = words_dup(argc, argv);
 		op->argc = argc;
 		if (!op->argv)

@@ -43,6 +43,7 @@ struct op {
 
 struct plan {
 	const char *name;	/* the file's name, for FILE:LINE */
+	bool keep_words;	/* every line's words, else only OP_RUN's */
 	struct op *ops;
 	size_t n, cap;
 };

@@ -270,6 +270,7 @@ int cmd_sync(struct args *a)
 	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!f)
 		return error("cannot open \"%s\": %s", path, strerror(errno));
+	file.keep_words = true;
 	err = plan_read(f, path, &file);
 	if (f != stdin)
 		fclose(f);
