@@ -90,11 +90,17 @@ static bool sel_eq(const struct selector *a, const struct selector *b)
 	       a->dport_max == b->dport_max;
 }
 
-/* Everything the kernel shows but the keys, which it never does. */
+/*
+ * Everything the kernel shows but the keys, which it never does, and but
+ * the source and encap ports of an SA that follows its peer: the kernel
+ * moves those itself when the peer's NAT mapping changes.
+ */
 const char *sa_differs(const struct sa *want, const struct sa *have, char *buf, size_t len)
 {
+	bool moves = want->flags & have->flags & NFESP_SA_F_FOLLOW_PEER;
+
 	buf[0] = '\0';
-	differ(buf, len, !addr_eq(&want->src, &have->src), "src");
+	differ(buf, len, !moves && !addr_eq(&want->src, &have->src), "src");
 	differ(buf, len, want->mode != have->mode, "mode");
 	differ(buf, len, want->reqid != have->reqid, "reqid");
 	differ(buf, len, want->owner != have->owner, "owner");
@@ -103,8 +109,9 @@ const char *sa_differs(const struct sa *want, const struct sa *have, char *buf, 
 	differ(buf, len, (want->flags ^ have->flags) & NFESP_SA_F_ESN, "esn");
 	differ(buf, len, (want->flags ^ have->flags) & NFESP_SA_F_FOLLOW_PEER, "follow-peer");
 	differ(buf, len, want->replay_window != have->replay_window, "replay-window");
-	differ(buf, len, want->encap_sport != have->encap_sport ||
-	       want->encap_dport != have->encap_dport, "encap");
+	differ(buf, len, !want->encap_sport != !have->encap_sport ||
+	       (!moves && (want->encap_sport != have->encap_sport ||
+			   want->encap_dport != have->encap_dport)), "encap");
 	differ(buf, len, !lifetime_eq(&want->soft, &have->soft), "lifetime soft");
 	differ(buf, len, !lifetime_eq(&want->hard, &have->hard), "lifetime hard");
 	differ(buf, len, strcmp(want->driver, have->driver), "driver");

@@ -12,7 +12,7 @@ K20=0x0102030405060708090a0b0c0d0e0f1011121314
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%s\n' "$K20" >"$tmp/k20"
-ktap_plan 28
+ktap_plan 30
 
 sa() { # SPI SRC DST REQID [WORDS...]
 	local spi=$1 src=$2 dst=$3 reqid=$4
@@ -61,6 +61,16 @@ check_fails "a policy add whose selector exists with another action says so" \
 	$I -n -f "$tmp/pother"
 { tunnel 5; echo "policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 192.0.2.1 peer 192.0.2.7 reqid 5 priority 1000"; } >"$tmp/prio"
 check "priority 1000 is the default: the same policy" $I -n -f "$tmp/prio"
+
+{
+	sa 0x1001 192.0.2.1 192.0.2.7 5 encap udp 4500 4500 follow-peer
+	sa 0x1001 192.0.2.9 192.0.2.7 5 encap udp 4501 4500 follow-peer
+} >"$tmp/moved"
+check "an SA that follows its peer is the same with another src and encap port (the kernel moves them)" \
+	$I -n -f "$tmp/moved"
+sa 0x1001 192.0.2.9 192.0.2.7 5 encap udp 4501 4500 >>"$tmp/moved"
+check_fails "but not without follow-peer" "moved:3: .*exists with another src, follow-peer, encap" \
+	$I -n -f "$tmp/moved"
 
 # --- -n: each protect policy's SA ------------------------------------------
 { sa 0x2001 192.0.2.7 192.0.2.1 5; tunnel 5 | tail -n 3; } >"$tmp/noout"
