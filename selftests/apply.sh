@@ -9,7 +9,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 25
+ktap_plan 27
 
 I=$IPSECCTL
 work=$(mktemp -d)
@@ -84,6 +84,14 @@ check_fails "-f: the kernel refuses line 4; the 3 changes before it are undone" 
 eq "show is as it was" "$before" "$(config)"
 eq "the replaced policy is back in place, as the deleted one is (its id is new)" \
 	"$(grep -v policy <<<"$ids")" "$(idents | grep -v policy)"
+# An sa update is undone too: the SA moves back.
+{
+	echo "sa update spi 0x1001 dst 192.0.2.7 src 192.0.2.5"
+	sa 0x2004 192.0.2.8 192.0.2.1 3 lifetime soft packets 20 lifetime hard packets 10
+} >"$work/moved"
+check_fails "-f: an sa update before a refused line is undone" \
+	"moved:2: refused: undid the 1 change before it" $I -f "$work/moved"
+eq "show is as it was, the SA's src too" "$before" "$(config)"
 # An SA whose SPI exists with other attributes is found before anything is
 # sent: line 1 is not even tried.
 { sa 0x2003 192.0.2.8 192.0.2.1 3; sa 0x2001 192.0.2.7 192.0.2.1 9; } >"$work/clash"
