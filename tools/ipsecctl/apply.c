@@ -246,6 +246,27 @@ static enum op_kind classify(int argc, char **argv)
 	return OP_RUN;
 }
 
+/* The request that sends @op, an SA or policy change; NULL if out of memory. */
+static struct nl_msg *op_msg(const struct op *op)
+{
+	switch (op->kind) {
+	case OP_SA_ADD:
+		return sa_msg(NFESP_CMD_SA_NEW, &op->sa, SA_FULL);
+	case OP_SA_UPDATE:
+		return sa_msg(NFESP_CMD_SA_SET, &op->sa, SA_MOVE);
+	case OP_SA_DEL:
+		return sa_msg(NFESP_CMD_SA_DEL, &op->sa, SA_ID);
+	case OP_POL_ADD:
+		return policy_msg(NFESP_CMD_POLICY_NEW, &op->pol, true);
+	case OP_POL_REPLACE:
+		return policy_msg(NFESP_CMD_POLICY_REPLACE, &op->pol, true);
+	case OP_POL_DEL:
+		return policy_msg(NFESP_CMD_POLICY_DEL, &op->pol, false);
+	default:
+		return NULL;
+	}
+}
+
 /* One command of the file into the plan, parsed and checked. */
 static int plan_line(struct plan *p, int line, int argc, char **argv)
 {
@@ -288,6 +309,15 @@ static int plan_line(struct plan *p, int line, int argc, char **argv)
 		break;
 	default:
 		break;
+	}
+	/* A dry run goes as far as the request, as on the command line. */
+	if (!err && opt_dry_run && kind != OP_RUN && kind != OP_SA_FLUSH &&
+	    kind != OP_POL_FLUSH) {
+		struct nl_msg *msg = op_msg(op);
+
+		if (!msg)
+			err = error("out of memory");
+		nfesp_discard(msg);
 	}
 	/* Only what is run as it is, or printed by sync: 100,000 SAs are
 	 * a file that -f is given. */
@@ -600,18 +630,16 @@ static int op_send(struct op *op)
 {
 	switch (op->kind) {
 	case OP_SA_ADD:
-		return send_msg(sa_msg(NFESP_CMD_SA_NEW, &op->sa, SA_FULL), "sa add", NULL, NULL);
+		return send_msg(op_msg(op), "sa add", NULL, NULL);
 	case OP_SA_UPDATE:
-		return send_msg(sa_msg(NFESP_CMD_SA_SET, &op->sa, SA_MOVE), "sa update", NULL, NULL);
+		return send_msg(op_msg(op), "sa update", NULL, NULL);
 	case OP_SA_DEL:
-		return send_msg(sa_msg(NFESP_CMD_SA_DEL, &op->sa, SA_ID), "sa del", NULL, NULL);
+		return send_msg(op_msg(op), "sa del", NULL, NULL);
 	case OP_SA_FLUSH:
 		return send_msg(nfesp_request(NFESP_CMD_SA_FLUSH, 0), "sa flush", NULL, NULL);
 	case OP_POL_ADD:
 	case OP_POL_REPLACE:
-		if (send_msg(policy_msg(op->kind == OP_POL_ADD ? NFESP_CMD_POLICY_NEW :
-					NFESP_CMD_POLICY_REPLACE, &op->pol, true),
-			     op->kind == OP_POL_ADD ? "policy add" : "policy replace",
+		if (send_msg(op_msg(op), op->kind == OP_POL_ADD ? "policy add" : "policy replace",
 			     policy_id_reply, &op->new_id))
 			return -1;
 		/* As policy add -j says which id it got. */
@@ -623,8 +651,7 @@ static int op_send(struct op *op)
 		}
 		return 0;
 	case OP_POL_DEL:
-		return send_msg(policy_msg(NFESP_CMD_POLICY_DEL, &op->pol, false), "policy del",
-				NULL, NULL);
+		return send_msg(op_msg(op), "policy del", NULL, NULL);
 	case OP_POL_FLUSH:
 		return send_msg(nfesp_request(NFESP_CMD_POLICY_FLUSH, 0), "policy flush", NULL, NULL);
 	case OP_RUN:
