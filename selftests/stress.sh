@@ -216,7 +216,7 @@ dyndbg -p
 # Each round replaces both directions' SAs with new SPIs, make before
 # break: the new inbound SAs, then the new outbound ones (the newest wins at
 # once), then the old ones go. Both sides take ten rounds at a time, each
-# in one ipsecctl -f (which stops at the first failure), and wait for each
+# in one ipsecctl -f (all or nothing), and wait for each
 # other. The sides are not in lockstep within a batch, so packets can meet
 # a deleted SPI: counted as in-no-sa and left to the stack (which has no SA
 # for it either, and drops it), and never dropped for another reason. A TCP

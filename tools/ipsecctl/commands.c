@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The command table, and running commands: one from the argument list, or
- * one a line from a file. Also the way in for the configuration fuzzer.
+ * a file of them (apply.c). Also the way in for the configuration fuzzer.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
-#include "ipsecctl.h"
+#include "apply.h"
 
 bool opt_json, opt_dry_run, opt_numeric;
 const char *prog = "ipsecctl";
@@ -23,6 +23,7 @@ static const struct {
 	{ "show", cmd_show },
 	{ "stats", cmd_stats },
 	{ "monitor", cmd_monitor },
+	{ "sync", cmd_sync },
 };
 
 int run_command(int argc, char **argv)
@@ -37,31 +38,12 @@ int run_command(int argc, char **argv)
 }
 
 /*
- * Each command of the file (cmdread.c: lines, continued with a backslash,
- * quoting, comments) in turn; stops at the first failure, naming @name and
- * the command's first line.
+ * A file of commands, one a line, applied all or nothing (apply.c): every
+ * line is parsed first, an error names @name and the line.
  */
 int run_stream(FILE *f, const char *name)
 {
-	struct cmd_reader r;
-	struct command c;
-	char ctx[512];
-	int err = 0, n;
-
-	cmd_reader_init(&r, f, name);
-	while ((n = read_command(&r, &c)) > 0) {
-		snprintf(ctx, sizeof(ctx), "%s:%d", name, c.line);
-		set_error_context(ctx);
-		err = run_command(c.argc, c.argv);
-		set_error_context(NULL);
-		command_free(&c);
-		if (err)
-			break;
-	}
-	if (n < 0)
-		err = -1;
-	cmd_reader_free(&r);
-	return err;
+	return apply_stream(f, name);
 }
 
 /*

@@ -252,6 +252,7 @@ int cmd_policy(struct args *a);
 int cmd_show(struct args *a);
 int cmd_stats(struct args *a);
 int cmd_monitor(struct args *a);
+int cmd_sync(struct args *a);
 /* Replies and events to text or JSON: reply_fns, also for the fuzzer. */
 int sa_print_reply(struct nl_msg *msg, void *arg);
 int spi_print_reply(struct nl_msg *msg, void *arg);
@@ -282,6 +283,11 @@ struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words);
 struct nl_msg *spi_msg(const struct addr *dst, const struct addr *src,
 		       uint32_t min, uint32_t max);
 struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add);
+/* The words after the verb into a model, checked; nothing sent (apply.c). */
+int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
+	     const struct grammar *g);
+int policy_parse(struct args *a, struct policy *p, bool for_add,
+		 const struct grammar *g);
 void policy_print(const struct policy *pol, const char *verb);
 int sa_dump(void);
 int policy_dump(void);

@@ -20,7 +20,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s [-j] [-n] COMMAND\n"
-"       %s [-j] [-n] -f FILE     (one command per line; - for stdin)\n"
+"       %s [-j] [-n] -f FILE     (one command per line, - for stdin: all or\n"
+"                                 nothing; what is already so is skipped)\n"
 "\n"
 "  sa add spi SPI src ADDR dst ADDR [mode tunnel|transport] [reqid N]\n"
 "         [owner N] enc ALG key HEX|@FILE [auth ALG authkey HEX|@FILE]\n"
@@ -39,6 +40,8 @@ static void usage(FILE *f)
 "  policy del dir out|in from PREFIX [port P[-Q]] to PREFIX [port P[-Q]] [proto P]\n"
 "  policy del id N | policy get id N | policy show | policy flush\n"
 "  show                everything, as commands that can be read back with -f\n"
+"  sync FILE           make the kernel's manual SAs and policies those of FILE\n"
+"                      (sa add and policy add lines); -n prints what it would do\n"
 "  stats               the namespace's counters\n"
 "  monitor             print events as they happen: adds, deletes, flushes,\n"
 "                      acquire, expire, sa update and NAT mapping\n"
@@ -50,7 +53,8 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  -j, --json          JSON output\n"
-"  -n, --dry-run       parse and check, do not touch the kernel\n"
+"  -n, --dry-run       parse and check, do not touch the kernel; with -f, also\n"
+"                      that each protect policy has its SA in the file\n"
 "  -f, --file FILE     read commands from FILE\n"
 "  -h, --help          this help\n"
 "  -V, --version       the version\n"
@@ -112,7 +116,8 @@ int main(int argc, char **argv)
 	/* The IKE daemon and its control commands open what they need. */
 	if (!file && ike_is_command(argv[0]))
 		return ike_command(argc, argv) ? 1 : 0;
-	if (!opt_dry_run && nfesp_connect())
+	/* A file, and sync's, is read whole before the kernel is (apply.c). */
+	if (!opt_dry_run && !file && strcmp(argv[0], "sync") && nfesp_connect())
 		return 1;
 	err = file ? run_file(file) : run_command(argc, argv);
 	nfesp_disconnect();

@@ -163,8 +163,8 @@ static int policy_check(struct policy *p, bool for_add, const struct selector_pa
 }
 
 /* The words of policy add, replace, del or get (@g) after the verb into @p. */
-static int policy_parse(struct args *a, struct policy *p, bool for_add,
-			const struct grammar *g)
+int policy_parse(struct args *a, struct policy *p, bool for_add,
+		 const struct grammar *g)
 {
 	struct selector sel;
 	struct selector_parse sp = { .sel = &sel };

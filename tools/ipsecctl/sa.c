@@ -144,8 +144,8 @@ static void wipe_word(struct args *a)
 }
 
 /* The words of sa add, update, del or get (@g) after the verb into @sa. */
-static int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
-		    const struct grammar *g)
+int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
+	     const struct grammar *g)
 {
 	struct selector_parse sp = { .sel = &sa->sel };
 	const struct keyword *k;

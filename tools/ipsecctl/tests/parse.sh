@@ -198,7 +198,7 @@ grep -q '^ipv6-route[[:space:]]' /etc/protocols 2>/dev/null &&
 	good2+=("$P from any to any proto ipv6-route action bypass")
 protos=$($I --complete policy add proto)
 nprotos=$(wc -w <<<"$protos")
-ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 40))
+ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 42))
 printf '%072d\n' 1 >"$tmp/k20x"
 for c in "${good[@]}"; do
 	# shellcheck disable=SC2086
@@ -250,11 +250,25 @@ mkdir "$tmp/key dir"
 printf '%s\n' "$K20" >"$tmp/a-to-b.key"
 printf '%s\n' "$K20" >"$tmp/b-to-a.key"
 printf '%s\n' "$K20" >"$tmp/key dir/k#1"
-sed -n '/^ipsecctl sa add spi 0x1001/,/^ipsecctl show/p' "$(dirname "$0")/../../../README.md" |
-	grep -v '^ipsecctl show' | sed -e 's/^ipsecctl //' -e "s|/etc/nfesp/|$tmp/|g" >"$tmp/readme"
-eq "the README's example has 4 commands on 8 lines" "8 4" \
+# readme_conf GATEWAY: that gateway's nfesp.conf as the README gives it
+readme_conf() {
+	sed -n "/^# \/etc\/nfesp\/nfesp.conf on gateway $1/,/^\`\`\`/p" "$(dirname "$0")/../../../README.md" |
+		grep -v '^```' | sed -e "s|/etc/nfesp/|$tmp/|g"
+}
+readme_conf A >"$tmp/readme"
+readme_conf B >"$tmp/readme-b"
+eq "the README's example has a comment and 4 commands on 8 lines" "9 4" \
 	"$(wc -l <"$tmp/readme") $(grep -c '\\$' "$tmp/readme")"
 check "the README's example, with its backslashes, read from a file" $I -n -f "$tmp/readme"
+check "gateway B's file in the README reads too, each protect policy with its SA pair" $I -n -f "$tmp/readme-b"
+# joined FILE: its commands, one a line
+joined() { sed -e :a -e '/\\$/N; s/\\\n */ /; ta' "$1" | grep -v '^#'; }
+eq "gateway B's SAs are gateway A's (the same SPIs and keys), and its policies A's mirrored" \
+	"$(joined "$tmp/readme" | grep '^sa ' | sort)
+$(joined "$tmp/readme" | grep '^policy ' |
+	sed -E 's/from ([^ ]*) to ([^ ]*)/from \2 to \1/; s/local ([^ ]*) peer ([^ ]*)/local \2 peer \1/' | sort)" \
+	"$(joined "$tmp/readme-b" | grep '^sa ' | sort)
+$(joined "$tmp/readme-b" | grep '^policy ' | sort)"
 check "and from stdin" sh -c "$I -n -f - <'$tmp/readme'"
 cat >"$tmp/quotes" <<EOF
 sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key "@$tmp/key dir/k#1"

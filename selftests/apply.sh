@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Applying a configuration with a kernel: ipsecctl -f twice changes nothing
+# (the SAs are not made again), a file the kernel refuses at its 4th command
+# leaves everything as it was, and ipsecctl sync adds, replaces and deletes
+# until the kernel holds what a fresh load of the file gives, leaving what
+# has an owner (the IKE daemon's) alone; -n sync changes nothing.
+
+source "$(dirname "$0")/lib.sh"
+load_module
+ktap_plan 27
+
+I=$IPSECCTL
+work=$(mktemp -d)
+cleanup() {
+	rm -rf "$work"
+	$I sa flush 2>/dev/null
+	$I policy flush 2>/dev/null
+}
+trap cleanup EXIT
+
+K20=0x0102030405060708090a0b0c0d0e0f1011121314
+K20B=0x1112131415161718191a1b1c1d1e1f2021222324
+
+# Lines of show without the comments (ages and counters), SAs sorted: the
+# SAD's dump order is its hash table's.
+config() { $I show | grep -v '^\s*#' | grep '^policy'; $I show | grep '^sa add' | sort; }
+# SPI and index of each SA, id of each policy: an SA made again has a new index.
+idents() { $I show | awk '/^sa add/ {spi = $4} /# index/ {print spi, $3} /# id/ {print "policy", $3}' | sort; }
+
+sa() { # SPI SRC DST REQID [WORDS...]
+	local spi=$1 src=$2 dst=$3 reqid=$4
+	shift 4
+	echo "sa add spi $spi src $src dst $dst reqid $reqid enc aes-gcm-128 key $K20 $*"
+}
+pol() { # DIR FROM TO REQID PRIORITY
+	echo "policy add dir $1 from $2 to $3 action protect local 192.0.2.1 peer 192.0.2.7 reqid $4 priority $5"
+}
+# Gateway 192.0.2.1 to 192.0.2.7: two tunnels, reqid 1 and 2, each with its
+# SA pair, inbound SAs first; distinct priorities, so that the match order
+# is the same however the policies came.
+base() {
+	sa 0x2001 192.0.2.7 192.0.2.1 1
+	sa 0x2002 192.0.2.7 192.0.2.1 2 replay-window 128
+	sa 0x1001 192.0.2.1 192.0.2.7 1
+	sa 0x1002 192.0.2.1 192.0.2.7 2 lifetime soft seconds 3000 lifetime hard seconds 3600
+	pol out 10.1.0.0/16 10.2.0.0/16 1 100
+	pol in 10.2.0.0/16 10.1.0.0/16 1 101
+	pol out 10.1.0.0/16 10.3.0.0/16 2 102
+	pol in 10.3.0.0/16 10.1.0.0/16 2 103
+	echo "policy add dir out from 10.1.0.0/16 to 10.9.0.0/16 action bypass priority 10"
+}
+base >"$work/base"
+
+# --- the same file twice ----------------------------------------------------
+check "-n -f: the base file's protect policies all have their SAs" $I -n -f "$work/base"
+check "-f loads the base file" $I -f "$work/base"
+before=$(config)
+ids=$(idents)
+eq "the base file gives 4 SAs and 5 policies" "4 5" \
+	"$(grep -c '^sa add' <<<"$before") $(grep -c '^policy add' <<<"$before")"
+check "-f of the same file again succeeds" $I -f "$work/base"
+eq "and changes nothing" "$before" "$(config)"
+eq "no SA was made again, no policy added again (indices and ids kept)" "$ids" "$(idents)"
+out=$($I -f "$work/base" 2>&1)
+eq "and says nothing" "" "$out"
+
+# --- a file refused at its 4th command leaves everything as it was ----------
+{
+	sa 0x2003 192.0.2.8 192.0.2.1 3			# 1: a new SA
+	echo "policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 192.0.2.1 peer 192.0.2.7 reqid 1 priority 100 match-ike"
+	echo "policy del dir in from 10.3.0.0/16 to 10.1.0.0/16"	# 3
+	# 4: the kernel refuses a soft limit above the hard one
+	sa 0x2004 192.0.2.8 192.0.2.1 3 lifetime soft bytes 2000 lifetime hard bytes 1000
+	sa 0x2005 192.0.2.8 192.0.2.1 3
+} >"$work/refused"
+check_fails "-n -f checks the file alone: line 2's policy has its SA in the kernel only" \
+	"refused:2: policy out reqid 1 local 192.0.2.1 peer 192.0.2.7 has no SA with reqid 1 from 192.0.2.1 to 192.0.2.7" \
+	$I -n -f "$work/refused"
+check_fails "-f: the kernel refuses line 4; the 3 changes before it are undone" \
+	"$work/refused:4: refused: undid the 3 changes before it; nothing else was changed" \
+	$I -f "$work/refused"
+eq "show is as it was" "$before" "$(config)"
+eq "the replaced policy is back in place, as the deleted one is (its id is new)" \
+	"$(grep -v policy <<<"$ids")" "$(idents | grep -v policy)"
+# An sa update is undone too: the SA moves back.
+{
+	echo "sa update spi 0x1001 dst 192.0.2.7 src 192.0.2.5"
+	sa 0x2004 192.0.2.8 192.0.2.1 3 lifetime soft packets 20 lifetime hard packets 10
+} >"$work/moved"
+check_fails "-f: an sa update before a refused line is undone" \
+	"moved:2: refused: undid the 1 change before it" $I -f "$work/moved"
+eq "show is as it was, the SA's src too" "$before" "$(config)"
+# An SA whose SPI exists with other attributes is found before anything is
+# sent: line 1 is not even tried.
+{ sa 0x2003 192.0.2.8 192.0.2.1 3; sa 0x2001 192.0.2.7 192.0.2.1 9; } >"$work/clash"
+check_fails "an sa add of an existing SPI with another reqid is refused before anything is sent" \
+	"$work/clash:2: sa add: the SA spi 0x00002001 dst 192.0.2.1 exists with another reqid .*sync" \
+	$I -f "$work/clash"
+eq "show is as it was" "$before" "$(config)"
+printf 'sa del spi 0x2009 dst 192.0.2.1\n' >"$work/delmissing"
+check_fails "sa del of a missing SA, which could not be undone, is refused before anything is sent" \
+	"delmissing:1: sa del: there is no SA spi 0x00002009" $I -f "$work/delmissing"
+
+# --- sync ------------------------------------------------------------------
+# The IKE daemon's: an SA and a policy with an owner, which sync never touches.
+$I sa add spi 0x3001 src 192.0.2.9 dst 192.0.2.1 reqid 9 owner 77 enc aes-gcm-128 key $K20B
+$I policy add dir out from 10.1.0.0/16 to 10.7.0.0/16 action protect local 192.0.2.1 peer 192.0.2.9 reqid 9 priority 300 owner 77
+owned=$($I show | grep -v '^\s*#' | grep 'owner 77' | sort)
+before_o=$(config)
+ids_o=$(idents)
+
+# The new file: tunnel 2 gone, tunnel 1's outbound SA with esn (replaced),
+# its in policy with another priority, tunnel 4 new.
+{
+	sa 0x2001 192.0.2.7 192.0.2.1 1
+	sa 0x1001 192.0.2.1 192.0.2.7 1 esn
+	sa 0x2004 192.0.2.7 192.0.2.1 4
+	sa 0x1004 192.0.2.1 192.0.2.7 4
+	pol out 10.1.0.0/16 10.2.0.0/16 1 100
+	pol in 10.2.0.0/16 10.1.0.0/16 1 99
+	pol out 10.1.0.0/16 10.4.0.0/16 4 104
+	pol in 10.4.0.0/16 10.1.0.0/16 4 105
+	echo "policy add dir out from 10.1.0.0/16 to 10.9.0.0/16 action bypass priority 10"
+} >"$work/new"
+# A plan, each line cut short: sa add and the policies to their selector.
+short() { sed -E 's/^(sa add spi [^ ]*|policy [a-z]+ dir [a-z]+ from [^ ]* to [^ ]*).*/\1/'; }
+plan=$($I -n sync "$work/new")
+diag "$plan"
+eq "-n sync changes nothing" "$before_o" "$(config)"
+eq "-n sync changes nothing: indices and ids" "$ids_o" "$(idents)"
+# The SAs to delete come in the SAD's order: sorted.
+eq "-n sync's plan: inbound SAs, outbound SAs (one replaced), policies; then policies deleted, then SAs" \
+	"sa add spi 0x2004|# spi 0x00001001 dst 192.0.2.7: esn changed; one SPI cannot be made before it is broken: deleted, then added|sa del spi 0x00001001 dst 192.0.2.7|sa add spi 0x1001|sa add spi 0x1004|policy replace dir in from 10.2.0.0/16 to 10.1.0.0/16|policy add dir out from 10.1.0.0/16 to 10.4.0.0/16|policy add dir in from 10.4.0.0/16 to 10.1.0.0/16|policy del dir out from 10.1.0.0/16 to 10.3.0.0/16|policy del dir in from 10.3.0.0/16 to 10.1.0.0/16|sa del spi 0x00001002 dst 192.0.2.7|sa del spi 0x00002002 dst 192.0.2.1" \
+	"$({ short <<<"$plan" | head -n -2; short <<<"$plan" | tail -n 2 | sort; } | paste -sd'|')"
+eq "keys are never printed" 0 "$(grep -c 0102030405 <<<"$plan")"
+check "sync applies it" $I sync "$work/new"
+synced=$(config | grep -v 'owner 77')
+$I sa flush && $I policy flush
+$I -f "$work/new"
+eq "show after sync is show after a fresh load of the file" "$(config)" "$synced"
+# Again from the old state, for the owned entries and a second sync.
+$I sa flush && $I policy flush
+$I -f "$work/base"
+$I sa add spi 0x3001 src 192.0.2.9 dst 192.0.2.1 reqid 9 owner 77 enc aes-gcm-128 key $K20B
+$I policy add dir out from 10.1.0.0/16 to 10.7.0.0/16 action protect local 192.0.2.1 peer 192.0.2.9 reqid 9 priority 300 owner 77
+out=$($I sync "$work/new")
+eq "sync prints what it did, as -n printed it would" "$(sort <<<"$plan")" "$(sort <<<"$out")"
+eq "sync leaves the SA and policy with an owner alone" "$owned" "$($I show | grep -v '^\s*#' | grep 'owner 77' | sort)"
+ids2=$(idents)
+out=$($I sync "$work/new" 2>&1)
+eq "sync again changes nothing and says nothing" "" "$out"
+eq "and made nothing again" "$ids2" "$(idents)"
+printf '%s\n' "sa add spi 0x3001 src 192.0.2.9 dst 192.0.2.1 reqid 9 enc aes-gcm-128 key $K20B" >"$work/theirs"
+check_fails "sync refuses a file SA that the IKE daemon owns" \
+	"theirs:1: the SA spi 0x00003001 dst 192.0.2.1 has owner 77 .*: sync does not touch it" $I sync "$work/theirs"
+ktap_finish
