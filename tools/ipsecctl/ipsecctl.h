@@ -234,6 +234,7 @@ struct nl_msg *spi_msg(const struct addr *dst, const struct addr *src,
 struct nl_msg *policy_msg(uint8_t cmd, const struct policy *p, bool for_add);
 void policy_print(const struct policy *pol, const char *verb);
 json_t *policy_json(const struct policy *pol);
+void policy_get_sel(const struct policy *p, struct selector *sel);
 const char *policy_dir_str(int dir);
 const char *policy_action_str(int action);
 /*

@@ -108,7 +108,7 @@ int selector_check(const struct selector_parse *sp, const char *what)
 	return 0;
 }
 
-static void policy_get_sel(const struct policy *p, struct selector *sel)
+void policy_get_sel(const struct policy *p, struct selector *sel)
 {
 	sel->src = p->src;
 	sel->dst = p->dst;
