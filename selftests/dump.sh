@@ -10,7 +10,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 19
+ktap_plan 16
 
 I=$IPSECCTL
 NS=nfesp-dump
