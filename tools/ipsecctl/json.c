@@ -6,29 +6,69 @@
  * the time of an event. The schema is in ipsecctl(8), JSON OUTPUT.
  */
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "ipsecctl.h"
 
+/*
+ * jansson's integers stop at 2^63 - 1; a counter or an owner tag goes to
+ * 2^64 - 1. Such a number is held as a string with this prefix (a control
+ * character no string from the kernel has) and printed bare, as digits.
+ */
+#define U64_MARK "\\u0001u64:"
+
+static void put_doc(const char *s)
+{
+	const char *m, *e;
+
+	while ((m = strstr(s, "\"" U64_MARK)) != NULL) {
+		e = m + 1 + strlen(U64_MARK);
+		e += strspn(e, "0123456789");
+		if (*e != '"') {	/* not ours: as it is */
+			fwrite(s, 1, e - s, stdout);
+			s = e;
+			continue;
+		}
+		fwrite(s, 1, m - s, stdout);
+		m += 1 + strlen(U64_MARK);
+		fwrite(m, 1, e - m, stdout);
+		s = e + 1;
+	}
+	fputs(s, stdout);
+}
+
 void json_emit(json_t *doc)
 {
+	char *s;
+
 	if (!doc) {
 		error("out of memory");
 		return;
 	}
 	/* Strings are checked UTF-8 on the way in; JSON_ENSURE_ASCII escapes. */
-	json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	s = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!s) {
+		error("out of memory");
+		return;
+	}
+	put_doc(s);
 	putchar('\n');
 	fflush(stdout);
-	json_decref(doc);
+	free(s);
 }
 
-/* Counters go up to 2^64 - 1; JSON integers in jansson to 2^63 - 1. */
 json_t *json_u64(uint64_t v)
 {
-	if (v > INT64_MAX)
-		return json_real((double)v);
-	return json_integer((json_int_t)v);
+	char buf[32];
+
+	if (v <= INT64_MAX)
+		return json_integer((json_int_t)v);
+	snprintf(buf, sizeof(buf), "\001u64:%" PRIu64, v);
+	return json_string(buf);
 }
 
 /* An SPI is the string "0x%08x", as in the text output and as it is typed. */

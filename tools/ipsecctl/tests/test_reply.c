@@ -118,7 +118,7 @@ int main(void)
 	struct nl_sock *sock = nl_socket_alloc();
 	struct transaction t;
 
-	printf("KTAP version 1\n1..12\n");
+	printf("KTAP version 1\n1..13\n");
 
 	add_sa(0x100, NLM_F_MULTI);
 	add_sa(0x200, NLM_F_MULTI);
@@ -157,6 +157,27 @@ int main(void)
 	ok(NFESP_DUMP_TRIES > 1 && NFESP_DUMP_TRIES <= 100,
 	   "an interrupted dump is tried again a bounded number of times");
 
+	{
+		FILE *out = stdout;
+		char *mem = NULL;
+		size_t len = 0;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "owner", json_u64(UINT64_MAX));
+		json_object_set_new(o, "n", json_u64(7));
+		json_object_set_new(o, "s", json_string("x\001u64:12"));
+		json_object_set_new(o, "spi", json_spi(0x1001));
+		stdout = open_memstream(&mem, &len);
+		json_emit(o);
+		fclose(stdout);
+		stdout = out;
+		ok(mem && !strcmp(mem, "{\"owner\":18446744073709551615,\"n\":7,"
+				  "\"s\":\"x\\u0001u64:12\",\"spi\":\"0x00001001\"}\n"),
+		   "-j: a number up to 2^64 - 1 exactly, SPIs as \"0x%08x\", one line");
+		if (mem)
+			printf("# %s", mem);
+		free(mem);
+	}
 	nl_socket_free(sock);
 	printf("# %d passed, %d failed\n", tests - failed, failed);
 	return failed ? 1 : 0;
