@@ -40,6 +40,7 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 	struct nlattr *top[NFESP_A_MAX + 1], *pkt[NFESP_POL_A_MAX + 1] = { };
 	struct addr src = { }, dst = { };
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], p[16];
+	const char *pn;
 	unsigned int proto = 0;
 	bool ports;
 
@@ -57,7 +58,7 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 	addr_str(&src, s, sizeof(s));
 	addr_str(&dst, d, sizeof(d));
 
-	proto_str(proto, p, sizeof(p));
+	pn = proto_str(proto, p, sizeof(p));
 	if (opt_json) {
 		json_t *o = event("acquire");
 
@@ -65,7 +66,7 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 		json_object_set_new(o, "reqid", json_u64(pol->reqid));
 		json_object_set_new(o, "src", json_string(s));
 		json_object_set_new(o, "dst", json_string(d));
-		json_object_set_new(o, "proto", json_string(p));
+		json_object_set_new(o, "proto", json_string(pn));
 		if (ports) {
 			json_object_set_new(o, "sport",
 					    json_u64(nla_get_u16(pkt[NFESP_POL_A_SPORT_MIN])));
@@ -76,7 +77,7 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 		return;
 	}
 	printf("acquire policy %u reqid %u src %s dst %s proto %s", pol->id, pol->reqid,
-	       s, d, p);
+	       s, d, pn);
 	if (ports)
 		printf(" sport %u dport %u", nla_get_u16(pkt[NFESP_POL_A_SPORT_MIN]),
 		       nla_get_u16(pkt[NFESP_POL_A_DPORT_MIN]));
