@@ -204,13 +204,14 @@ static int on_dump_intr(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * Every reply, once: also those of a dump marked interrupted, which the
+ * caller throws away or (the IKE daemon's SA dumps) may keep.
+ */
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct transaction *t = arg;
 
-	/* What an interrupted dump brings is thrown away: no use decoding it. */
-	if (t->dump_intr || t->err)
-		return NL_OK;
 	if (t->fn && t->fn(msg, t->arg))
 		t->err = -EINVAL;
 	return NL_OK;
