@@ -37,7 +37,7 @@ cleanup() {
 trap 'cleanup; workdir_save' EXIT
 
 ipa() { $A "$IPSECCTL" "$@"; }
-stat() { ipa -j stats | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+stat() { ipa -j stats | sed -n "s/.*\"${1//-/_}\": *\([0-9]*\).*/\1/p"; }
 
 # vx_up: a's second link to b, the route of the inner traffic through it
 vx_up() {

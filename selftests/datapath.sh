@@ -35,7 +35,7 @@ cleanup() {
 trap 'cleanup; workdir_save' EXIT
 
 ipa() { $A "$IPSECCTL" "$@"; }
-stat() { ipa -j stats | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+stat() { ipa -j stats | sed -n "s/.*\"${1//-/_}\": *\([0-9]*\).*/\1/p"; }
 sa_stat() { # SPI FIELD
 	ipa -j sa get spi "$1" dst "$2" | tr -d ' \n' |
 		sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"
@@ -107,7 +107,7 @@ wait_for 5 grep -q "policy add dir in" "$W/monitor"
 ping_a 3 15 > "$W/ping1" &
 PING=$!
 check "a protect policy without SA sends ACQUIRE" \
-	wait_for 10 grep -q "^acquire policy [0-9]* reqid 1 src 10.1.0.1 dst 10.2.0.1 proto 1" "$W/monitor"
+	wait_for 10 grep -q "^acquire policy [0-9]* reqid 1 src 10.1.0.1 dst 10.2.0.1 proto icmp" "$W/monitor"
 check "all three echo requests are held" wait_eq 10 3 stat held
 eq "held packets are not dropped" 0 "$(stat out-no-sa)"
 eq "one ACQUIRE per pending policy, not one per packet" 1 "$(grep -c '^acquire' "$W/monitor")"

@@ -540,7 +540,8 @@ def read_counters():
                          check=True, capture_output=True, text=True).stdout
     j = json.loads(out)
     sas = {int(s["spi"], 16): s["stats"] for s in j["sas"]}
-    return j["stats"], sas
+    # The JSON keys are the text's counter names in snake_case.
+    return {k.replace("_", "-"): v for k, v in j["stats"].items()}, sas
 
 
 def diff_counters(before, after, wire_before, wire):

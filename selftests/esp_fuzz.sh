@@ -45,7 +45,7 @@ cleanup() {
 trap cleanup EXIT
 
 ipa() { $A "$IPSECCTL" "$@"; }
-stat() { ipa -j stats | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+stat() { ipa -j stats | sed -n "s/.*\"${1//-/_}\": *\([0-9]*\).*/\1/p"; }
 ping_ok() { $A ping -c 2 -i 0.2 -W 2 -I 10.1.0.1 10.2.0.1; }
 
 diag "seed $SEED, $PACKETS packets (NFESP_FUZZ_SEED=$SEED NFESP_FUZZ_PACKETS=$PACKETS to repeat)"

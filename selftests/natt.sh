@@ -38,7 +38,7 @@ trap 'cleanup; workdir_save' EXIT
 ipi() { $I "$IPSECCTL" "$@"; }
 ipr() { $R "$IPSECCTL" "$@"; }
 stat_of() { # NS-CMD FIELD
-	$1 "$IPSECCTL" -j stats | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"
+	$1 "$IPSECCTL" -j stats | sed -n "s/.*\"${2//-/_}\": *\([0-9]*\).*/\1/p"
 }
 # sa_field SPI DST FIELD: a number from R's SA in JSON (the first match)
 sa_field() {
@@ -164,7 +164,7 @@ eq "and raises no MAPPING" 0 "$(mappings)"
 check "authenticated ESP in UDP from 20001 raises a MAPPING event" \
 	wait_for 30 sh -c "ip netns exec natt-i ping -c 1 -W 1 -I 10.2.0.1 10.1.0.1; grep -q '\"event\":\"mapping\"' $W/mon"
 check "it names the SA, the old endpoint and the new one, and says the SA followed" \
-	grep -q '"event":"mapping","spi":4097,"dst":"198.51.100.1","reqid":1,"old":{"addr":"198.51.100.2","port":20000},"new":{"addr":"198.51.100.2","port":20001},"followed":true' "$W/mon"
+	grep -q '"event":"mapping","time":"[^"]*","spi":"0x00001001","dst":"198.51.100.1","reqid":1,"old":{"addr":"198.51.100.2","port":20000},"new":{"addr":"198.51.100.2","port":20001},"followed":true' "$W/mon"
 eq "the inbound SA follows: its peer is now port 20001" 20001 "$(sa_field 0x1001 198.51.100.1 sport)"
 check_fails "replies still go to the old port 20000 and are lost" "0 received|100% packet loss" ping_i 2 1
 eq "the packets from the new endpoint were accepted all along" 1 \
@@ -176,7 +176,7 @@ replay_i0=$(stat_of "$I" in-replay)
 check "sa update moves r's outbound SA to port 20001" \
 	ipr sa update spi 0x2001 dst 198.51.100.2 encap udp 4500 20001
 check "the update is multicast" \
-	wait_for 5 grep -q '"event":"sa update","spi":8193,"dst":"198.51.100.2","src":"198.51.100.1","encap":{"type":"udp","sport":4500,"dport":20001}' "$W/mon"
+	wait_for 5 grep -q '"event":"sa update","time":"[^"]*","spi":"0x00002001","dst":"198.51.100.2","src":"198.51.100.1","encap":{"type":"udp","sport":4500,"dport":20001}' "$W/mon"
 check "replies reach the initiator again" ping_i 3
 eq "the moved SA kept its index, and its counters went on" "$idx0 1" \
 	"$(sa_field 0x2001 198.51.100.2 index) $([ "$(sa_field 0x2001 198.51.100.2 tx_packets)" -ge $((tx0 + 3)) ] && echo 1)"

@@ -45,7 +45,7 @@ cleanup() {
 trap 'cleanup; workdir_save' EXIT
 
 stat_of() { # a|b FIELD
-	ip netns exec "$1" "$IPSECCTL" -j stats | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"
+	ip netns exec "$1" "$IPSECCTL" -j stats | sed -n "s/.*\"${2//-/_}\": *\([0-9]*\).*/\1/p"
 }
 # tunnel NS LOCAL PEER LNET PNET: NS's SAs and policies, ESP in UDP 4500
 tunnel() {

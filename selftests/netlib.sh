@@ -407,10 +407,10 @@ nfesp_clean() {
 	    # Gauges, packets handed to another CPU, ICMP errors sent in an
 	    # SA: not drops. Both SAs are there before the policies: nothing
 	    # may be held for one, and no ACQUIRE raised.
-	    if k not in ("sa-count", "policy-count", "crypto-queued",
-	                 "inflight", "out-icmp-tunnelled") and v != 0:
+	    if k not in ("sa_count", "policy_count", "crypto_queued",
+	                 "inflight", "out_icmp_tunnelled") and v != 0:
 	        bad.append("stats %s = %d" % (k, v))
-	if stats["stats"].get("sa-count") != 2 or stats["stats"].get("policy-count") != 2:
+	if stats["stats"].get("sa_count") != 2 or stats["stats"].get("policy_count") != 2:
 	    bad.append("sa-count and policy-count are not 2 and 2")
 	sas = {int(sa["spi"], 16): sa for sa in show["sas"]}
 	for spi, want in ((ab, "tx_packets"), (ba, "rx_packets")):

@@ -34,7 +34,7 @@ cleanup() {
 trap 'cleanup; workdir_save' EXIT
 
 ipa() { $A "$IPSECCTL" "$@"; }
-stat() { ipa -j stats | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+stat() { ipa -j stats | sed -n "s/.*\"${1//-/_}\": *\([0-9]*\).*/\1/p"; }
 # pol_out FIELD: a field of the outbound policy, from show -j
 pol_out() {
 	ipa -j policy show | python3 -c 'import json, sys

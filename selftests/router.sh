@@ -52,7 +52,7 @@ ipa() { ga "$IPSECCTL" "$@"; }
 ipb() { gb "$IPSECCTL" "$@"; }
 peer() { local ns=$1; shift; ip netns exec "$ns" /usr/bin/python3 "$PEER" "$@"; }
 # stat NS COUNTER: a namespace counter of nfesp
-stat() { ip netns exec "$1" "$IPSECCTL" -j stats | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"; }
+stat() { ip netns exec "$1" "$IPSECCTL" -j stats | sed -n "s/.*\"${2//-/_}\": *\([0-9]*\).*/\1/p"; }
 # bg NS CMD...: a background process in NS, killed at the end
 bg() { local ns=$1; shift; ip netns exec "$ns" "$@" & PIDS+=($!); }
 pcount() { tcpdump -nr "$1" "$2" 2>/dev/null | wc -l; }

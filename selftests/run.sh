@@ -15,7 +15,7 @@
 # each test the module must unload; if it cannot, that test failed. Each
 # test's wall time follows its result as "# time: TEST S s".
 
-ALL=(insmod.sh module.sh control.sh apply.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz nl_fuzz_break.sh
+ALL=(insmod.sh module.sh control.sh apply.sh dump.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz nl_fuzz_break.sh
 	ike_bridge.sh datapath.sh acquire_dev.sh policy_replace.sh natt.sh natt_gro.sh router.sh esp_fuzz.sh interop.sh ike.sh ikev1.sh stress.sh)
 if [ "$1" = --list ]; then
 	printf '%s\n' "${ALL[@]}"

@@ -365,7 +365,7 @@ else
 	# Not router.sh yet: its firewall does not load on the debug kernel
 	# (a netfilter option is still missing from debug.config).
 	[ -z "$dr" ] || debug_env vm_suite "$dr" small 2700 \
-		insmod.sh module.sh control.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz \
+		insmod.sh module.sh control.sh apply.sh dump.sh netns.sh perms.sh secrets.sh nl_malformed nl_fuzz \
 		nl_fuzz_break.sh datapath.sh acquire_dev.sh policy_replace.sh natt.sh esp_fuzz.sh interop.sh stress.sh
 fi
 echo "# kernels tested: ${k612:-no 6.12} ${k61:-no 6.1} ${dr:-no debug kernel}"

@@ -289,7 +289,7 @@ class Run:
                 return False, "no counters from %s" % gw, None
             stacks[gw] = {
                 "xfrm": len(g.get("xfrm") or []),
-                "nfesp": (g.get("nfesp_stats") or {}).get("sa-count", 0),
+                "nfesp": (g.get("nfesp_stats") or {}).get("sa_count", 0),
                 "wireguard": len(g.get("wg") or []),
             }
             for other, count in stacks[gw].items():
@@ -371,7 +371,7 @@ class Run:
             now = (snap.get(gw) or {}).get("nfesp_stats") or {}
             last = self.last_nfesp_stats.get(gw, {})
             for k, val in now.items():
-                if k not in ("sa-count", "policy-count") and val != last.get(k, 0):
+                if k not in ("sa_count", "policy_count") and val != last.get(k, 0):
                     delta["%s %s" % (gw, k)] = val - last.get(k, 0)
             if now:
                 self.last_nfesp_stats[gw] = now
@@ -431,7 +431,7 @@ class Run:
         if rec.get("rc") != "0":
             problems.append("install exit %s" % rec.get("rc"))
         for gw in ("gwA", "gwB"):
-            pc = ((snap.get(gw) or {}).get("nfesp_stats") or {}).get("policy-count")
+            pc = ((snap.get(gw) or {}).get("nfesp_stats") or {}).get("policy_count")
             if pc != extra + 2:
                 problems.append("%s has %s policies, not %d" % (gw, pc, extra + 2))
         out = nfesp_counter((snap.get("gwA") or {}).get("nfesp_sas"), SPI_OUT, "tx_packets")

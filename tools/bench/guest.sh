@@ -742,7 +742,7 @@ sa_install() {
 	mem_kb m1
 	if [ "$impl" = nfesp ]; then
 		out=$(n sadb "$IPSECCTL" -j stats)
-		[[ $out =~ \"sa-count\":([0-9]+) ]] && count=${BASH_REMATCH[1]}
+		[[ $out =~ \"sa_count\":([0-9]+) ]] && count=${BASH_REMATCH[1]}
 		now t2
 		timeout 600 ip netns exec sadb "$IPSECCTL" sa flush
 	else

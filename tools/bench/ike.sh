@@ -464,7 +464,7 @@ sa_count() {
 	printf -v "$1" '%s' ''
 	if [ "$2" = ipsecctl ]; then
 		out=$(n "$3" "$IPSECCTL" -j stats 2>/dev/null)
-		[[ $out =~ \"sa-count\":([0-9]+) ]] || return 1
+		[[ $out =~ \"sa_count\":([0-9]+) ]] || return 1
 		printf -v "$1" '%s' "${BASH_REMATCH[1]}"
 	else
 		out=$(ip -n "$3" xfrm state count 2>/dev/null)

@@ -19,9 +19,14 @@
 
 /* --- the kernel's state ----------------------------------------------------- */
 /*
- * A collector of its own: each dump's models go into an index (an equal one
- * replaced, as a dump run again after an interruption sends them again).
+ * Each dump's models go into an index; a dump that a change interrupted is
+ * run again (nfesp_dump), after what it collected is thrown away.
  */
+
+static void collect_reset(void *arg)
+{
+	index_free(arg, true);
+}
 
 static int collect_sa(struct nl_msg *msg, void *arg)
 {
@@ -56,11 +61,10 @@ int kernel_read(struct index *sas, struct index *pols)
 {
 	int err;
 
-	err = nfesp_transact(nfesp_request(NFESP_CMD_SA_GET, NLM_F_DUMP), collect_sa, sas);
+	err = nfesp_dump(NFESP_CMD_SA_GET, collect_sa, collect_reset, sas);
 	if (err)
 		return kernel_error("reading the SAs", err);
-	err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_GET, NLM_F_DUMP),
-			     collect_policy, pols);
+	err = nfesp_dump(NFESP_CMD_POLICY_GET, collect_policy, collect_reset, pols);
 	return err ? kernel_error("reading the policies", err) : 0;
 }
 
@@ -624,12 +628,8 @@ static int op_send(struct op *op)
 			     policy_id_reply, &op->new_id))
 			return -1;
 		/* As policy add -j says which id it got. */
-		if (opt_json) {
-			json_begin_object(NULL);
-			json_u64("id", op->new_id);
-			json_end_object();
-			json_finish();
-		}
+		if (opt_json)
+			json_emit(json_pack("{s:o}", "id", json_u64(op->new_id)));
 		return 0;
 	case OP_POL_DEL:
 		return send_msg(op_msg(op), "policy del", NULL, NULL);

@@ -21,6 +21,7 @@ static const struct {
 	{ "spi", cmd_spi },
 	{ "policy", cmd_policy },
 	{ "show", cmd_show },
+	{ "tunnels", cmd_tunnels },
 	{ "stats", cmd_stats },
 	{ "monitor", cmd_monitor },
 	{ "sync", cmd_sync },

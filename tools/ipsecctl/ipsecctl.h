@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <netinet/in.h>
+#include <jansson.h>
+#include <linux/nfesp.h>
 
 #define KEY_MAX 64
 
@@ -107,7 +109,7 @@ struct auth_alg {
 };
 
 /* Global options. */
-extern bool opt_json, opt_dry_run, opt_numeric;
+extern bool opt_json, opt_dry_run, opt_numeric, opt_timestamp;
 extern const char *prog;
 
 /* Errors: say which word was wrong and why; return -1 for the caller. */
@@ -222,11 +224,15 @@ struct transaction {
 	bool done;
 	bool dump_intr;
 };
+/* Runs of a dump that the kernel may find interrupted by changes. */
+#define NFESP_DUMP_TRIES 10
+int nfesp_api_check(unsigned int theirs);
 int nfesp_connect(void);
 void nfesp_disconnect(void);
 struct nl_sock *nfesp_socket(void);
 struct nl_msg *nfesp_request(uint8_t cmd, int flags);
 int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg);
+int nfesp_dump(uint8_t cmd, reply_fn fn, void (*reset)(void *arg), void *arg);
 struct nl_cb *nfesp_reply_cb(struct transaction *t);
 void nfesp_discard(struct nl_msg *msg);
 int nfesp_put_addr(struct nl_msg *msg, int type, const struct addr *a);
@@ -235,15 +241,16 @@ int nfesp_monitor(reply_fn fn, void *arg);
 const char *nfesp_extack(void);
 int kernel_error(const char *what, int err);
 
-/* json.c: a small writer for -j. */
-void json_begin_object(const char *key);
-void json_end_object(void);
-void json_begin_array(const char *key);
-void json_end_array(void);
-void json_str(const char *key, const char *val);
-void json_u64(const char *key, uint64_t val);
-void json_bool(const char *key, bool val);
-void json_finish(void);
+/*
+ * json.c: -j output through jansson. Every document is one line (NDJSON),
+ * flushed; the schema is in ipsecctl(8), JSON OUTPUT.
+ */
+void json_emit(json_t *doc);
+json_t *json_u64(uint64_t v);
+json_t *json_spi(uint32_t spi);
+json_t *json_addr(const struct addr *a);
+json_t *json_time_now(void);
+void time_now_str(char *buf, size_t len);
 
 /* sa.c, policy.c, show.c, monitor.c: the verbs. */
 int cmd_sa(struct args *a);
@@ -262,7 +269,9 @@ int stats_print_reply(struct nl_msg *msg, void *arg);
 int monitor_print_event(struct nl_msg *msg, void *arg);
 int sa_from_nl(struct nl_msg *msg, struct sa *sa, bool *larval);
 void sa_print(const struct sa *sa, bool larval);
-void sa_encap_json(const struct sa *sa);
+json_t *sa_json(const struct sa *sa, bool larval);
+json_t *sa_encap_json(const struct sa *sa);
+uint64_t sa_age(uint64_t boottime);
 int policy_from_nl(struct nl_msg *msg, struct policy *pol);
 /* policy.c: selectors, for policies and SAs alike. */
 struct selector_parse {
@@ -276,7 +285,7 @@ int selector_check(const struct selector_parse *sp, const char *what);
 void selector_put(struct nl_msg *msg, const struct selector *sel);
 int selector_from_nest(struct nlattr *nest, struct selector *sel);
 void selector_print(const struct selector *sel);
-void selector_json(const struct selector *sel);
+void selector_json(json_t *o, const struct selector *sel);
 /* Requests built from the model, nothing printed; NULL if out of memory. */
 enum sa_words { SA_ID, SA_MOVE, SA_FULL };	/* the SA alone, a move, all */
 struct nl_msg *sa_msg(uint8_t cmd, const struct sa *sa, enum sa_words words);
@@ -289,9 +298,27 @@ int sa_parse(struct args *a, struct sa *sa, enum sa_words words,
 int policy_parse(struct args *a, struct policy *p, bool for_add,
 		 const struct grammar *g);
 void policy_print(const struct policy *pol, const char *verb);
-int sa_dump(void);
-int policy_dump(void);
-int stats_dump(void);
-int show_listing(int (*dump)(void));
+json_t *policy_json(const struct policy *pol);
+void policy_get_sel(const struct policy *p, struct selector *sel);
+const char *policy_dir_str(int dir);
+const char *policy_action_str(int action);
+/*
+ * The kernel's SAs and policies, read into models (malloc'd arrays the
+ * caller frees), nothing printed: a dump interrupted by changes is run
+ * again. 0, or -1 after an error message.
+ */
+int sa_dump(struct sa **list, size_t *n);
+int policy_dump(struct policy **list, size_t *n);
+struct stats {
+	uint64_t v[NFESP_STATS_A_MAX + 1];	/* by NFESP_STATS_A_* */
+};
+int stats_from_nl(struct nl_msg *msg, struct stats *st);
+int stats_get(struct stats *st);
+json_t *stats_json(const struct stats *st);
+/* Printing what they read: sa show, policy show, stats, show, tunnels. */
+int sa_show(void);
+int policy_show(void);
+int stats_show(void);
+int cmd_tunnels(struct args *a);
 
 #endif /* IPSECCTL_H */

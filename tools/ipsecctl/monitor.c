@@ -1,10 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ipsecctl monitor: one line for every event, in the command grammar. */
+/*
+ * ipsecctl monitor: one line for every event, in the command grammar; with
+ * -j one JSON object a line, named by its "event".
+ */
 
 #include <string.h>
 #include <linux/nfesp.h>
 #include <netlink/genl/genl.h>
 #include "ipsecctl.h"
+
+/* -t: text events start with the time; JSON events always have "time". */
+bool opt_timestamp;
+
+/* A JSON event: {"event": NAME, "time": NOW, ...}. */
+static json_t *event(const char *name)
+{
+	return json_pack("{s:s, s:o}", "event", name, "time", json_time_now());
+}
+
+/* @what's members after the event's own; @what is used up. */
+static void merge(json_t *o, json_t *what)
+{
+	json_object_update(o, what);
+	json_decref(what);
+}
 
 /* The packet's selector in an ACQUIRE, each attribute long enough. */
 static const struct nla_policy pkt_policy[NFESP_POL_A_MAX + 1] = {
@@ -20,7 +39,8 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 {
 	struct nlattr *top[NFESP_A_MAX + 1], *pkt[NFESP_POL_A_MAX + 1] = { };
 	struct addr src = { }, dst = { };
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], p[16];
+	const char *pn;
 	unsigned int proto = 0;
 	bool ports;
 
@@ -38,23 +58,26 @@ static void print_acquire(struct nl_msg *msg, const struct policy *pol)
 	addr_str(&src, s, sizeof(s));
 	addr_str(&dst, d, sizeof(d));
 
+	pn = proto_str(proto, p, sizeof(p));
 	if (opt_json) {
-		json_begin_object(NULL);
-		json_str("event", "acquire");
-		json_u64("policy", pol->id);
-		json_u64("reqid", pol->reqid);
-		json_str("src", s);
-		json_str("dst", d);
-		json_u64("proto", proto);
+		json_t *o = event("acquire");
+
+		json_object_set_new(o, "policy", json_u64(pol->id));
+		json_object_set_new(o, "reqid", json_u64(pol->reqid));
+		json_object_set_new(o, "src", json_string(s));
+		json_object_set_new(o, "dst", json_string(d));
+		json_object_set_new(o, "proto", json_string(pn));
 		if (ports) {
-			json_u64("sport", nla_get_u16(pkt[NFESP_POL_A_SPORT_MIN]));
-			json_u64("dport", nla_get_u16(pkt[NFESP_POL_A_DPORT_MIN]));
+			json_object_set_new(o, "sport",
+					    json_u64(nla_get_u16(pkt[NFESP_POL_A_SPORT_MIN])));
+			json_object_set_new(o, "dport",
+					    json_u64(nla_get_u16(pkt[NFESP_POL_A_DPORT_MIN])));
 		}
-		json_end_object();
+		json_emit(o);
 		return;
 	}
-	printf("acquire policy %u reqid %u src %s dst %s proto %u", pol->id, pol->reqid,
-	       s, d, proto);
+	printf("acquire policy %u reqid %u src %s dst %s proto %s", pol->id, pol->reqid,
+	       s, d, pn);
 	if (ports)
 		printf(" sport %u dport %u", nla_get_u16(pkt[NFESP_POL_A_SPORT_MIN]),
 		       nla_get_u16(pkt[NFESP_POL_A_DPORT_MIN]));
@@ -97,21 +120,15 @@ static void print_mapping(struct nl_msg *msg, const struct sa *sa)
 	addr_str(&new, n, sizeof(n));
 
 	if (opt_json) {
-		json_begin_object(NULL);
-		json_str("event", "mapping");
-		json_u64("spi", sa->spi);
-		json_str("dst", d);
-		json_u64("reqid", sa->reqid);
-		json_begin_object("old");
-		json_str("addr", o);
-		json_u64("port", oport);
-		json_end_object();
-		json_begin_object("new");
-		json_str("addr", n);
-		json_u64("port", nport);
-		json_end_object();
-		json_bool("followed", followed);
-		json_end_object();
+		json_t *e = event("mapping");
+
+		json_object_set_new(e, "spi", json_spi(sa->spi));
+		json_object_set_new(e, "dst", json_string(d));
+		json_object_set_new(e, "reqid", json_u64(sa->reqid));
+		json_object_set_new(e, "old", json_pack("{s:s, s:i}", "addr", o, "port", oport));
+		json_object_set_new(e, "new", json_pack("{s:s, s:i}", "addr", n, "port", nport));
+		json_object_set_new(e, "followed", json_boolean(followed));
+		json_emit(e);
 		return;
 	}
 	printf("mapping spi 0x%08x dst %s reqid %u old %s port %u new %s port %u%s\n",
@@ -126,13 +143,14 @@ static void print_sa_update(const struct sa *sa)
 	addr_str(&sa->src, s, sizeof(s));
 	addr_str(&sa->dst, d, sizeof(d));
 	if (opt_json) {
-		json_begin_object(NULL);
-		json_str("event", "sa update");
-		json_u64("spi", sa->spi);
-		json_str("dst", d);
-		json_str("src", s);
-		sa_encap_json(sa);
-		json_end_object();
+		json_t *o = event("sa update"), *e = sa_encap_json(sa);
+
+		json_object_set_new(o, "spi", json_spi(sa->spi));
+		json_object_set_new(o, "dst", json_string(d));
+		json_object_set_new(o, "src", json_string(s));
+		if (e)
+			json_object_set_new(o, "encap", e);
+		json_emit(o);
 		return;
 	}
 	printf("sa update spi 0x%08x dst %s src %s", sa->spi, d, s);
@@ -145,37 +163,51 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	struct nlattr *top[NFESP_A_MAX + 1];
+	const char *name;
 	struct policy pol;
 	bool larval;
 	struct sa sa;
 	char a[INET6_ADDRSTRLEN];
+	json_t *o;
 
 	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0))
 		return 0;
+	if (opt_timestamp && !opt_json) {
+		char t[40];
+
+		time_now_str(t, sizeof(t));
+		printf("%s ", t);
+	}
 	switch (gh->cmd) {
 	case NFESP_CMD_SA_NEW:
 	case NFESP_CMD_SA_GET:
 		if (sa_from_nl(msg, &sa, &larval))
 			return 0;
-		sa_print(&sa, larval);
+		if (!opt_json) {
+			sa_print(&sa, larval);
+			break;
+		}
+		o = event(larval ? "spi alloc" : "sa add");
+		merge(o, sa_json(&sa, larval));
+		json_emit(o);
 		break;
 	case NFESP_CMD_SA_DEL:
 	case NFESP_CMD_EXPIRE:
 		if (sa_from_nl(msg, &sa, &larval))
 			return 0;
 		genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL);
+		name = gh->cmd == NFESP_CMD_SA_DEL ? "sa del" :
+		       top[NFESP_A_EXPIRE_HARD] ? "expire hard" : "expire soft";
 		if (opt_json) {
-			json_begin_object(NULL);
-			json_str("event", gh->cmd == NFESP_CMD_SA_DEL ? "sa del" :
-				 top[NFESP_A_EXPIRE_HARD] ? "expire hard" : "expire soft");
-			json_u64("spi", sa.spi);
-			json_str("dst", addr_str(&sa.dst, a, sizeof(a)));
-			json_end_object();
+			o = event(name);
+			json_object_set_new(o, "spi", json_spi(sa.spi));
+			json_object_set_new(o, "dst", json_addr(&sa.dst));
+			json_object_set_new(o, "reqid", json_u64(sa.reqid));
+			json_emit(o);
 		} else if (gh->cmd == NFESP_CMD_SA_DEL) {
 			printf("sa del spi 0x%08x dst %s\n", sa.spi, addr_str(&sa.dst, a, sizeof(a)));
 		} else {
-			printf("expire %s spi 0x%08x dst %s reqid %u\n",
-			       top[NFESP_A_EXPIRE_HARD] ? "hard" : "soft", sa.spi,
+			printf("%s spi 0x%08x dst %s reqid %u\n", name, sa.spi,
 			       addr_str(&sa.dst, a, sizeof(a)), sa.reqid);
 		}
 		break;
@@ -194,8 +226,16 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 	case NFESP_CMD_POLICY_REPLACE:
 		if (policy_from_nl(msg, &pol))
 			return 0;
-		policy_print(&pol, gh->cmd == NFESP_CMD_POLICY_NEW ? "add" :
-				   gh->cmd == NFESP_CMD_POLICY_DEL ? "del" : "replace");
+		name = gh->cmd == NFESP_CMD_POLICY_NEW ? "add" :
+		       gh->cmd == NFESP_CMD_POLICY_DEL ? "del" : "replace";
+		if (!opt_json) {
+			policy_print(&pol, name);
+			break;
+		}
+		o = event(gh->cmd == NFESP_CMD_POLICY_NEW ? "policy add" :
+			  gh->cmd == NFESP_CMD_POLICY_DEL ? "policy del" : "policy replace");
+		merge(o, policy_json(&pol));
+		json_emit(o);
 		break;
 	case NFESP_CMD_ACQUIRE:
 		if (policy_from_nl(msg, &pol))
@@ -204,21 +244,20 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 		break;
 	case NFESP_CMD_SA_FLUSH:
 	case NFESP_CMD_POLICY_FLUSH:
-		if (opt_json) {
-			json_begin_object(NULL);
-			json_str("event", gh->cmd == NFESP_CMD_SA_FLUSH ? "sa flush" : "policy flush");
-			json_end_object();
-		} else {
-			printf("%s flush\n", gh->cmd == NFESP_CMD_SA_FLUSH ? "sa" : "policy");
-		}
+		name = gh->cmd == NFESP_CMD_SA_FLUSH ? "sa flush" : "policy flush";
+		if (opt_json)
+			json_emit(event(name));
+		else
+			printf("%s\n", name);
 		break;
 	default:
-		if (!opt_json)
+		if (opt_json)
+			json_emit(json_pack("{s:s, s:o, s:i}", "event", "unknown",
+					    "time", json_time_now(), "cmd", gh->cmd));
+		else
 			printf("# unknown event %u\n", gh->cmd);
 		return 0;
 	}
-	if (opt_json)
-		json_finish();
 	return 0;
 }
 

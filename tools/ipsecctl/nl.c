@@ -9,6 +9,7 @@
 #include <linux/netlink.h>
 #include <linux/nfesp.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 #include <openssl/crypto.h>
@@ -27,8 +28,40 @@ const char *nfesp_extack(void)
 	return extack_msg;
 }
 
+/*
+ * 0 if the module speaks the API this tool was built for; else says which
+ * two versions differ. @theirs is the family's CTRL_ATTR_VERSION.
+ */
+int nfesp_api_check(unsigned int theirs)
+{
+	if (theirs == NFESP_GENL_VERSION)
+		return 0;
+	return error("ipsecctl speaks nfesp API %u, the module has %u; "
+		     "use the ipsecctl built with the module", NFESP_GENL_VERSION, theirs);
+}
+
+/* The family's id and API version, from the kernel's list of families. */
+static int resolve_family(unsigned int *version)
+{
+	struct nl_cache *cache;
+	struct genl_family *f;
+	int id = -1;
+
+	if (genl_ctrl_alloc_cache(sock, &cache))
+		return -1;
+	f = genl_ctrl_search_by_name(cache, NFESP_GENL_NAME);
+	if (f) {
+		id = genl_family_get_id(f);
+		*version = genl_family_get_version(f);
+		genl_family_put(f);
+	}
+	nl_cache_free(cache);
+	return id;
+}
+
 int nfesp_connect(void)
 {
+	unsigned int version = 0;
 	int one = 1;
 
 	sock = nl_socket_alloc();
@@ -43,11 +76,15 @@ int nfesp_connect(void)
 	setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl_socket_set_msg_buf_size(sock, 64 * 1024);
-	family_id = genl_ctrl_resolve(sock, NFESP_GENL_NAME);
+	family_id = resolve_family(&version);
 	if (family_id < 0) {
 		nfesp_disconnect();
 		return error("the nfesp module is not loaded (no generic netlink family \"%s\")",
 			     NFESP_GENL_NAME);
+	}
+	if (nfesp_api_check(version)) {
+		nfesp_disconnect();
+		return -1;
 	}
 	return 0;
 }
@@ -153,12 +190,28 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * A message of a dump the kernel marks as interrupted (NLM_F_DUMP_INTR,
+ * also on its DONE): the caller runs the dump again. libnl calls this
+ * before the VALID or FINISH callback of the same message, so it only
+ * takes note.
+ */
+static int on_dump_intr(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	t->dump_intr = true;
+	return NL_OK;
+}
+
+/*
+ * Every reply, once: also those of a dump marked interrupted, which the
+ * caller throws away or (the IKE daemon's SA dumps) may keep.
+ */
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct transaction *t = arg;
 
-	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
-		t->dump_intr = true;
 	if (t->fn && t->fn(msg, t->arg))
 		t->err = -EINVAL;
 	return NL_OK;
@@ -176,7 +229,7 @@ struct nl_cb *nfesp_reply_cb(struct transaction *t)
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, t);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, t);
 	/* libnl refuses a dump with NLM_F_DUMP_INTR; we retry instead. */
-	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_valid, t);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_dump_intr, t);
 	return cb;
 }
 
@@ -197,24 +250,49 @@ static int run(struct nl_msg *msg, struct transaction *t)
 }
 
 /*
- * Send @msg and wait for its ack, handing each reply to @fn. A dump that
- * the kernel marks as interrupted by a change is run again from the start.
+ * Send @msg and wait for its ack, handing each reply to @fn; frees @msg.
  * Returns 0 or a negative errno; the kernel's message is nfesp_extack().
  */
 int nfesp_transact(struct nl_msg *msg, reply_fn fn, void *arg)
 {
-	int tries, err = 0;
+	struct transaction t = { .fn = fn, .arg = arg };
+	int err;
 
 	extack_msg[0] = '\0';
-	for (tries = 0; tries < 5; tries++) {
-		struct transaction t = { .fn = fn, .arg = arg };
-
-		err = run(msg, &t);
-		if (!t.dump_intr || err)
-			break;
-	}
+	if (!msg)
+		return -ENOMEM;
+	err = run(msg, &t);
 	nfesp_discard(msg);
 	return err;
+}
+
+/*
+ * Dump @cmd, handing each object to @fn. If the kernel marks the dump as
+ * interrupted by a change, @reset throws away what @fn collected and the
+ * dump runs again from the start, with a new request (a new sequence
+ * number), up to NFESP_DUMP_TRIES times; then -EAGAIN, with a message in
+ * nfesp_extack().
+ */
+int nfesp_dump(uint8_t cmd, reply_fn fn, void (*reset)(void *arg), void *arg)
+{
+	int tries, err = 0;
+
+	for (tries = 0; tries < NFESP_DUMP_TRIES; tries++) {
+		struct transaction t = { .fn = fn, .arg = arg };
+		struct nl_msg *msg = nfesp_request(cmd, NLM_F_DUMP);
+
+		extack_msg[0] = '\0';
+		if (!msg)
+			return -ENOMEM;
+		err = run(msg, &t);
+		nfesp_discard(msg);
+		if (!t.dump_intr || err)
+			return err;
+		reset(arg);
+	}
+	snprintf(extack_msg, sizeof(extack_msg),
+		 "the table changed during each of %d dumps in a row; try again", tries);
+	return -EAGAIN;
 }
 
 /* Requests may carry keys: wipe before handing the memory back. */

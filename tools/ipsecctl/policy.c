@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/nfesp.h>
 #include <netlink/genl/genl.h>
@@ -107,7 +108,7 @@ int selector_check(const struct selector_parse *sp, const char *what)
 	return 0;
 }
 
-static void policy_get_sel(const struct policy *p, struct selector *sel)
+void policy_get_sel(const struct policy *p, struct selector *sel)
 {
 	sel->src = p->src;
 	sel->dst = p->dst;
@@ -408,7 +409,8 @@ static void print_ports(uint16_t min, uint16_t max)
 		printf(" port %u-%u", min, max);
 }
 
-static void json_ports(const char *key, uint16_t min, uint16_t max)
+/* A port range as typed: "443" or "1000-2000"; absent if any. */
+static void json_ports(json_t *o, const char *key, uint16_t min, uint16_t max)
 {
 	char buf[16];
 
@@ -418,7 +420,7 @@ static void json_ports(const char *key, uint16_t min, uint16_t max)
 		snprintf(buf, sizeof(buf), "%u", min);
 	else
 		snprintf(buf, sizeof(buf), "%u-%u", min, max);
-	json_str(key, buf);
+	json_object_set_new(o, key, json_string(buf));
 }
 
 static const char *prefix_str(const struct addr *a, int plen, char *buf, size_t len)
@@ -434,16 +436,19 @@ static const char *prefix_str(const struct addr *a, int plen, char *buf, size_t 
 	return buf;
 }
 
-/* from, from_port, to, to_port and proto, in the object open. */
-void selector_json(const struct selector *sel)
+/* from, from_port, to, to_port and proto, set in @o. */
+void selector_json(json_t *o, const struct selector *sel)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 
-	json_str("from", prefix_str(&sel->src, sel->src_plen, buf, sizeof(buf)));
-	json_ports("from_port", sel->sport_min, sel->sport_max);
-	json_str("to", prefix_str(&sel->dst, sel->dst_plen, buf, sizeof(buf)));
-	json_ports("to_port", sel->dport_min, sel->dport_max);
-	json_str("proto", sel->proto ? proto_str(sel->proto, buf, sizeof(buf)) : "any");
+	json_object_set_new(o, "from", json_string(prefix_str(&sel->src, sel->src_plen,
+								buf, sizeof(buf))));
+	json_ports(o, "from_port", sel->sport_min, sel->sport_max);
+	json_object_set_new(o, "to", json_string(prefix_str(&sel->dst, sel->dst_plen,
+							      buf, sizeof(buf))));
+	json_ports(o, "to_port", sel->dport_min, sel->dport_max);
+	json_object_set_new(o, "proto", json_string(sel->proto ?
+						    proto_str(sel->proto, buf, sizeof(buf)) : "any"));
 }
 
 /* " from PREFIX [port P] to PREFIX [port P] [proto P]", as they are parsed. */
@@ -459,34 +464,42 @@ void selector_print(const struct selector *sel)
 		printf(" proto %s", proto_str(sel->proto, buf, sizeof(buf)));
 }
 
-static void policy_print_json(const struct policy *p, const char *verb)
+const char *policy_dir_str(int dir)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
+	return dir >= 0 && dir <= NFESP_DIR_MAX ? dirs[dir] : "?";
+}
+
+const char *policy_action_str(int action)
+{
+	return action >= 0 && action <= NFESP_ACTION_MAX ? actions[action] : "?";
+}
+
+json_t *policy_json(const struct policy *p)
+{
+	json_t *o = json_object();
 	struct selector sel;
 
-	json_begin_object(NULL);
-	if (verb)
-		json_str("event", verb);
-	json_u64("id", p->id);
-	json_str("dir", dirs[p->dir]);
+	json_object_set_new(o, "id", json_u64(p->id));
+	json_object_set_new(o, "dir", json_string(dirs[p->dir]));
 	policy_get_sel(p, &sel);
-	selector_json(&sel);
-	json_str("action", actions[p->action]);
+	selector_json(o, &sel);
+	json_object_set_new(o, "action", json_string(actions[p->action]));
 	if (p->action == NFESP_ACTION_PROTECT) {
-		json_str("mode", p->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel");
+		json_object_set_new(o, "mode", json_string(p->mode == NFESP_MODE_TRANSPORT ?
+							   "transport" : "tunnel"));
 		if (p->local.family) {
-			json_str("local", addr_str(&p->local, buf, sizeof(buf)));
-			json_str("peer", addr_str(&p->peer, buf, sizeof(buf)));
+			json_object_set_new(o, "local", json_addr(&p->local));
+			json_object_set_new(o, "peer", json_addr(&p->peer));
 		}
-		json_u64("reqid", p->reqid);
-		json_bool("match_ike", p->flags & NFESP_POL_F_MATCH_IKE);
+		json_object_set_new(o, "reqid", json_u64(p->reqid));
+		json_object_set_new(o, "match_ike", json_boolean(p->flags & NFESP_POL_F_MATCH_IKE));
 	}
-	json_u64("priority", p->priority);
+	json_object_set_new(o, "priority", json_u64(p->priority));
 	if (p->owner)
-		json_u64("owner", p->owner);
-	json_u64("packets", p->packets);
-	json_u64("bytes", p->bytes);
-	json_end_object();
+		json_object_set_new(o, "owner", json_u64(p->owner));
+	json_object_set_new(o, "packets", json_u64(p->packets));
+	json_object_set_new(o, "bytes", json_u64(p->bytes));
+	return o;
 }
 
 /* In the grammar of policy add, with the id and counters as a comment. */
@@ -495,8 +508,17 @@ void policy_print(const struct policy *p, const char *verb)
 	char buf[INET6_ADDRSTRLEN + 8];
 	struct selector sel;
 
-	if (opt_json)
-		return policy_print_json(p, verb);
+	if (opt_json) {
+		json_t *o = policy_json(p);
+		char ev[32];
+
+		/* An event names itself first: "policy add", "policy del", ... */
+		if (verb) {
+			snprintf(ev, sizeof(ev), "policy %s", verb);
+			json_object_set_new(o, "event", json_string(ev));
+		}
+		return json_emit(o);
+	}
 	printf("policy %s dir %s", verb ? verb : "add", dirs[p->dir]);
 	policy_get_sel(p, &sel);
 	selector_print(&sel);
@@ -528,17 +550,73 @@ int policy_print_reply(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-int policy_dump(void)
+struct policy_list {
+	struct policy *v;
+	size_t n, cap;
+};
+
+static int policy_collect(struct nl_msg *msg, void *arg)
 {
+	struct policy_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct policy *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return error("out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	if (policy_from_nl(msg, &l->v[l->n]))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static void policy_collect_reset(void *arg)
+{
+	((struct policy_list *)arg)->n = 0;
+}
+
+/* The kernel's policies, in match order. */
+int policy_dump(struct policy **list, size_t *n)
+{
+	struct policy_list l = { 0 };
 	int err;
 
-	if (opt_json)
-		json_begin_array("policies");
-	err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_GET, NLM_F_DUMP),
-			     policy_print_reply, NULL);
-	if (opt_json)
-		json_end_array();
-	return err ? kernel_error("policy show", err) : 0;
+	err = nfesp_dump(NFESP_CMD_POLICY_GET, policy_collect, policy_collect_reset, &l);
+	if (err) {
+		free(l.v);
+		return kernel_error("policy show", err);
+	}
+	*list = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* policy show: text, or with -j one document {"policies": [...]}. */
+int policy_show(void)
+{
+	struct policy *v;
+	size_t i, n;
+
+	if (opt_dry_run)
+		return 0;
+	if (policy_dump(&v, &n))
+		return -1;
+	if (opt_json) {
+		json_t *a = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, policy_json(&v[i]));
+		json_emit(json_pack("{s:o}", "policies", a));
+	} else {
+		for (i = 0; i < n; i++)
+			policy_print(&v[i], NULL);
+	}
+	free(v);
+	return 0;
 }
 
 int policy_id_reply(struct nl_msg *msg, void *arg)
@@ -575,12 +653,8 @@ static int policy_change(struct args *a, uint8_t cmd, const char *what)
 			  cmd == NFESP_CMD_POLICY_GET ? NULL : &id);
 	if (err)
 		return kernel_error(what, err);
-	if (for_add && opt_json) {
-		json_begin_object(NULL);
-		json_u64("id", id);
-		json_end_object();
-		json_finish();
-	}
+	if (for_add && opt_json)
+		json_emit(json_pack("{s:o}", "id", json_u64(id)));
 	return 0;
 }
 
@@ -604,7 +678,7 @@ int cmd_policy(struct args *a)
 	if (opt_dry_run && (!strcmp(verb, "show") || !strcmp(verb, "flush")))
 		return 0;
 	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return show_listing(policy_dump);
+		return policy_show();
 	if (!strcmp(verb, "flush")) {
 		err = nfesp_transact(nfesp_request(NFESP_CMD_POLICY_FLUSH, 0), NULL, NULL);
 		return err ? kernel_error("policy flush", err) : 0;

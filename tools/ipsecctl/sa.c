@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <linux/nfesp.h>
@@ -469,89 +470,94 @@ static void print_lifetime_text(const char *which, const struct lifetime *lt)
 		printf(" lifetime %s seconds %" PRIu64, which, lt->seconds);
 }
 
-static void print_lifetime_json(const char *key, const struct lifetime *lt)
+static json_t *lifetime_json(const struct lifetime *lt)
 {
+	json_t *o;
+
 	if (!lt->bytes && !lt->packets && !lt->seconds)
-		return;
-	json_begin_object(key);
+		return NULL;
+	o = json_object();
 	if (lt->bytes)
-		json_u64("bytes", lt->bytes);
+		json_object_set_new(o, "bytes", json_u64(lt->bytes));
 	if (lt->packets)
-		json_u64("packets", lt->packets);
+		json_object_set_new(o, "packets", json_u64(lt->packets));
 	if (lt->seconds)
-		json_u64("seconds", lt->seconds);
-	json_end_object();
+		json_object_set_new(o, "seconds", json_u64(lt->seconds));
+	return o;
 }
 
-static uint64_t age(uint64_t add_time)
+/* Seconds since @boottime, a CLOCK_BOOTTIME second as the kernel reports. */
+uint64_t sa_age(uint64_t boottime)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec > add_time ? ts.tv_sec - add_time : 0;
+	return (uint64_t)ts.tv_sec > boottime ? ts.tv_sec - boottime : 0;
 }
 
 /* An SA's UDP encapsulation, if it has one, as the JSON object "encap". */
-void sa_encap_json(const struct sa *sa)
+json_t *sa_encap_json(const struct sa *sa)
 {
 	if (!sa->encap_sport)
-		return;
-	json_begin_object("encap");
-	json_str("type", "udp");
-	json_u64("sport", sa->encap_sport);
-	json_u64("dport", sa->encap_dport);
-	json_end_object();
+		return NULL;
+	return json_pack("{s:s, s:i, s:i}", "type", "udp", "sport", sa->encap_sport,
+			 "dport", sa->encap_dport);
 }
 
-
-static void sa_print_json(const struct sa *sa, bool larval)
+/* Sets @k only if @v is there: optional members. */
+static void set_opt(json_t *o, const char *k, json_t *v)
 {
-	char buf[INET6_ADDRSTRLEN], spi[16];
+	if (v)
+		json_object_set_new(o, k, v);
+}
 
-	json_begin_object(NULL);
-	snprintf(spi, sizeof(spi), "0x%08x", sa->spi);
-	json_str("spi", spi);
-	json_str("src", addr_str(&sa->src, buf, sizeof(buf)));
-	json_str("dst", addr_str(&sa->dst, buf, sizeof(buf)));
-	json_u64("index", sa->index);
-	json_u64("age", age(sa->add_time));
+json_t *sa_json(const struct sa *sa, bool larval)
+{
+	json_t *o = json_object(), *st;
+
+	json_object_set_new(o, "spi", json_spi(sa->spi));
+	json_object_set_new(o, "src", json_addr(&sa->src));
+	json_object_set_new(o, "dst", json_addr(&sa->dst));
+	json_object_set_new(o, "index", json_u64(sa->index));
+	json_object_set_new(o, "age", json_u64(sa_age(sa->add_time)));
 	if (sa->owner)
-		json_u64("owner", sa->owner);
+		json_object_set_new(o, "owner", json_u64(sa->owner));
 	if (larval) {
-		json_bool("reserved", true);
-		json_end_object();
-		return;
+		json_object_set_new(o, "reserved", json_true());
+		return o;
 	}
-	json_str("mode", sa->mode == NFESP_MODE_TRANSPORT ? "transport" : "tunnel");
-	json_u64("reqid", sa->reqid);
-	json_str("enc", sa->enc ? sa->enc->name : "unknown");
+	json_object_set_new(o, "mode", json_string(sa->mode == NFESP_MODE_TRANSPORT ?
+						   "transport" : "tunnel"));
+	json_object_set_new(o, "reqid", json_u64(sa->reqid));
+	json_object_set_new(o, "enc", json_string(sa->enc ? sa->enc->name : "unknown"));
 	if (sa->auth)
-		json_str("auth", sa->auth->name);
-	json_bool("esn", sa->flags & NFESP_SA_F_ESN);
-	json_bool("follow_peer", sa->flags & NFESP_SA_F_FOLLOW_PEER);
-	json_u64("replay_window", sa->replay_window);
-	sa_encap_json(sa);
-	print_lifetime_json("lifetime_soft", &sa->soft);
-	print_lifetime_json("lifetime_hard", &sa->hard);
+		json_object_set_new(o, "auth", json_string(sa->auth->name));
+	json_object_set_new(o, "esn", json_boolean(sa->flags & NFESP_SA_F_ESN));
+	json_object_set_new(o, "follow_peer", json_boolean(sa->flags & NFESP_SA_F_FOLLOW_PEER));
+	json_object_set_new(o, "replay_window", json_u64(sa->replay_window));
+	set_opt(o, "encap", sa_encap_json(sa));
+	set_opt(o, "lifetime_soft", lifetime_json(&sa->soft));
+	set_opt(o, "lifetime_hard", lifetime_json(&sa->hard));
 	if (sa->driver[0])
-		json_str("driver", sa->driver);
+		set_opt(o, "driver", json_string(sa->driver));
 	if (sa->sel.src.family) {
-		json_begin_object("sel");
-		selector_json(&sa->sel);
-		json_end_object();
+		json_t *sel = json_object();
+
+		selector_json(sel, &sa->sel);
+		json_object_set_new(o, "sel", sel);
 	}
 	if (sa->has_use_time)
-		json_u64("used_ago", age(sa->use_time));
-	json_begin_object("stats");
-	json_u64("rx_packets", sa->stats.rx_packets);
-	json_u64("rx_bytes", sa->stats.rx_bytes);
-	json_u64("tx_packets", sa->stats.tx_packets);
-	json_u64("tx_bytes", sa->stats.tx_bytes);
-	json_u64("replay", sa->stats.replay);
-	json_u64("auth_fail", sa->stats.auth_fail);
-	json_u64("errors", sa->stats.errors);
-	json_end_object();
-	json_end_object();
+		json_object_set_new(o, "used_ago", json_u64(sa_age(sa->use_time)));
+	st = json_object();
+	json_object_set_new(st, "rx_packets", json_u64(sa->stats.rx_packets));
+	json_object_set_new(st, "rx_bytes", json_u64(sa->stats.rx_bytes));
+	json_object_set_new(st, "tx_packets", json_u64(sa->stats.tx_packets));
+	json_object_set_new(st, "tx_bytes", json_u64(sa->stats.tx_bytes));
+	json_object_set_new(st, "replay", json_u64(sa->stats.replay));
+	json_object_set_new(st, "auth_fail", json_u64(sa->stats.auth_fail));
+	json_object_set_new(st, "errors", json_u64(sa->stats.errors));
+	json_object_set_new(o, "stats", st);
+	return o;
 }
 
 /* In the grammar of sa add, keys left out, counters as a comment. */
@@ -560,12 +566,12 @@ void sa_print(const struct sa *sa, bool larval)
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 
 	if (opt_json)
-		return sa_print_json(sa, larval);
+		return json_emit(sa_json(sa, larval));
 	addr_str(&sa->src, s, sizeof(s));
 	addr_str(&sa->dst, d, sizeof(d));
 	if (larval) {
 		printf("# spi 0x%08x dst %s reserved for IKE, %" PRIu64 "s ago\n",
-		       sa->spi, d, age(sa->add_time));
+		       sa->spi, d, sa_age(sa->add_time));
 		return;
 	}
 	printf("sa add spi 0x%08x src %s dst %s mode %s reqid %u",
@@ -593,9 +599,9 @@ void sa_print(const struct sa *sa, bool larval)
 		printf(" sel");
 		selector_print(&sa->sel);
 	}
-	printf("\n\t# index %u age %" PRIu64 "s", sa->index, age(sa->add_time));
+	printf("\n\t# index %u age %" PRIu64 "s", sa->index, sa_age(sa->add_time));
 	if (sa->has_use_time)
-		printf(" used %" PRIu64 "s ago", age(sa->use_time));
+		printf(" used %" PRIu64 "s ago", sa_age(sa->use_time));
 	else
 		printf(" never used");
 	printf(" rx %" PRIu64 " packets %" PRIu64
@@ -617,17 +623,74 @@ int sa_print_reply(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-int sa_dump(void)
+struct sa_list {
+	struct sa *v;
+	size_t n, cap;
+};
+
+static int sa_collect(struct nl_msg *msg, void *arg)
 {
-	struct nl_msg *msg = nfesp_request(NFESP_CMD_SA_GET, NLM_F_DUMP);
+	struct sa_list *l = arg;
+	bool larval;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct sa *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return error("out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	if (sa_from_nl(msg, &l->v[l->n], &larval))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static void sa_collect_reset(void *arg)
+{
+	((struct sa_list *)arg)->n = 0;
+}
+
+/* The kernel's SAs, reserved SPIs (flag NFESP_SA_F_LARVAL) among them. */
+int sa_dump(struct sa **list, size_t *n)
+{
+	struct sa_list l = { 0 };
 	int err;
 
-	if (opt_json)
-		json_begin_array("sas");
-	err = nfesp_transact(msg, sa_print_reply, NULL);
-	if (opt_json)
-		json_end_array();
-	return err ? kernel_error("sa show", err) : 0;
+	err = nfesp_dump(NFESP_CMD_SA_GET, sa_collect, sa_collect_reset, &l);
+	if (err) {
+		free(l.v);
+		return kernel_error("sa show", err);
+	}
+	*list = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* sa show: text, or with -j one document {"sas": [...]}. */
+int sa_show(void)
+{
+	struct sa *v;
+	size_t i, n;
+
+	if (opt_dry_run)
+		return 0;
+	if (sa_dump(&v, &n))
+		return -1;
+	if (opt_json) {
+		json_t *a = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, sa_json(&v[i], v[i].flags & NFESP_SA_F_LARVAL));
+		json_emit(json_pack("{s:o}", "sas", a));
+	} else {
+		for (i = 0; i < n; i++)
+			sa_print(&v[i], v[i].flags & NFESP_SA_F_LARVAL);
+	}
+	free(v);
+	return 0;
 }
 
 static void wipe(struct sa *sa)
@@ -679,7 +742,7 @@ int cmd_sa(struct args *a)
 	if (a->i < a->argc)
 		return error("sa %s takes no arguments, got \"%s\"", verb, a->argv[a->i]);
 	if (!strcmp(verb, "show") || !strcmp(verb, "list"))
-		return show_listing(sa_dump);
+		return sa_show();
 	if (!strcmp(verb, "flush")) {
 		int err;
 
@@ -700,13 +763,7 @@ int spi_print_reply(struct nl_msg *msg, void *arg)
 	if (sa_from_nl(msg, &sa, &larval))
 		return -1;
 	if (opt_json) {
-		char buf[16];
-
-		json_begin_object(NULL);
-		snprintf(buf, sizeof(buf), "0x%08x", sa.spi);
-		json_str("spi", buf);
-		json_end_object();
-		json_finish();
+		json_emit(json_pack("{s:o}", "spi", json_spi(sa.spi)));
 	} else {
 		printf("0x%08x\n", sa.spi);
 	}

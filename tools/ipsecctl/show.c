@@ -5,6 +5,7 @@
  */
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/nfesp.h>
 #include <netlink/genl/genl.h>
@@ -44,81 +45,135 @@ static const char *const stat_names[] = {
 	[NFESP_STATS_A_OUT_HELD_DEV_GONE] = "out-held-dev-gone",
 };
 
-int stats_print_reply(struct nl_msg *msg, void *arg)
+int stats_from_nl(struct nl_msg *msg, struct stats *st)
 {
 	struct nlattr *top[NFESP_A_MAX + 1], *tb[NFESP_STATS_A_MAX + 1];
 	int i;
 
+	memset(st, 0, sizeof(*st));
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL) || !top[NFESP_A_STATS] ||
 	    nla_parse_nested(tb, NFESP_STATS_A_MAX, top[NFESP_A_STATS], NULL))
 		return error("malformed statistics from the kernel");
-	if (opt_json)
-		json_begin_object("stats");
-	for (i = NFESP_STATS_A_SA_COUNT; i <= NFESP_STATS_A_MAX; i++) {
-		uint64_t v = tb[i] ? nla_get_u64(tb[i]) : 0;
-
-		if (i == NFESP_STATS_A_PAD)
-			continue;
-		if (opt_json)
-			json_u64(stat_names[i], v);
-		else
-			printf("%s\t%" PRIu64 "\n", stat_names[i], v);
-	}
-	if (opt_json)
-		json_end_object();
+	for (i = NFESP_STATS_A_SA_COUNT; i <= NFESP_STATS_A_MAX; i++)
+		if (tb[i] && i != NFESP_STATS_A_PAD)
+			st->v[i] = nla_get_u64(tb[i]);
 	return 0;
 }
 
-int stats_dump(void)
+/* The counters as an object; the text's names, in snake_case. */
+json_t *stats_json(const struct stats *st)
 {
-	int err = nfesp_transact(nfesp_request(NFESP_CMD_STATS_GET, 0), stats_print_reply, NULL);
+	json_t *o = json_object();
+	char name[64], *p;
+	int i;
 
-	return err ? kernel_error("stats", err) : 0;
+	for (i = NFESP_STATS_A_SA_COUNT; i <= NFESP_STATS_A_MAX; i++) {
+		if (i == NFESP_STATS_A_PAD)
+			continue;
+		snprintf(name, sizeof(name), "%s", stat_names[i]);
+		for (p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		json_object_set_new(o, name, json_u64(st->v[i]));
+	}
+	return o;
 }
 
-/* One listing, as a JSON object with -j. */
-int show_listing(int (*dump)(void))
+static void stats_print(const struct stats *st)
+{
+	int i;
+
+	if (opt_json) {
+		json_emit(json_pack("{s:o}", "stats", stats_json(st)));
+		return;
+	}
+	for (i = NFESP_STATS_A_SA_COUNT; i <= NFESP_STATS_A_MAX; i++)
+		if (i != NFESP_STATS_A_PAD)
+			printf("%s\t%" PRIu64 "\n", stat_names[i], st->v[i]);
+}
+
+int stats_print_reply(struct nl_msg *msg, void *arg)
+{
+	struct stats st;
+
+	if (stats_from_nl(msg, &st))
+		return -1;
+	stats_print(&st);
+	return 0;
+}
+
+static int stats_reply(struct nl_msg *msg, void *arg)
+{
+	return stats_from_nl(msg, arg);
+}
+
+int stats_get(struct stats *st)
 {
 	int err;
 
+	memset(st, 0, sizeof(*st));
+	err = nfesp_transact(nfesp_request(NFESP_CMD_STATS_GET, 0), stats_reply, st);
+	return err ? kernel_error("stats", err) : 0;
+}
+
+int stats_show(void)
+{
+	struct stats st;
+
 	if (opt_dry_run)
 		return 0;
-	if (opt_json)
-		json_begin_object(NULL);
-	err = dump();
-	if (opt_json) {
-		json_end_object();
-		json_finish();
-	}
-	return err;
+	if (stats_get(&st))
+		return -1;
+	stats_print(&st);
+	return 0;
 }
 
 int cmd_stats(struct args *a)
 {
 	if (a->i < a->argc)
 		return error("stats takes no arguments, got \"%s\"", a->argv[a->i]);
-	return show_listing(stats_dump);
+	return stats_show();
 }
 
+/*
+ * show: policies, then SAs, as commands; with -j one document
+ * {"policies": [...], "sas": [...], "stats": {...}}.
+ */
 int cmd_show(struct args *a)
 {
-	int err;
+	struct policy *pv = NULL;
+	struct sa *sv = NULL;
+	size_t i, pn, sn;
+	struct stats st;
+	int err = -1;
 
 	if (a->i < a->argc)
 		return error("show takes no arguments, got \"%s\"; try sa show or policy show",
 			     a->argv[a->i]);
 	if (opt_dry_run)
 		return 0;
+	if (policy_dump(&pv, &pn) || sa_dump(&sv, &sn) || stats_get(&st))
+		goto out;
 	if (opt_json) {
-		json_begin_object(NULL);
-		err = policy_dump() || sa_dump() || stats_dump();
-		json_end_object();
-		json_finish();
-		return err ? -1 : 0;
+		json_t *pa = json_array(), *sa = json_array();
+
+		for (i = 0; i < pn; i++)
+			json_array_append_new(pa, policy_json(&pv[i]));
+		for (i = 0; i < sn; i++)
+			json_array_append_new(sa, sa_json(&sv[i], sv[i].flags & NFESP_SA_F_LARVAL));
+		json_emit(json_pack("{s:o, s:o, s:o}", "policies", pa, "sas", sa,
+				    "stats", stats_json(&st)));
+	} else {
+		printf("# policies, in match order\n");
+		for (i = 0; i < pn; i++)
+			policy_print(&pv[i], NULL);
+		printf("# SAs\n");
+		for (i = 0; i < sn; i++)
+			sa_print(&sv[i], sv[i].flags & NFESP_SA_F_LARVAL);
 	}
-	printf("# policies, in match order\n");
-	if (policy_dump())
-		return -1;
-	printf("# SAs\n");
-	return sa_dump();
+	err = 0;
+out:
+	free(pv);
+	free(sv);
+	return err;
 }

@@ -91,7 +91,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nl_cb_put(cb);
 	if (t.err)
 		puts(nfesp_extack());
-	if (opt_json)
-		json_finish();
 	return 0;
 }

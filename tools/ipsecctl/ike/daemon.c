@@ -898,8 +898,8 @@ static int run_client(int argc, char **argv)
 	if (!strcmp(argv[0], "status")) {
 		if (opt_json) {
 			json_object_del(resp, "ok");
-			json_dumpf(resp, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			printf("\n");
+			/* One document a line, as every -j output (ipsecctl(8)). */
+			json_emit(json_incref(resp));
 		} else {
 			print_status(resp);
 		}
