@@ -531,22 +531,9 @@ static int collect_policy(struct nl_msg *msg, void *arg)
 }
 
 /*
- * nl.c's on_valid notes NLM_F_DUMP_INTR on each reply; DONE can carry it
- * too, and is no reply. Mark it, and let libnl go on to NL_CB_FINISH
- * (nfesp_reply_cb() would hand DONE to the reply function instead).
- */
-static int note_intr(struct nl_msg *msg, void *arg)
-{
-	struct transaction *t = arg;
-
-	t->dump_intr = true;
-	return NL_OK;
-}
-
-/*
  * Dump with @cmd into @c. A dump the kernel marks as interrupted by a
- * change is thrown away and asked for again with a new request, and so a
- * new sequence number.
+ * change (nfesp_reply_cb() notes it in t.dump_intr) is thrown away and
+ * asked for again with a new request, and so a new sequence number.
  *
  * Under constant churn (a router rekeying thousands of SAs), a long SA
  * dump may never get through unchanged. After DUMP_TRIES passes, with
@@ -578,7 +565,6 @@ static int dump(uint8_t cmd, reply_fn fn, struct collect *c, bool weak_ok, const
 				nl_cb_put(cb);
 			return fail(-ENOMEM, "%s: out of memory", what);
 		}
-		nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, note_intr, &t);
 		err = nl_send_auto(sock, msg);
 		nlmsg_free(msg);
 		while (err >= 0 && !t.done)
