@@ -111,10 +111,13 @@ $I policy flush
 # 2. -j is NDJSON: a batch of two gets is two lines, each a document.
 $I sa add spi 0x100 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20
 $I sa add spi 0x200 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key $K20
-printf 'sa get spi 0x100 dst 192.0.2.2\nsa get spi 0x200 dst 192.0.2.2\nspi alloc dst 192.0.2.2 range 0x300-0x300\n' >"$work/gets"
-eq "ipsecctl -j -f with two sa get and a spi alloc: three JSON lines, SPIs as 0x%08x" \
-	"0x00000100 0x00000200 0x00000300" \
-	"$($I -j -f "$work/gets" | python3 -c 'import json, sys; print(*[json.loads(l)["spi"] for l in sys.stdin])')"
+# (spi alloc cannot be in a file, which is applied all or nothing.)
+printf 'sa get spi 0x100 dst 192.0.2.2\nsa get spi 0x200 dst 192.0.2.2\nsa add spi 0x300 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key %s\nsa get spi 0x300 dst 192.0.2.2\n' \
+	"$K20" >"$work/gets"
+eq "ipsecctl -j -f with three sa get, then a spi alloc: four JSON lines, SPIs as 0x%08x" \
+	"0x00000100 0x00000200 0x00000300 0x00000400" \
+	"$({ $I -j -f "$work/gets" && $I -j spi alloc dst 192.0.2.2 range 0x400-0x400; } |
+		python3 -c 'import json, sys; print(*[json.loads(l)["spi"] for l in sys.stdin])')"
 
 # 3. A namespace reached with -N, and the monitor in it: -t and -j.
 ip netns add $NS
