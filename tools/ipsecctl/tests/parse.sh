@@ -426,7 +426,7 @@ eq "bash: sync FILE completes file names" "$tmp/a-to-b.key" \
 mkdir "$tmp/comp dir"
 : >"$tmp/comp dir/k1.key"
 tty_complete() {
-	HISTFILE=/dev/null PATH=$(dirname "$I"):$PATH python3 - "$1" "$2" \
+	HISTFILE=/dev/null INPUTRC=/dev/null PATH=$(dirname "$I"):$PATH python3 - "$1" "$2" \
 		"$(dirname "$0")/../../completion/ipsecctl" <<'PY'
 import os, pty, select, sys, time
 bc, line, script = sys.argv[1:]
