@@ -28,6 +28,8 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod
 	# tools/ipsecctl/tests/install.sh: DKMS, the man pages, the systemd units
 	dkms man-db groff-base systemd xz-utils
+	# tools/ipsecctl/tests/parse.sh: the completion with bash-completion loaded
+	bash-completion
 	python3 python3-cryptography iproute2 iputils-ping nftables conntrack iperf3 tcpdump tshark ethtool
 	wireguard-tools
 	strongswan-charon strongswan-swanctl charon-systemd libstrongswan-standard-plugins

@@ -15,6 +15,7 @@
  */
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -70,7 +71,7 @@ void command_free(struct command *c)
 
 /*
  * The next line, without its newline, into r->line: its length, -1 at the
- * end, -2 out of memory.
+ * end, -2 out of memory, -3 if reading failed (errno says why).
  */
 static ssize_t read_line(struct cmd_reader *r)
 {
@@ -78,7 +79,10 @@ static ssize_t read_line(struct cmd_reader *r)
 	int ch;
 
 	for (;;) {
+		errno = 0;
 		ch = getc(r->f);
+		if (ch == EOF && ferror(r->f))
+			return -3;
 		if (ch == EOF && !n)
 			return -1;
 		if (ch == EOF || ch == '\n')
@@ -219,13 +223,15 @@ int read_command(struct cmd_reader *r, struct command *c)
 	struct word_starts ws = { NULL, 0, 0 };
 	ssize_t len;
 	size_t i;
-	int cont;
+	int cont, err;
 
 	memset(c, 0, sizeof(*c));
 	for (;;) {
 		len = read_line(r);
 		if (len == -2)
 			goto oom;
+		if (len == -3)
+			goto bad_read;
 		if (len < 0)
 			break;
 		if (!c->line)
@@ -262,4 +268,11 @@ oom:
 	free(ws.off);
 	command_free(c);
 	return read_error(r, "out of memory");
+bad_read:
+	/* Not an end of file: what was read so far is no whole file. */
+	err = errno ? errno : EIO;
+	free(ws.off);
+	command_free(c);
+	set_error_context(NULL);
+	return error("cannot read \"%s\": %s", r->name, strerror(err));
 }

@@ -104,6 +104,7 @@ static const struct {
 	{ "down", NULL },
 	{ "rekey", NULL },
 	{ "reload", NULL },
+	{ "sync", NULL },
 };
 
 const struct grammar *grammar_find(const char *noun, const char *verb)
@@ -163,12 +164,45 @@ static unsigned int distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
+/*
+ * Whether @w could be (part of) a key: 16 or more hex digits, after an
+ * optional 0x. Such a word is never shown in an error.
+ */
+static bool looks_like_key(const char *w)
+{
+	size_t n;
+
+	if (w[0] == '0' && (w[1] == 'x' || w[1] == 'X'))
+		w += 2;
+	n = strspn(w, "0123456789abcdefABCDEF");
+	return n >= 16 && !w[n];
+}
+
 static int unexpected(const struct kw_scan *s, const char *w)
 {
 	const struct grammar *g = s->g;
-	char list[512] = "", mean[128] = "";
+	char list[512] = "", mean[128] = "", what[128];
 	unsigned int i, j, best = 3, d;
 	size_t len = 0, m;
+	bool hide = s->after_key || looks_like_key(w);
+
+	/*
+	 * The word after a key's value may be the rest of a key split in two
+	 * (key 0x0102\ on one line, 0304... on the next): errors go to the
+	 * journal, so it is named, not shown. A keyword of the command is no
+	 * key (none is hex) and is shown.
+	 */
+	for (i = 0; hide && i < g->n; i++)
+		if (!strcmp(w, g->kw[i].name))
+			hide = false;
+	if (!hide)
+		snprintf(what, sizeof(what), "unexpected \"%.100s\"", w);
+	else if (s->after_key)
+		snprintf(what, sizeof(what), "unexpected word after %s "
+			 "(not shown: it may be key material)", s->after_key);
+	else
+		snprintf(what, sizeof(what), "unexpected word "
+			 "(not shown: it may be key material)");
 
 	for (i = 0; i < g->n; i++) {
 		if (!kw_allowed(s, i))
@@ -185,7 +219,7 @@ static int unexpected(const struct kw_scan *s, const char *w)
 			if (!strcmp(w, grammars[i].kw[j].name))
 				best = 3;
 	/* Every allowed keyword at the least distance, if that is 1 or 2. */
-	for (i = 0, m = 0; best < 3 && i < g->n; i++) {
+	for (i = 0, m = 0; !hide && best < 3 && i < g->n; i++) {
 		if (!kw_allowed(s, i) || distance(w, g->kw[i].name) != best)
 			continue;
 		m += snprintf(mean + m, m < sizeof(mean) ? sizeof(mean) - m : 0, "%s\"%s\"",
@@ -197,13 +231,13 @@ static int unexpected(const struct kw_scan *s, const char *w)
 		mean[0] = '\0';
 	for (i = 0; i < g->n; i++)
 		if ((g->kw[i].flags & KW_SEL) && !s->sel && !strcmp(w, g->kw[i].name))
-			return error("unexpected \"%s\"; a selector follows sel: "
-				     "sel from PREFIX to PREFIX", w);
+			return error("%s; a selector follows sel: "
+				     "sel from PREFIX to PREFIX", what);
 	if (g->hint)
-		return error("unexpected \"%s\"%s; %s", w, mean, g->hint);
+		return error("%s%s; %s", what, mean, g->hint);
 	if (!len)
-		return error("unexpected \"%s\"; %s %s takes nothing more", w, g->noun, g->verb);
-	return error("unexpected \"%s\"%s; expected one of: %s", w, mean, list);
+		return error("%s; %s %s takes nothing more", what, g->noun, g->verb);
+	return error("%s%s; expected one of: %s", what, mean, list);
 }
 
 /*
@@ -225,6 +259,9 @@ const struct keyword *kw_scan_word(struct kw_scan *s, const char *w)
 		return NULL;
 	}
 	k = &g->kw[i];
+	/* Its value is the parser's; the word after that is ours again. */
+	s->after_key = !strcmp(k->name, "key") || !strcmp(k->name, "authkey") ?
+		       k->name : NULL;
 	if (k->flags & KW_PORT) {
 		if (!s->last) {
 			if (!s->quiet)

@@ -188,6 +188,7 @@ struct kw_scan {
 	int last;		/* 'f' or 't': the last of from and to, 0 if none */
 	bool sport, dport;	/* port given for from, for to */
 	bool quiet;		/* say nothing when a word is refused */
+	const char *after_key;	/* key or authkey, if it came just before */
 };
 const struct grammar *grammar_find(const char *noun, const char *verb);
 void kw_scan_init(struct kw_scan *s, const struct grammar *g);

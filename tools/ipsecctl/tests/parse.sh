@@ -117,6 +117,8 @@ bad=(
 # Refused, with exactly this message on stderr ("ipsecctl: " before it).
 S="src 192.0.2.1 dst 192.0.2.2"
 SA="sa add spi 1 $S enc aes-gcm-128 key $K20"
+# the same, key not last: the word after a key's value is never shown
+SAK="sa add spi 1 $S key $K20 enc aes-gcm-128"
 P="policy add dir out"
 exact=(
 	# a keyword given twice
@@ -136,9 +138,9 @@ exact=(
 	"spi alloc dst 192.0.2.1 dst 192.0.2.1|dst given twice"
 	"sa update spi 1 dst 192.0.2.2 encap udp 1 2 encap udp 3 4|encap given twice"
 	# what was expected instead, and a close misspelling
-	"$SA ensp|unexpected \"ensp\" (did you mean \"esn\" or \"encap\"?); expected one of: mode, reqid, owner, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
+	"$SAK ensp|unexpected \"ensp\" (did you mean \"esn\" or \"encap\"?); expected one of: mode, reqid, owner, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
 	"sa add spi 1 ensp|unexpected \"ensp\" (did you mean \"enc\" or \"esn\" or \"encap\"?); expected one of: src, dst, mode, reqid, owner, enc, key, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
-	"$SA rqid 1|unexpected \"rqid\" (did you mean \"reqid\"?); expected one of: mode, reqid, owner, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
+	"$SAK rqid 1|unexpected \"rqid\" (did you mean \"reqid\"?); expected one of: mode, reqid, owner, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
 	"$P from any to any action bypass frob|unexpected \"frob\"; expected one of: port, proto, mode, local, peer, reqid, priority, match-ike, owner"
 	"$P from any to any action bypass prority 1|unexpected \"prority\" (did you mean \"priority\"?); expected one of: port, proto, mode, local, peer, reqid, priority, match-ike, owner"
 	"sa del spi 1 dst 192.0.2.2 src 192.0.2.1|unexpected \"src\"; this takes only spi and dst"
@@ -177,6 +179,12 @@ exact=(
 	"sa add spi 1 $S enc null auth md5|unknown auth \"md5\"; one of: hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1"
 	"sa add spi 1 $S enc null|null needs auth, one of: hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1"
 	"$SA enc x|enc given twice"
+	# the word after a key's value may be the rest of the key: not shown,
+	# nor a word of 16 hex digits or more anywhere
+	"$SA 05060708090a0b0c|unexpected word after key (not shown: it may be key material); expected one of: mode, reqid, owner, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
+	"$SA frm any|unexpected word after key (not shown: it may be key material); expected one of: mode, reqid, owner, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
+	"sa add spi 1 $S 0x0102030405060708 enc aes-gcm-128|unexpected word (not shown: it may be key material); expected one of: mode, reqid, owner, enc, key, auth, authkey, esn, replay-window, encap, follow-peer, lifetime, driver, sel"
+	"$SA from any to any|unexpected \"from\"; a selector follows sel: sel from PREFIX to PREFIX"
 	# an inline key's error says no place but the command's
 	"sa add spi 1 $S enc aes-gcm-128 key 0xzz|key is not hex: unexpected 'z'"
 )
@@ -198,7 +206,7 @@ grep -q '^ipv6-route[[:space:]]' /etc/protocols 2>/dev/null &&
 	good2+=("$P from any to any proto ipv6-route action bypass")
 protos=$($I --complete policy add proto)
 nprotos=$(wc -w <<<"$protos")
-ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 42))
+ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 59))
 printf '%072d\n' 1 >"$tmp/k20x"
 for c in "${good[@]}"; do
 	# shellcheck disable=SC2086
@@ -218,6 +226,30 @@ check "help lists policy replace" sh -c "$I --help | grep -q 'policy add|replace
 check "help lists every command" sh -c "$I --help | grep -q 'spi alloc' && $I --help | grep -q monitor"
 out=$($I -n sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key 0x0102 2>&1)
 eq "an error never prints the key" 0 "$(grep -c 0102 <<<"$out")"
+# nor the rest of a key split in two words (by a continuation, a blank),
+# nor a word that looks like a key: exit 1, said, and not shown.
+K2=05060708090a0b0c0d0e0f1011121314
+hides() {
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	eq "$desc" "1 1 0" "$rc $(grep -c 'not shown: it may be key material' <<<"$out") $(grep -c 0506 <<<"$out")"
+}
+printf 'show\nsa add spi 1 %s enc aes-gcm-128 key 0x01020304\\\n%s\n' "$S" "$K2" >"$tmp/split"
+hides "an error never prints a key split across lines (key 0x0102\\ then the rest)" "$I" -n -f "$tmp/split"
+printf 'sa add spi 1 %s enc aes-gcm-128 \\\n key 01020304 \\\n  %s esn\n' "$S" "$K2" >"$tmp/split"
+hides "an error never prints a key split across lines, each indented" "$I" -n -f "$tmp/split"
+hides "an error never prints a key split in two words on one line" \
+	"$I" -n sa add spi 1 $S enc aes-gcm-128 key 01020304 "$K2"
+hides "an error never prints an authkey split in two words" \
+	"$I" -n sa add spi 1 $S enc aes-cbc-128 key 0x$(printf '%032d' 1) auth hmac-sha1 authkey 0x01020304 "$K2"
+hides "an error never prints a word that looks like a key, 0x or not" \
+	"$I" -n sa add spi 1 $S "$K2" enc aes-gcm-128 key 0x$K2
+check_fails "a file that cannot be read (a directory) is refused, not taken as empty" \
+	"^ipsecctl: cannot read \"$tmp\": Is a directory\$" "$I" -n -f "$tmp"
+check_fails "sync of a file that cannot be read is refused" \
+	"^ipsecctl: cannot read \"$tmp\": Is a directory\$" "$I" -n sync "$tmp"
 for case in "${exact[@]}"; do
 	c=${case%%|*}
 	# shellcheck disable=SC2086
@@ -345,8 +377,9 @@ eq "and the command goes on" 0 "$?"
 
 # --- Completion: ipsecctl --complete, from the parser's tables ---
 words() { "$I" --complete "$@" | tr '\n' ' ' | sed 's/ $//'; }
-eq "complete: the commands" "sa spi policy show stats monitor daemon status up down rekey reload" \
+eq "complete: the commands" "sa spi policy show stats monitor daemon status up down rekey reload sync" \
 	"$(words)"
+eq "complete: sync takes a file, no word of ours" "" "$(words sync)"
 eq "complete: sa's verbs" "add update del get show flush" "$(words sa)"
 eq "complete: after sa add, its keywords" \
 	"spi src dst mode reqid owner enc key auth authkey esn replay-window encap follow-peer lifetime driver sel" \
@@ -383,4 +416,74 @@ eq "bash: ipsecctl policy add dir out from any to any action <TAB>" "protect byp
 	"$(comp ipsecctl policy add dir out from any to any action '')"
 eq "bash: key @FILE completes file names" "@$tmp/a-to-b.key" \
 	"$(comp ipsecctl sa add key "@$tmp/a-to")"
+eq "bash: sync FILE completes file names" "$tmp/a-to-b.key" \
+	"$(comp ipsecctl -n sync "$tmp/a-to")"
+
+# An interactive bash on a terminal, COMP_WORDBREAKS as it is (with @ and :,
+# or without @ once bash-completion is loaded): LINE typed, then TAB twice;
+# the words of the line readline made, each in <>. Only this shows what
+# readline does with the replies (an @ or a : splits bash's words).
+mkdir "$tmp/comp dir"
+: >"$tmp/comp dir/k1.key"
+tty_complete() {
+	HISTFILE=/dev/null INPUTRC=/dev/null PATH=$(dirname "$I"):$PATH python3 - "$1" "$2" \
+		"$(dirname "$0")/../../completion/ipsecctl" <<'PY'
+import os, pty, select, sys, time
+bc, line, script = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["PS1"] = "$ "
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+def until(mark, t=20):
+    out = b""
+    end = time.time() + t
+    while time.time() < end and mark not in out:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return out
+setup = ". /usr/share/bash-completion/bash_completion; " if bc == "1" else ""
+os.write(fd, (setup + ". '%s'; echo READY''1\n" % script).encode())
+until(b"READY1")
+until(b"$ ")
+# Typed ahead, the keys wait while a completion runs.
+os.write(fd, line.encode() + b"\t")
+time.sleep(0.5)
+os.write(fd, b"\t")
+time.sleep(0.5)
+os.write(fd, b"\x01printf '<%s>' \x05; echo DONE''1\n")
+out = until(b"DONE1").decode(errors="replace")
+os.kill(pid, 9)
+os.waitpid(pid, 0)
+for l in out.replace("\r", "\n").splitlines():
+    if l.startswith("<") and l.endswith("DONE1"):
+        print(l[:-5])
+PY
+}
+for bc in 0 1; do
+	with=without
+	[ $bc = 1 ] && with=with
+	if ! command -v python3 >/dev/null; then
+		for _ in 1 2 3 4; do ktap_ok "bash $with bash-completion # SKIP no python3"; done
+		continue
+	fi
+	if [ $bc = 1 ] && [ ! -f /usr/share/bash-completion/bash_completion ]; then
+		for _ in 1 2 3 4; do ktap_ok "bash with bash-completion # SKIP not installed (tools/deps.sh)"; done
+		continue
+	fi
+	eq "bash $with bash-completion: key @FILE<TAB><TAB>: a directory with a space, then its file" \
+		"<ipsecctl><sa><add><key><@$tmp/comp dir/k1.key>" \
+		"$(tty_complete $bc "ipsecctl sa add key @$tmp/comp\\ d")"
+	eq "bash $with bash-completion: a keyword after an IPv6 address" \
+		"<ipsecctl><sa><add><spi><1><dst><2001:db8::1><replay-window>" \
+		"$(tty_complete $bc "ipsecctl sa add spi 1 dst 2001:db8::1 rep")"
+	eq "bash $with bash-completion: a choice after two IPv6 addresses" \
+		"<ipsecctl><policy><add><local><2001:db8::1><peer><2001:db8::2><action><protect>" \
+		"$(tty_complete $bc "ipsecctl policy add local 2001:db8::1 peer 2001:db8::2 action pro")"
+	eq "bash $with bash-completion: sync and its file" \
+		"<ipsecctl><-n><sync><$tmp/comp dir/k1.key>" \
+		"$(tty_complete $bc "ipsecctl -n syn"$'\t'"$tmp/comp\\ d")"
+done
 ktap_finish
