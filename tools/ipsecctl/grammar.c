@@ -96,6 +96,7 @@ static const struct {
 	{ "spi", "alloc" },
 	{ "policy", "add replace del get show flush" },
 	{ "show", NULL },
+	{ "tunnels", NULL },
 	{ "stats", NULL },
 	{ "monitor", NULL },
 	{ "daemon", NULL },
@@ -336,7 +337,7 @@ static void print_arg(const char *arg)
 /*
  * ipsecctl --complete WORD...: the words that may follow WORD..., one a
  * line, for the shell to filter by what is typed. Global options before
- * the command are skipped; after -f, nothing is offered.
+ * the command are skipped (-N with its name); after -f, nothing is offered.
  */
 int complete(int argc, char **argv)
 {
@@ -351,6 +352,9 @@ int complete(int argc, char **argv)
 		if (!strcmp(argv[w], "-f") || !strcmp(argv[w], "--file") ||
 		    !strncmp(argv[w], "--file=", 7) || (argv[w][1] != '-' && strchr(argv[w], 'f')))
 			return 0;
+		/* -N NETNS: its name is no command. */
+		if (!strcmp(argv[w], "-N") || !strcmp(argv[w], "--netns"))
+			w++;
 		w++;
 	}
 	if (w == argc) {

@@ -206,7 +206,7 @@ grep -q '^ipv6-route[[:space:]]' /etc/protocols 2>/dev/null &&
 	good2+=("$P from any to any proto ipv6-route action bypass")
 protos=$($I --complete policy add proto)
 nprotos=$(wc -w <<<"$protos")
-ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 59))
+ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 60))
 printf '%072d\n' 1 >"$tmp/k20x"
 for c in "${good[@]}"; do
 	# shellcheck disable=SC2086
@@ -377,8 +377,11 @@ eq "and the command goes on" 0 "$?"
 
 # --- Completion: ipsecctl --complete, from the parser's tables ---
 words() { "$I" --complete "$@" | tr '\n' ' ' | sed 's/ $//'; }
-eq "complete: the commands" "sa spi policy show stats monitor daemon status up down rekey reload sync" \
+eq "complete: the commands" "sa spi policy show tunnels stats monitor daemon status up down rekey reload sync" \
 	"$(words)"
+eq "complete: -N's name is no command; the commands after it, and sa's verbs" \
+	"sa spi policy show tunnels stats monitor daemon status up down rekey reload sync|add update del get show flush" \
+	"$(words -j -N blue | tr '\n' ' ' | sed 's/ $//')|$(words --netns blue sa)"
 eq "complete: sync takes a file, no word of ours" "" "$(words sync)"
 eq "complete: sa's verbs" "add update del get show flush" "$(words sa)"
 eq "complete: after sa add, its keywords" \
