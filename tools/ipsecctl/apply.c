@@ -159,12 +159,19 @@ struct op *plan_add(struct plan *p, enum op_kind kind, int line)
 {
 	struct op *op;
 
+	/* Grown by hand, not realloc'd: the old block, which holds the
+	 * file's keys, is wiped before it is freed. */
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct op *ops = realloc(p->ops, cap * sizeof(*ops));
+		struct op *ops = malloc(cap * sizeof(*ops));
 
 		if (!ops)
 			return NULL;
+		if (p->ops) {
+			memcpy(ops, p->ops, p->n * sizeof(*ops));
+			OPENSSL_cleanse(p->ops, p->cap * sizeof(*p->ops));
+			free(p->ops);
+		}
 		p->ops = ops;
 		p->cap = cap;
 	}
@@ -197,6 +204,11 @@ void plan_free(struct plan *p)
 
 		if (!op->borrowed)
 			words_free(op->argc, op->argv);
+		/* An SA update's old SA can be a copy of the file's own,
+		 * with its keys. */
+		if (op->old)
+			OPENSSL_cleanse(op->old, op->kind == OP_SA_UPDATE ?
+					sizeof(struct sa) : sizeof(struct policy));
 		free(op->old);
 	}
 	if (p->ops)

@@ -88,6 +88,9 @@ int plan_apply(struct plan *p);
 void op_print(const struct op *op);
 /* FILE:LINE, or FILE alone for line 0, as the error context. */
 void plan_context(const struct plan *p, int line);
+/* PATH or - (stdin) to read, through a buffer wiped at key_file_close(). */
+FILE *key_file_open(const char *path);
+void key_file_close(FILE *f);
 /* ipsecctl -f: the plan, checked against the kernel, then applied. */
 int apply_stream(FILE *f, const char *name);
 

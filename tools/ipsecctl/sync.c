@@ -267,13 +267,12 @@ int cmd_sync(struct args *a)
 		return error("sync prints commands, not JSON: drop -j");
 	if (a->i < a->argc)
 		return error("sync takes one FILE, got \"%s\" too", a->argv[a->i]);
-	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	f = key_file_open(path);
 	if (!f)
-		return error("cannot open \"%s\": %s", path, strerror(errno));
+		return -1;
 	file.keep_words = true;
 	err = plan_read(f, path, &file);
-	if (f != stdin)
-		fclose(f);
+	key_file_close(f);
 	todo.name = path;
 	if (!err)
 		err = sync_plan(&file, &todo);
