@@ -71,8 +71,9 @@ eq "and says nothing" "" "$out"
 	sa 0x2003 192.0.2.8 192.0.2.1 3			# 1: a new SA
 	echo "policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 192.0.2.1 peer 192.0.2.7 reqid 1 priority 100 match-ike"
 	echo "policy del dir in from 10.3.0.0/16 to 10.1.0.0/16"	# 3
-	# 4: the kernel refuses a soft limit above the hard one
-	sa 0x2004 192.0.2.8 192.0.2.1 3 lifetime soft bytes 2000 lifetime hard bytes 1000
+	# 4: the kernel refuses a driver of another algorithm (ipsecctl
+	# cannot know the crypto API's drivers)
+	sa 0x2004 192.0.2.8 192.0.2.1 3 driver "cbc(aes)"
 	sa 0x2005 192.0.2.8 192.0.2.1 3
 } >"$work/refused"
 check_fails "-n -f checks the file alone: line 2's policy has its SA in the kernel only" \
@@ -87,7 +88,7 @@ eq "the replaced policy is back in place, as the deleted one is (its id is new)"
 # An sa update is undone too: the SA moves back.
 {
 	echo "sa update spi 0x1001 dst 192.0.2.7 src 192.0.2.5"
-	sa 0x2004 192.0.2.8 192.0.2.1 3 lifetime soft packets 20 lifetime hard packets 10
+	sa 0x2004 192.0.2.8 192.0.2.1 3 driver "cbc(aes)"
 } >"$work/moved"
 check_fails "-f: an sa update before a refused line is undone" \
 	"moved:2: refused: undid the 1 change before it" $I -f "$work/moved"
