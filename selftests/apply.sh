@@ -9,7 +9,7 @@
 
 source "$(dirname "$0")/lib.sh"
 load_module
-ktap_plan 27
+ktap_plan 40
 
 I=$IPSECCTL
 work=$(mktemp -d)
@@ -71,8 +71,9 @@ eq "and says nothing" "" "$out"
 	sa 0x2003 192.0.2.8 192.0.2.1 3			# 1: a new SA
 	echo "policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 192.0.2.1 peer 192.0.2.7 reqid 1 priority 100 match-ike"
 	echo "policy del dir in from 10.3.0.0/16 to 10.1.0.0/16"	# 3
-	# 4: the kernel refuses a soft limit above the hard one
-	sa 0x2004 192.0.2.8 192.0.2.1 3 lifetime soft bytes 2000 lifetime hard bytes 1000
+	# 4: the kernel refuses a driver of another algorithm (ipsecctl
+	# cannot know the crypto API's drivers)
+	sa 0x2004 192.0.2.8 192.0.2.1 3 driver "cbc(aes)"
 	sa 0x2005 192.0.2.8 192.0.2.1 3
 } >"$work/refused"
 check_fails "-n -f checks the file alone: line 2's policy has its SA in the kernel only" \
@@ -87,7 +88,7 @@ eq "the replaced policy is back in place, as the deleted one is (its id is new)"
 # An sa update is undone too: the SA moves back.
 {
 	echo "sa update spi 0x1001 dst 192.0.2.7 src 192.0.2.5"
-	sa 0x2004 192.0.2.8 192.0.2.1 3 lifetime soft packets 20 lifetime hard packets 10
+	sa 0x2004 192.0.2.8 192.0.2.1 3 driver "cbc(aes)"
 } >"$work/moved"
 check_fails "-f: an sa update before a refused line is undone" \
 	"moved:2: refused: undid the 1 change before it" $I -f "$work/moved"
@@ -131,8 +132,8 @@ diag "$plan"
 eq "-n sync changes nothing" "$before_o" "$(config)"
 eq "-n sync changes nothing: indices and ids" "$ids_o" "$(idents)"
 # The SAs to delete come in the SAD's order: sorted.
-eq "-n sync's plan: inbound SAs, outbound SAs (one replaced), policies; then policies deleted, then SAs" \
-	"sa add spi 0x2004|# spi 0x00001001 dst 192.0.2.7: esn changed; one SPI cannot be made before it is broken: deleted, then added|sa del spi 0x00001001 dst 192.0.2.7|sa add spi 0x1001|sa add spi 0x1004|policy replace dir in from 10.2.0.0/16 to 10.1.0.0/16|policy add dir out from 10.1.0.0/16 to 10.4.0.0/16|policy add dir in from 10.4.0.0/16 to 10.1.0.0/16|policy del dir out from 10.1.0.0/16 to 10.3.0.0/16|policy del dir in from 10.3.0.0/16 to 10.1.0.0/16|sa del spi 0x00001002 dst 192.0.2.7|sa del spi 0x00002002 dst 192.0.2.1" \
+eq "-n sync's plan: new inbound SAs, new outbound SAs, policies, policies deleted; then what cannot be undone: the changed SA replaced, SAs deleted" \
+	"sa add spi 0x2004|sa add spi 0x1004|policy replace dir in from 10.2.0.0/16 to 10.1.0.0/16|policy add dir out from 10.1.0.0/16 to 10.4.0.0/16|policy add dir in from 10.4.0.0/16 to 10.1.0.0/16|policy del dir out from 10.1.0.0/16 to 10.3.0.0/16|policy del dir in from 10.3.0.0/16 to 10.1.0.0/16|# spi 0x00001001 dst 192.0.2.7: esn changed; one SPI cannot be made before it is broken: deleted, then added|sa del spi 0x00001001 dst 192.0.2.7|sa add spi 0x1001|sa del spi 0x00001002 dst 192.0.2.7|sa del spi 0x00002002 dst 192.0.2.1" \
 	"$({ short <<<"$plan" | head -n -2; short <<<"$plan" | tail -n 2 | sort; } | paste -sd'|')"
 eq "keys are never printed" 0 "$(grep -c 0102030405 <<<"$plan")"
 check "sync applies it" $I sync "$work/new"
@@ -155,4 +156,53 @@ eq "and made nothing again" "$ids2" "$(idents)"
 printf '%s\n' "sa add spi 0x3001 src 192.0.2.9 dst 192.0.2.1 reqid 9 enc aes-gcm-128 key $K20B" >"$work/theirs"
 check_fails "sync refuses a file SA that the IKE daemon owns" \
 	"theirs:1: the SA spi 0x00003001 dst 192.0.2.1 has owner 77 .*: sync does not touch it" $I sync "$work/theirs"
+# --- -f against the kernel's: what is already so, what differs ------------------
+$I sa flush && $I policy flush
+$I -f "$work/base"
+before=$(config)
+sa 0x1001 192.0.2.1 192.0.2.7 1 esn >"$work/other"
+check_fails "an sa add of an SA that exists with other attributes says which, and points to sync" \
+	"other:1: sa add: the SA spi 0x00001001 dst 192.0.2.7 exists with another esn .*sync" $I -f "$work/other"
+echo "policy add dir in from 10.2.0.0/16 to 10.1.0.0/16 action bypass" >"$work/pother"
+check_fails "a policy add whose selector exists with another action says so" \
+	"pother:1: policy add: a policy dir in with this selector exists with another action" $I -f "$work/pother"
+echo "policy add dir out from 10.1.0.0/16 to 10.9.0.0/16 action bypass priority 10" >"$work/same"
+check "a policy add that is already so is skipped" $I -f "$work/same"
+$I sa add spi 0x1009 src 192.0.2.1 dst 192.0.2.7 reqid 5 enc aes-gcm-128 key $K20 encap udp 4500 4500 follow-peer
+sa 0x1009 192.0.2.9 192.0.2.7 5 encap udp 4501 4500 follow-peer >"$work/moved"
+check "an SA that follows its peer is the same with another src and encap port (the kernel moves them)" \
+	$I -f "$work/moved"
+sa 0x1009 192.0.2.9 192.0.2.7 5 encap udp 4501 4500 >"$work/moved"
+check_fails "but not without follow-peer" "moved:1: .*exists with another src, follow-peer, encap" \
+	$I -f "$work/moved"
+$I sa del spi 0x1009 dst 192.0.2.7
+eq "show is as it was" "$before" "$(config)"
+
+# --- an SA deleted and added again ------------------------------------------
+# -f: refused before anything is sent (were a later line refused, the undo
+# would leave neither SA).
+{ echo "sa del spi 0x1001 dst 192.0.2.7"; sa 0x1001 192.0.2.1 192.0.2.7 1 esn; } >"$work/delthenadd"
+check_fails "-f: sa del then sa add of the same SA is refused, naming the del" \
+	"delthenadd:2: sa add: line 1 deletes this SA" $I -f "$work/delthenadd"
+eq "and nothing was sent" "$before" "$(config)"
+# sync: a changed SA is replaced last, after all that can be undone; a
+# refused line before it leaves it as it was.
+{
+	base | sed 's/^\(sa add spi 0x2001 .*\)$/\1 esn/'
+	sa 0x2005 192.0.2.7 192.0.2.1 5
+	sa 0x1005 192.0.2.1 192.0.2.7 5 driver "cbc(aes)"
+} >"$work/syncbad"
+check_fails "sync: a new SA the kernel refuses; the new SA before it deleted" \
+	"syncbad:11: refused: undid the 1 change before it; nothing else was changed" $I sync "$work/syncbad"
+eq "and the changed SA, not yet replaced, is there as it was" "$before" "$(config)"
+# The replacement itself refused: what was done stays.
+{ base | sed 's/^\(sa add spi 0x2001 .*\)$/\1 driver cbc(aes)/'; echo "policy add dir out from 10.1.0.0/16 to 10.8.0.0/16 action bypass priority 11"; } >"$work/syncrepl"
+out=$($I sync "$work/syncrepl" 2>&1)
+diag "$out"
+eq "sync: a replacement refused says the SA is gone and the rest stays" 1 \
+	"$(grep -c 'syncrepl:1: refused: the SA spi 0x00002001 dst 192.0.2.1 was deleted to be added again, and is not there now; the 2 changes before it stay' <<<"$out")"
+eq "it prints what it did, which stays" "policy add dir out from 10.1.0.0/16 to 10.8.0.0/16|sa del spi 0x00002001 dst 192.0.2.1" \
+	"$(grep -v '^[#i]' <<<"$out" | short | paste -sd'|')"
+eq "the kernel holds the rest of the file: the new policy, not SA 0x2001" "1 0" \
+	"$($I show | grep -c 'to 10.8.0.0/16') $($I show | grep -c 'spi 0x0*2001 ')"
 ktap_finish

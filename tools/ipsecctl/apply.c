@@ -163,12 +163,19 @@ struct op *plan_add(struct plan *p, enum op_kind kind, int line)
 {
 	struct op *op;
 
+	/* Grown by hand, not realloc'd: the old block, which holds the
+	 * file's keys, is wiped before it is freed. */
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct op *ops = realloc(p->ops, cap * sizeof(*ops));
+		struct op *ops = malloc(cap * sizeof(*ops));
 
 		if (!ops)
 			return NULL;
+		if (p->ops) {
+			memcpy(ops, p->ops, p->n * sizeof(*ops));
+			OPENSSL_cleanse(p->ops, p->cap * sizeof(*p->ops));
+			free(p->ops);
+		}
 		p->ops = ops;
 		p->cap = cap;
 	}
@@ -201,6 +208,11 @@ void plan_free(struct plan *p)
 
 		if (!op->borrowed)
 			words_free(op->argc, op->argv);
+		/* An SA update's old SA can be a copy of the file's own,
+		 * with its keys. */
+		if (op->old)
+			OPENSSL_cleanse(op->old, op->kind == OP_SA_UPDATE ?
+					sizeof(struct sa) : sizeof(struct policy));
 		free(op->old);
 	}
 	if (p->ops)
@@ -371,8 +383,25 @@ int plan_read(FILE *f, const char *name, struct plan *p)
 
 struct model {
 	struct index sas, pols;
+	/* What the file's sa add and policy add or replace lines made, while
+	 * it is there: their ops' SAs and policies (not owned), for the line. */
+	struct index file_sas, file_pols;
+	/* The SAs the file's sa del lines delete: their ops' (not owned). */
+	struct index deleted;
 	bool known;		/* read from the kernel; else only the file's */
 };
+
+/* @item, an op's SA or policy, in an index of the file's: any equal one out. */
+static int mark(struct index *ix, void *item)
+{
+	index_remove(ix, item);
+	return index_put(ix, item);
+}
+
+static void unmark_all(struct index *ix)
+{
+	index_free(ix, false);
+}
 
 static void *copy(const void *m, size_t size)
 {
@@ -432,9 +461,22 @@ static int model_op(struct model *m, struct op *op)
 	char why[256], name[96];
 	struct policy *pol;
 	struct sa *sa;
+	void *other;
 
 	switch (op->kind) {
 	case OP_SA_ADD:
+		other = index_find(&m->file_sas, &op->sa);
+		if (other)
+			return error("this SA (spi and dst) is on line %d already",
+				     op_of(other)->line);
+		/* Were a later line refused, the undo would delete this SA,
+		 * and the one it takes the place of could not be put back. */
+		other = index_find(&m->deleted, &op->sa);
+		if (other)
+			return error("sa add: line %d deletes this SA (spi and dst), and an sa del cannot be undone: the file cannot add it again (ipsecctl sync FILE replaces an SA)",
+				     op_of(other)->line);
+		if (mark(&m->file_sas, &op->sa))
+			return -1;
 		sa = index_find(&m->sas, &op->sa);
 		if (!sa || (sa->flags & NFESP_SA_F_LARVAL))
 			return put_copy(&m->sas, &op->sa);
@@ -468,11 +510,19 @@ static int model_op(struct model *m, struct op *op)
 			return error("sa del: there is no SA %s (and an sa del cannot be undone, so nothing was applied)",
 				     sa_name(&op->sa, name, sizeof(name)));
 		item_free(&m->sas, sa);
-		return 0;
+		index_remove(&m->file_sas, &op->sa);
+		return mark(&m->deleted, &op->sa);
 	case OP_SA_FLUSH:
 		index_clear(&m->sas);
+		unmark_all(&m->file_sas);
 		return 0;
 	case OP_POL_ADD:
+		other = index_find(&m->file_pols, &op->pol);
+		if (other)
+			return error("a policy with this dir and selector is on line %d already",
+				     op_of(other)->line);
+		if (mark(&m->file_pols, &op->pol))
+			return -1;
 		pol = index_find(&m->pols, &op->pol);
 		if (!pol)
 			return put_copy(&m->pols, &op->pol);
@@ -483,6 +533,8 @@ static int model_op(struct model *m, struct op *op)
 		return error("policy add: a policy dir %s with this selector exists with another %s; policy replace or ipsecctl sync FILE changes it",
 			     dir_name(op->pol.dir), why);
 	case OP_POL_REPLACE:
+		if (mark(&m->file_pols, &op->pol))
+			return -1;
 		pol = index_find(&m->pols, &op->pol);
 		if (!pol) {
 			if (m->known)
@@ -514,10 +566,12 @@ static int model_op(struct model *m, struct op *op)
 			return error("policy del: there is no policy dir %s with this selector",
 				     dir_name(op->pol.dir));
 		}
+		index_remove(&m->file_pols, pol);
 		op->old = index_remove(&m->pols, pol);
 		return 0;
 	case OP_POL_FLUSH:
 		index_clear(&m->pols);
+		unmark_all(&m->file_pols);
 		return 0;
 	case OP_RUN:
 		return 0;
@@ -541,10 +595,11 @@ static int model_plan(struct model *m, struct plan *p)
 }
 
 /*
- * -n: each protect policy of the file needs an SA of the file for its
- * direction: the out policy's local and peer are its outbound SA's src and
- * dst, the in policy's are its inbound SA's dst and src. In transport mode
- * the selector's addresses stand for them when they are single hosts.
+ * -n: each protect policy that the file leaves needs an SA that it leaves,
+ * for its direction: the out policy's local and peer are its outbound SA's
+ * src and dst, the in policy's are its inbound SA's dst and src. In
+ * transport mode the selector's addresses stand for them when they are
+ * single hosts.
  */
 static int pair_check(const struct model *m, const struct plan *p)
 {
@@ -552,15 +607,14 @@ static int pair_check(const struct model *m, const struct plan *p)
 	int bad = 0;
 	size_t i, j;
 
-	for (i = 0; i < p->n; i++) {
-		const struct op *op = &p->ops[i];
-		const struct policy *pol = &op->pol;
+	for (i = 0; i < m->pols.n; i++) {
+		const struct policy *pol = m->pols.item[i];
 		const struct addr *src = NULL, *dst = NULL;
+		struct policy *from;
 		bool found = false;
 		int full;
 
-		if ((op->kind != OP_POL_ADD && op->kind != OP_POL_REPLACE) ||
-		    pol->action != NFESP_ACTION_PROTECT)
+		if (!pol || pol->action != NFESP_ACTION_PROTECT)
 			continue;
 		if (pol->mode == NFESP_MODE_TUNNEL) {
 			src = pol->dir == NFESP_DIR_OUT ? &pol->local : &pol->peer;
@@ -580,7 +634,8 @@ static int pair_check(const struct model *m, const struct plan *p)
 		}
 		if (found)
 			continue;
-		plan_context(p, op->line);
+		from = index_find(&m->file_pols, pol);
+		plan_context(p, from ? op_of(from)->line : 0);
 		if (pol->mode == NFESP_MODE_TUNNEL)
 			error("policy %s reqid %u local %s peer %s has no SA with reqid %u from %s to %s",
 			      dir_name(pol->dir), pol->reqid, addr_str(&pol->local, l, sizeof(l)),
@@ -702,6 +757,26 @@ int plan_apply(struct plan *p)
 		return 0;
 	}
 	line = p->ops[i].line;
+	if (p->ops[i].final) {
+		char name[96];
+
+		/* sync's last phase: what was done before it stays, as the
+		 * SAs it deleted cannot be put back. */
+		p->kept = true;
+		for (n = 0; n < i; n++)
+			undone += p->ops[n].done && p->ops[n].kind != OP_RUN;
+		plan_context(p, line);
+		if (i && p->ops[i].kind == OP_SA_ADD && p->ops[i - 1].kind == OP_SA_DEL &&
+		    p->ops[i - 1].final && p->ops[i - 1].done)
+			error("refused: the SA %s was deleted to be added again, and is not there now; the %zu change%s before it stay (it cannot be put back, so nothing is undone): run sync again once the file is right",
+			      sa_name(&p->ops[i].sa, name, sizeof(name)), undone,
+			      undone == 1 ? "" : "s");
+		else
+			error("refused: the %zu change%s before it stay (SAs deleted cannot be put back, so nothing is undone): run sync again",
+			      undone, undone == 1 ? "" : "s");
+		set_error_context(NULL);
+		return -1;
+	}
 	for (n = i; n-- > 0;) {
 		struct op *op = &p->ops[n];
 
@@ -795,6 +870,9 @@ int apply_stream(FILE *f, const char *name)
 
 	index_init(&m.sas, true);
 	index_init(&m.pols, false);
+	index_init(&m.file_sas, true);
+	index_init(&m.file_pols, false);
+	index_init(&m.deleted, true);
 	err = plan_read(f, name, &p);
 	if (!err && m.known)
 		err = nfesp_connect() || kernel_read(&m.sas, &m.pols);
@@ -806,6 +884,9 @@ int apply_stream(FILE *f, const char *name)
 		err = plan_apply(&p);
 	index_free(&m.sas, true);
 	index_free(&m.pols, true);
+	index_free(&m.file_sas, false);
+	index_free(&m.file_pols, false);
+	index_free(&m.deleted, false);
 	plan_free(&p);
 	return err;
 }

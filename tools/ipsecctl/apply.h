@@ -7,6 +7,7 @@
 #ifndef IPSECCTL_APPLY_H
 #define IPSECCTL_APPLY_H
 
+#include <stddef.h>
 #include "ipsecctl.h"
 
 enum op_kind {
@@ -30,6 +31,8 @@ struct op {
 	bool borrowed;		/* argv is another plan's */
 	bool skip;		/* already so in the kernel: nothing to send */
 	bool done;		/* sent and acknowledged */
+	bool final;		/* sync's last phase, which cannot be undone: if it
+				 * fails, nothing is undone */
 	union {
 		struct sa sa;
 		struct policy pol;
@@ -41,9 +44,18 @@ struct op {
 	const char *note;	/* sync: a comment to print before it */
 };
 
+/* The op that holds @model, its SA or policy. */
+static inline struct op *op_of(void *model)
+{
+	/* An SA and a policy share the place in struct op's union. */
+	return (struct op *)((char *)model - offsetof(struct op, sa));
+}
+
 struct plan {
 	const char *name;	/* the file's name, for FILE:LINE */
 	bool keep_words;	/* every line's words, else only OP_RUN's */
+	bool kept;		/* plan_apply(): a final op failed, what was
+				 * done before it stays */
 	struct op *ops;
 	size_t n, cap;
 };
@@ -82,12 +94,16 @@ const char *policy_differs(const struct policy *want, const struct policy *have,
 int plan_read(FILE *f, const char *name, struct plan *p);
 struct op *plan_add(struct plan *p, enum op_kind kind, int line);
 void plan_free(struct plan *p);
-/* Send every op not skipped, in order; on a failure undo what was done. */
+/* Send every op not skipped, in order; on a failure undo what was done,
+ * but for a failure of a final op: then what was done stays. */
 int plan_apply(struct plan *p);
 /* An op as a command that could be pasted; keys as @FILE or (hidden). */
 void op_print(const struct op *op);
 /* FILE:LINE, or FILE alone for line 0, as the error context. */
 void plan_context(const struct plan *p, int line);
+/* PATH or - (stdin) to read, through a buffer wiped at key_file_close(). */
+FILE *key_file_open(const char *path);
+void key_file_close(FILE *f);
 /* ipsecctl -f: the plan, checked against the kernel, then applied. */
 int apply_stream(FILE *f, const char *name);
 

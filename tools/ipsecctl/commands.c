@@ -48,21 +48,39 @@ int run_stream(FILE *f, const char *name)
 }
 
 /*
- * PATH, or - for stdin. stdio reads through a buffer of ours, wiped at the
- * end: the file can hold keys.
+ * PATH, or - for stdin, opened for reading a file that can hold keys (-f,
+ * sync): stdio reads through a buffer of ours, wiped when it is closed.
+ * One such file at a time.
  */
+static char key_file_buf[BUFSIZ];
+
+FILE *key_file_open(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+
+	if (!f) {
+		error("cannot open \"%s\": %s", path, strerror(errno));
+		return NULL;
+	}
+	setvbuf(f, key_file_buf, _IOFBF, sizeof(key_file_buf));
+	return f;
+}
+
+void key_file_close(FILE *f)
+{
+	if (f != stdin)
+		fclose(f);
+	OPENSSL_cleanse(key_file_buf, sizeof(key_file_buf));
+}
+
 int run_file(const char *path)
 {
-	static char buf[BUFSIZ];
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	FILE *f = key_file_open(path);
 	int err;
 
 	if (!f)
-		return error("cannot open \"%s\": %s", path, strerror(errno));
-	setvbuf(f, buf, _IOFBF, sizeof(buf));
+		return -1;
 	err = run_stream(f, path);
-	if (f != stdin)
-		fclose(f);
-	OPENSSL_cleanse(buf, sizeof(buf));
+	key_file_close(f);
 	return err;
 }

@@ -80,6 +80,15 @@ static int parse_port_word(struct args *a, const char *what, uint16_t *port)
 	return 0;
 }
 
+/* The kernel's rule: a soft limit, where both are given, below the hard one. */
+static int lifetime_check(const char *what, uint64_t soft, uint64_t hard)
+{
+	if (!soft || !hard || soft < hard)
+		return 0;
+	return error("lifetime soft %s %" PRIu64 " must be below lifetime hard %s %" PRIu64,
+		     what, soft, what, hard);
+}
+
 /* Check what the kernel would refuse, to say it in the user's own words. */
 static int sa_check(struct sa *sa, enum sa_words words)
 {
@@ -129,6 +138,10 @@ static int sa_check(struct sa *sa, enum sa_words words)
 	if (sa->sel.src.family && sa->mode == NFESP_MODE_TRANSPORT &&
 	    sa->sel.src.family != sa->src.family)
 		return error("sel: a transport mode SA's selector must be of its own family, as src and dst");
+	if (lifetime_check("bytes", sa->soft.bytes, sa->hard.bytes) ||
+	    lifetime_check("packets", sa->soft.packets, sa->hard.packets) ||
+	    lifetime_check("seconds", sa->soft.seconds, sa->hard.seconds))
+		return -1;
 	return 0;
 }
 

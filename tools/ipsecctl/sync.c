@@ -2,13 +2,16 @@
 /*
  * ipsecctl sync FILE: make the kernel's manual SAs and policies (those
  * without an owner) the file's, which holds sa add and policy add lines.
- * Additions go first, the inbound SAs, then the outbound ones, then the
- * policies (a changed one replaced in place); deletions last, the policies
- * before the SAs, so that no policy is left without its SA. An SA that
- * changed is deleted and added again: one SPI cannot be made before it is
- * broken. SAs and policies with an owner (the IKE daemon's) are never
- * touched. It prints what it did as commands, nothing if nothing changed;
- * with -n, what it would do, and does nothing.
+ * What can be undone goes first: the new inbound SAs, then the new outbound
+ * ones, then the policies (a changed one replaced in place), then the
+ * policies the file does not have deleted. What cannot be undone comes
+ * last, once all that succeeded: an SA that changed is deleted and added
+ * again (one SPI cannot be made before it is broken), then the SAs the file
+ * does not have are deleted; no policy is left without its SA but for that
+ * moment. If that last phase fails, what was done stays. SAs and policies
+ * with an owner (the IKE daemon's) are never touched. It prints what it did
+ * as commands, nothing if nothing changed; with -n, what it would do, and
+ * does nothing.
  */
 
 #include <errno.h>
@@ -18,12 +21,6 @@
 #include <string.h>
 #include <linux/nfesp.h>
 #include "apply.h"
-
-static struct op *op_of(void *model)
-{
-	/* An SA and a policy share the place in struct op's union. */
-	return (struct op *)((char *)model - offsetof(struct op, sa));
-}
 
 static bool addr_is_local(const struct ifaddrs *ifs, const struct addr *a)
 {
@@ -114,9 +111,12 @@ static struct op *todo_from(struct plan *todo, const struct op *from, enum op_ki
 	return op;
 }
 
-/* The file's SAs of one direction: added, or deleted and added again. */
+/*
+ * The file's SAs of one direction: the new ones added, or (@changed) those
+ * that changed deleted and added again.
+ */
 static int plan_sas(struct plan *todo, struct plan *file, struct index *have,
-		    const struct ifaddrs *ifs, bool inbound)
+		    const struct ifaddrs *ifs, bool inbound, bool changed)
 {
 	char why[256], d[INET6_ADDRSTRLEN], *note;
 	size_t i;
@@ -128,26 +128,33 @@ static int plan_sas(struct plan *todo, struct plan *file, struct index *have,
 		if (f->kind != OP_SA_ADD || sa_inbound(&f->sa, ifs, file) != inbound)
 			continue;
 		k = index_find(have, &f->sa);
-		if (k && !(k->flags & NFESP_SA_F_LARVAL)) {
-			plan_context(file, f->line);
-			if (k->owner)
+		/* A reserved SPI: sa add fills it. */
+		if (k && (k->flags & NFESP_SA_F_LARVAL))
+			k = NULL;
+		if (!changed) {
+			if (k && k->owner) {
+				plan_context(file, f->line);
 				return error("the SA spi 0x%08x dst %s has owner %llu (the IKE daemon's): sync does not touch it",
 					     k->spi, addr_str(&k->dst, d, sizeof(d)),
 					     (unsigned long long)k->owner);
-			set_error_context(NULL);
-			if (!*sa_differs(&f->sa, k, why, sizeof(why)))
-				continue;
-			op = plan_add(todo, OP_SA_DEL, f->line);
-			if (!op || asprintf(&note, "spi 0x%08x dst %s: %s changed; one SPI cannot be made before it is broken: deleted, then added",
-					    k->spi, addr_str(&k->dst, d, sizeof(d)), why) < 0)
+			}
+			if (!k && !todo_from(todo, f, OP_SA_ADD))
 				return error("out of memory");
-			op->sa = *k;
-			op->note = note;
-		} else if (k) {
-			/* A reserved SPI: sa add fills it. */
+			continue;
 		}
-		if (!todo_from(todo, f, OP_SA_ADD))
+		if (!k || !*sa_differs(&f->sa, k, why, sizeof(why)))
+			continue;
+		op = plan_add(todo, OP_SA_DEL, f->line);
+		if (!op || asprintf(&note, "spi 0x%08x dst %s: %s changed; one SPI cannot be made before it is broken: deleted, then added",
+				    k->spi, addr_str(&k->dst, d, sizeof(d)), why) < 0)
 			return error("out of memory");
+		op->sa = *k;
+		op->note = note;
+		op->final = true;
+		op = todo_from(todo, f, OP_SA_ADD);
+		if (!op)
+			return error("out of memory");
+		op->final = true;
 	}
 	return 0;
 }
@@ -186,9 +193,9 @@ static int plan_policies(struct plan *todo, struct plan *file, struct index *hav
 	return 0;
 }
 
-/* What the kernel has without an owner and the file does not. */
-static int plan_deletions(struct plan *todo, struct index *have_sas, struct index *have_pols,
-			  struct index *want_sas, struct index *want_pols)
+/* The policies the kernel has without an owner and the file does not. */
+static int plan_policy_deletions(struct plan *todo, struct index *have_pols,
+				 struct index *want_pols)
 {
 	size_t i;
 
@@ -205,6 +212,14 @@ static int plan_deletions(struct plan *todo, struct index *have_sas, struct inde
 		op->pol = *k;
 		op->pol.id = 0;		/* by its selector, as printed */
 	}
+	return 0;
+}
+
+/* The SAs the kernel has without an owner and the file does not. */
+static int plan_sa_deletions(struct plan *todo, struct index *have_sas, struct index *want_sas)
+{
+	size_t i;
+
 	for (i = 0; i < have_sas->n; i++) {
 		struct sa *k = have_sas->item[i];
 		struct op *op;
@@ -215,6 +230,7 @@ static int plan_deletions(struct plan *todo, struct index *have_sas, struct inde
 		if (!op)
 			return error("out of memory");
 		op->sa = *k;
+		op->final = true;
 	}
 	return 0;
 }
@@ -235,14 +251,24 @@ static int sync_plan(struct plan *file, struct plan *todo)
 		err = nfesp_connect() || kernel_read(&have_sas, &have_pols);
 	if (!err && getifaddrs(&ifs))
 		err = error("cannot list this host's addresses: %s", strerror(errno));
+	/* What can be undone first: the new SAs, the policies added,
+	 * replaced and deleted. */
 	if (!err)
-		err = plan_sas(todo, file, &have_sas, ifs, true);
+		err = plan_sas(todo, file, &have_sas, ifs, true, false);
 	if (!err)
-		err = plan_sas(todo, file, &have_sas, ifs, false);
+		err = plan_sas(todo, file, &have_sas, ifs, false, false);
 	if (!err)
 		err = plan_policies(todo, file, &have_pols);
 	if (!err)
-		err = plan_deletions(todo, &have_sas, &have_pols, &want_sas, &want_pols);
+		err = plan_policy_deletions(todo, &have_pols, &want_pols);
+	/* Then what cannot: the changed SAs deleted and added again, and
+	 * the SAs the file does not have deleted. */
+	if (!err)
+		err = plan_sas(todo, file, &have_sas, ifs, true, true);
+	if (!err)
+		err = plan_sas(todo, file, &have_sas, ifs, false, true);
+	if (!err)
+		err = plan_sa_deletions(todo, &have_sas, &want_sas);
 	if (ifs)
 		freeifaddrs(ifs);
 	/* The wanted ones are the file's own. */
@@ -267,22 +293,26 @@ int cmd_sync(struct args *a)
 		return error("sync prints commands, not JSON: drop -j");
 	if (a->i < a->argc)
 		return error("sync takes one FILE, got \"%s\" too", a->argv[a->i]);
-	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	f = key_file_open(path);
 	if (!f)
-		return error("cannot open \"%s\": %s", path, strerror(errno));
+		return -1;
 	file.keep_words = true;
 	err = plan_read(f, path, &file);
-	if (f != stdin)
-		fclose(f);
+	key_file_close(f);
 	todo.name = path;
 	if (!err)
 		err = sync_plan(&file, &todo);
 	if (!err && !opt_dry_run)
 		err = plan_apply(&todo);
-	/* What it did, or with -n would do; nothing if nothing. */
+	/* What it did, or with -n would do; nothing if nothing. If its
+	 * last phase failed, what it did, which stays. */
 	if (!err)
 		for (i = 0; i < todo.n; i++)
 			op_print(&todo.ops[i]);
+	else if (todo.kept)
+		for (i = 0; i < todo.n; i++)
+			if (todo.ops[i].done)
+				op_print(&todo.ops[i]);
 	for (i = 0; i < todo.n; i++)
 		free((char *)todo.ops[i].note);
 	plan_free(&todo);

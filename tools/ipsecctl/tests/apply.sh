@@ -12,7 +12,7 @@ K20=0x0102030405060708090a0b0c0d0e0f1011121314
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%s\n' "$K20" >"$tmp/k20"
-ktap_plan 30
+ktap_plan 44
 
 sa() { # SPI SRC DST REQID [WORDS...]
 	local spi=$1 src=$2 dst=$3 reqid=$4
@@ -48,29 +48,63 @@ printf 'sa flush extra\n' >"$tmp/flush"
 check_fails "a flush is checked as any line" "$tmp/flush:1: sa flush takes no arguments" \
 	$I -n -f "$tmp/flush"
 
-# --- the same file twice, within one file ------------------------------
+# --- the same SA or policy twice in one file --------------------------------
+# Against the kernel's, an sa add or policy add that is already so is
+# skipped (selftests/apply.sh); within one file, a second one is an error
+# naming the first, whatever differs: keys cannot be compared.
 { tunnel 5; tunnel 5; } >"$tmp/twice"
-check "the same lines twice in one file: the second time changes nothing" $I -n -f "$tmp/twice"
+check_fails "the same lines twice in one file: the second names the first" \
+	"^ipsecctl: $tmp/twice:5: this SA \(spi and dst\) is on line 1 already\$" $I -n -f "$tmp/twice"
+{ tunnel 5; sa 0x1001 192.0.2.1 192.0.2.7 5 | sed "s/$K20/0x1112131415161718191a1b1c1d1e1f2021222324/"; } >"$tmp/rekey"
+check_fails "an SA twice with another key alone is not skipped" \
+	"^ipsecctl: $tmp/rekey:5: this SA \(spi and dst\) is on line 2 already\$" $I -n -f "$tmp/rekey"
 { tunnel 5; sa 0x1001 192.0.2.1 192.0.2.7 6 esn; } >"$tmp/other"
-check_fails "an sa add of an SA that exists with other attributes says which, and points to sync" \
-	"$tmp/other:5: sa add: the SA spi 0x00001001 dst 192.0.2.7 exists with another reqid, esn .*sync" \
+check_fails "nor with other attributes" "$tmp/other:5: this SA \(spi and dst\) is on line 2 already" \
 	$I -n -f "$tmp/other"
 { tunnel 5; echo "policy add dir in from 10.2.0.0/16 to 10.1.0.0/16 action bypass"; } >"$tmp/pother"
-check_fails "a policy add whose selector exists with another action says so" \
-	"$tmp/pother:5: policy add: a policy dir in with this selector exists with another action" \
-	$I -n -f "$tmp/pother"
+check_fails "a policy add of a selector the file added already" \
+	"$tmp/pother:5: a policy with this dir and selector is on line 4 already" $I -n -f "$tmp/pother"
 { tunnel 5; echo "policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 192.0.2.1 peer 192.0.2.7 reqid 5 priority 1000"; } >"$tmp/prio"
-check "priority 1000 is the default: the same policy" $I -n -f "$tmp/prio"
+check_fails "even when it is the same policy" "$tmp/prio:5: a policy with this dir and selector is on line 3 already" \
+	$I -n -f "$tmp/prio"
+{ tunnel 5; echo "policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16 action bypass"; } >"$tmp/prepl"
+check "a policy replace of the file's own policy is no second add" $I -n -f "$tmp/prepl"
+echo "policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action bypass" >>"$tmp/prepl"
+check_fails "but a policy add after it names the replace" \
+	"$tmp/prepl:6: a policy with this dir and selector is on line 5 already" $I -n -f "$tmp/prepl"
+{ tunnel 5; echo "sa del spi 0x1001 dst 192.0.2.7"; echo "policy del dir out from 10.1.0.0/16 to 10.2.0.0/16"; \
+  echo "policy add dir out from 10.1.0.0/16 to 10.2.0.0/16 action bypass"; } >"$tmp/readd"
+check "a policy deleted by the file can be added again" $I -n -f "$tmp/readd"
 
-{
-	sa 0x1001 192.0.2.1 192.0.2.7 5 encap udp 4500 4500 follow-peer
-	sa 0x1001 192.0.2.9 192.0.2.7 5 encap udp 4501 4500 follow-peer
-} >"$tmp/moved"
-check "an SA that follows its peer is the same with another src and encap port (the kernel moves them)" \
-	$I -n -f "$tmp/moved"
-sa 0x1001 192.0.2.9 192.0.2.7 5 encap udp 4501 4500 >>"$tmp/moved"
-check_fails "but not without follow-peer" "moved:3: .*exists with another src, follow-peer, encap" \
-	$I -n -f "$tmp/moved"
+# --- an SA deleted cannot be added again in the same file ---------------------
+# An sa del cannot be undone: were a later line refused, undoing the sa add
+# would leave neither the old SA nor the new one.
+{ echo "sa del spi 0x1001 dst 192.0.2.7"; tunnel 5; } >"$tmp/delthenadd"
+check_fails "sa del, then sa add of the same SA: refused before anything is sent, naming the del" \
+	"^ipsecctl: $tmp/delthenadd:3: sa add: line 1 deletes this SA \(spi and dst\), and an sa del cannot be undone: .*sync" \
+	$I -n -f "$tmp/delthenadd"
+{ tunnel 5; echo "sa del spi 0x1001 dst 192.0.2.7"; sa 0x1001 192.0.2.1 192.0.2.7 5; } >"$tmp/addeladd"
+check_fails "nor after the file's own sa add" "$tmp/addeladd:6: sa add: line 5 deletes this SA" \
+	$I -n -f "$tmp/addeladd"
+{ echo "sa del spi 0x1001 dst 192.0.2.7"; sa 0x1002 192.0.2.1 192.0.2.7 5; sa 0x1001 192.0.2.1 192.0.2.8 5; } >"$tmp/delother"
+check "another SPI, or the same SPI to another dst, is another SA" $I -n -f "$tmp/delother"
+
+# --- -n: the kernel's lifetime rule ---------------------------------------
+for lt in "bytes 2000:bytes 1000" "packets 10:packets 10" "seconds 1h:seconds 3600"; do
+	sa 0x1009 192.0.2.1 192.0.2.7 5 "lifetime soft ${lt%%:*} lifetime hard ${lt#*:}" >"$tmp/lt"
+	w=${lt%% *}
+	check_fails "-n refuses a soft $w limit not below the hard one, as the kernel does" \
+		"^ipsecctl: $tmp/lt:1: lifetime soft $w [0-9]* must be below lifetime hard $w [0-9]*\$" $I -n -f "$tmp/lt"
+done
+sa 0x1009 192.0.2.1 192.0.2.7 5 "lifetime soft bytes 2000 lifetime hard packets 1000 lifetime soft seconds 10" >"$tmp/lt"
+check "limits of different kinds, or a soft one alone, are not compared" $I -n -f "$tmp/lt"
+check_fails "on the command line too" "lifetime soft seconds 60 must be below lifetime hard seconds 60" \
+	$I -n sa add spi 0x1009 src 192.0.2.1 dst 192.0.2.7 enc aes-gcm-128 key $K20 \
+	lifetime soft seconds 1m lifetime hard seconds 60
+
+# --- a file of more than 64 commands (the plan grows) -----------------------
+for i in $(seq 1 100); do sa $((0x5000 + i)) 192.0.2.1 192.0.2.7 7; done >"$tmp/many"
+check "-n -f reads a file of 100 SAs" $I -n -f "$tmp/many"
 
 # --- -n: each protect policy's SA ------------------------------------------
 { sa 0x2001 192.0.2.7 192.0.2.1 5; tunnel 5 | tail -n 3; } >"$tmp/noout"
@@ -93,6 +127,14 @@ check_fails "nor one of the wrong direction (the inbound SA written as a second 
 { tunnel 5; echo "sa del spi 0x1001 dst 192.0.2.7"; } >"$tmp/deleted"
 check_fails "an SA that the file deletes later does not count" \
 	":3: policy out reqid 5 .* has no SA" $I -n -f "$tmp/deleted"
+{ tunnel 5 | sed 2d; echo "policy del dir out from 10.1.0.0/16 to 10.2.0.0/16"; } >"$tmp/poldeleted"
+check "a policy that the file deletes later needs no SA" $I -n -f "$tmp/poldeleted"
+{ tunnel 5 | sed 2d; echo "policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16 action bypass"; } >"$tmp/polbypass"
+check "nor one that the file replaces with a bypass policy" $I -n -f "$tmp/polbypass"
+{ tunnel 5 | sed 2d; echo "policy replace dir out from 10.1.0.0/16 to 10.2.0.0/16 action protect local 192.0.2.1 peer 192.0.2.9 reqid 5"; } >"$tmp/polrepl"
+check_fails "a policy as the file leaves it: the replace's line and peer" \
+	"^ipsecctl: $tmp/polrepl:4: policy out reqid 5 local 192.0.2.1 peer 192.0.2.9 has no SA with reqid 5 from 192.0.2.1 to 192.0.2.9\$" \
+	$I -n -f "$tmp/polrepl"
 {
 	sa 0x3001 192.0.2.1 192.0.2.7 9 mode transport
 	echo "policy add dir out from 192.0.2.1 to 192.0.2.7 proto tcp action protect mode transport reqid 9"

@@ -96,7 +96,7 @@ eq "the units name /usr/sbin/ipsecctl and /etc/nfesp, no @placeholder@ left" \
 $(grep -l 'ExecStart=/usr/sbin/ipsecctl ' "${units[@]/#/$u/}" | wc -l) \
 $(grep -l '^ConditionPathExists=/etc/nfesp/' "${units[@]/#/$u/}" | wc -l)"
 eq "the modules-load.d file loads nfesp" nfesp "$(grep -v '^#' "$d/usr/lib/modules-load.d/nfesp.conf")"
-eq "the installed ipsecctl -V prints VERSION" "ipsecctl $version" "$("$d/usr/sbin/ipsecctl" -V 2>&1)"
+eq "the installed ipsecctl -V prints VERSION and the API it speaks" "ipsecctl $version, nfesp API $(sed -n 's/^#define NFESP_GENL_VERSION \([0-9]*\).*/\1/p' uapi/linux/nfesp.h)" "$("$d/usr/sbin/ipsecctl" -V 2>&1)"
 eq "dkms.conf's PACKAGE_VERSION is VERSION" "\"$version\"" \
 	"$(sed -n 's/^PACKAGE_VERSION=//p' "$top/dkms.conf")"
 check "the installed <linux/nfesp.h> compiles alone" sh -c \

@@ -193,7 +193,7 @@ good2=(
 	"$P from any port 08 to any port 010 proto tcp action bypass priority 010"
 	"$P from any port 0x10-16 to any proto 0x11 action bypass"
 	"$SA lifetime soft bytes 1 lifetime hard bytes 2 lifetime soft packets 3 lifetime hard packets 4 lifetime soft seconds 5 lifetime hard seconds 6"
-	"$SA lifetime soft seconds 1h lifetime hard seconds 2d lifetime soft bytes 10G lifetime hard bytes 1T lifetime soft packets 1M lifetime hard packets 2K"
+	"$SA lifetime soft seconds 1h lifetime hard seconds 2d lifetime soft bytes 10G lifetime hard bytes 1T lifetime soft packets 2K lifetime hard packets 1M"
 	"$SA lifetime soft seconds 90s lifetime hard seconds 30m lifetime hard bytes 0x10"
 	"$SA lifetime hard bytes 16777215T"
 	"$P from any to any proto 59 action bypass"
@@ -304,9 +304,9 @@ $(joined "$tmp/readme-b" | grep '^policy ' | sort)"
 check "and from stdin" sh -c "$I -n -f - <'$tmp/readme'"
 cat >"$tmp/quotes" <<EOF
 sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key "@$tmp/key dir/k#1"
-sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key '@$tmp/key dir/k#1' # a comment
-sa add spi 1 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key @$tmp/key\ dir/k#1
-sa add "spi" 1 src 192.0.2.1 dst 192.0.2.2 \\
+sa add spi 2 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key '@$tmp/key dir/k#1' # a comment
+sa add spi 3 src 192.0.2.1 dst 192.0.2.2 enc aes-gcm-128 key @$tmp/key\ dir/k#1
+sa add "spi" 4 src 192.0.2.1 dst 192.0.2.2 \\
 	enc aes-gcm-128 key "@$tmp/key dir/"'k#1' # a comment
   # a comment line, then one continued on a line of blanks:
 sa del spi 1 dst 192.0.2.2 \\
