@@ -134,6 +134,8 @@ int parse_mode(const char *s, int *mode);
 int parse_proto(const char *s, int *proto);
 int parse_key(const char *s, const char *what, uint8_t *key, size_t *len);
 const char *addr_str(const struct addr *a, char *buf, size_t len);
+struct ifaddrs;
+bool addr_is_local(const struct ifaddrs *ifs, const struct addr *a);
 const char *proto_str(int proto, char *buf, size_t len);
 int parse_count(const char *s, const char *what, uint64_t *out);
 int parse_seconds(const char *s, const char *what, uint64_t *out);

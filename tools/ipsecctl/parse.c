@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -416,6 +417,24 @@ int parse_key(const char *s, const char *what, uint8_t *key, size_t *len)
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return err;
+}
+
+/* Is @a one of the addresses in @ifs (getifaddrs), this namespace's? */
+bool addr_is_local(const struct ifaddrs *ifs, const struct addr *a)
+{
+	for (; ifs; ifs = ifs->ifa_next) {
+		const struct sockaddr *sa = ifs->ifa_addr;
+
+		if (!sa || sa->sa_family != a->family)
+			continue;
+		if (a->family == AF_INET &&
+		    !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, &a->v4, 4))
+			return true;
+		if (a->family == AF_INET6 &&
+		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &a->v6, 16))
+			return true;
+	}
+	return false;
 }
 
 const char *addr_str(const struct addr *a, char *buf, size_t len)

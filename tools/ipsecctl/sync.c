@@ -22,23 +22,6 @@
 #include <linux/nfesp.h>
 #include "apply.h"
 
-static bool addr_is_local(const struct ifaddrs *ifs, const struct addr *a)
-{
-	for (; ifs; ifs = ifs->ifa_next) {
-		const struct sockaddr *sa = ifs->ifa_addr;
-
-		if (!sa || sa->sa_family != a->family)
-			continue;
-		if (a->family == AF_INET &&
-		    !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, &a->v4, 4))
-			return true;
-		if (a->family == AF_INET6 &&
-		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &a->v6, 16))
-			return true;
-	}
-	return false;
-}
-
 /*
  * Inbound: to one of this host's addresses, or to the local end of one of
  * the file's inbound policies.

@@ -12,24 +12,6 @@
 #include <string.h>
 #include "ipsecctl.h"
 
-/* Is @a one of this namespace's addresses? */
-static bool is_local(const struct ifaddrs *ifa, const struct addr *a)
-{
-	for (; ifa; ifa = ifa->ifa_next) {
-		const struct sockaddr *sa = ifa->ifa_addr;
-
-		if (!sa || sa->sa_family != a->family)
-			continue;
-		if (sa->sa_family == AF_INET &&
-		    !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, &a->v4, 4))
-			return true;
-		if (sa->sa_family == AF_INET6 &&
-		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &a->v6, 16))
-			return true;
-	}
-	return false;
-}
-
 /* 1h2m3s; 0s. */
 static const char *duration(uint64_t s, char *buf, size_t len)
 {
@@ -224,7 +206,7 @@ static void tunnel(uint32_t reqid, const struct policy *pv, size_t pn, const str
 	for (in = 1; in >= 0; in--)
 		for (i = 0; i < sn; i++) {
 			if ((sv[i].flags & NFESP_SA_F_LARVAL) || sv[i].reqid != reqid ||
-			    is_local(ifa, &sv[i].dst) != in)
+			    addr_is_local(ifa, &sv[i].dst) != in)
 				continue;
 			if (all)
 				json_array_append_new(sa, sa_entry_json(&sv[i], in));
