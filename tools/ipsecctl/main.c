@@ -51,7 +51,7 @@ static void usage(FILE *f)
 "  monitor             print events as they happen: adds, deletes, flushes,\n"
 "                      acquire, expire, sa update and NAT mapping\n"
 "\n"
-"The IKEv2 daemon (see ipsecctl.conf(5)):\n"
+"The IKE daemon, IKEv2 and IKEv1 (see ipsecctl.conf(5)):\n"
 "  daemon [-n] [-d] [--export-keys DIR] -f FILE   run it (daemon --help)\n"
 "  status              its connections, IKE and child SAs (-j: JSON)\n"
 "  up NAME | down NAME | rekey NAME [ike] | reload\n"
@@ -66,6 +66,8 @@ static void usage(FILE *f)
 "  -h, --help          this help\n"
 "  -V, --version       the version, and the nfesp API it speaks\n"
 "\n"
+"Numbers are decimal or 0x; lifetimes take units (seconds 30m, 1h, 1d; bytes\n"
+"10G; packets 2M). In a file, \\ continues a line and quotes group words.\n"
 "Keys are hex, with an optional 0x; @FILE reads the hex from FILE. AEAD keys\n"
 "include the 4-byte salt, as with ip xfrm. Algorithms:\n", prog, prog);
 	list_algs(f);
