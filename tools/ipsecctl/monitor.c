@@ -159,6 +159,20 @@ static void print_sa_update(const struct sa *sa)
 	putchar('\n');
 }
 
+/*
+ * -t: the time before a text event, once it has been decoded (one that
+ * cannot be is not printed, and must leave no time behind on its line).
+ */
+static void stamp(void)
+{
+	char t[40];
+
+	if (!opt_timestamp || opt_json)
+		return;
+	time_now_str(t, sizeof(t));
+	printf("%s ", t);
+}
+
 int monitor_print_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
@@ -172,17 +186,12 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 
 	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0))
 		return 0;
-	if (opt_timestamp && !opt_json) {
-		char t[40];
-
-		time_now_str(t, sizeof(t));
-		printf("%s ", t);
-	}
 	switch (gh->cmd) {
 	case NFESP_CMD_SA_NEW:
 	case NFESP_CMD_SA_GET:
 		if (sa_from_nl(msg, &sa, &larval))
 			return 0;
+		stamp();
 		if (!opt_json) {
 			sa_print(&sa, larval);
 			break;
@@ -195,6 +204,7 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 	case NFESP_CMD_EXPIRE:
 		if (sa_from_nl(msg, &sa, &larval))
 			return 0;
+		stamp();
 		genlmsg_parse(nlmsg_hdr(msg), 0, top, NFESP_A_MAX, NULL);
 		name = gh->cmd == NFESP_CMD_SA_DEL ? "sa del" :
 		       top[NFESP_A_EXPIRE_HARD] ? "expire hard" : "expire soft";
@@ -214,11 +224,13 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 	case NFESP_CMD_SA_SET:
 		if (sa_from_nl(msg, &sa, &larval))
 			return 0;
+		stamp();
 		print_sa_update(&sa);
 		break;
 	case NFESP_CMD_MAPPING:
 		if (sa_from_nl(msg, &sa, &larval))
 			return 0;
+		stamp();
 		print_mapping(msg, &sa);
 		break;
 	case NFESP_CMD_POLICY_NEW:
@@ -226,6 +238,7 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 	case NFESP_CMD_POLICY_REPLACE:
 		if (policy_from_nl(msg, &pol))
 			return 0;
+		stamp();
 		name = gh->cmd == NFESP_CMD_POLICY_NEW ? "add" :
 		       gh->cmd == NFESP_CMD_POLICY_DEL ? "del" : "replace";
 		if (!opt_json) {
@@ -240,17 +253,20 @@ int monitor_print_event(struct nl_msg *msg, void *arg)
 	case NFESP_CMD_ACQUIRE:
 		if (policy_from_nl(msg, &pol))
 			return 0;
+		stamp();
 		print_acquire(msg, &pol);
 		break;
 	case NFESP_CMD_SA_FLUSH:
 	case NFESP_CMD_POLICY_FLUSH:
 		name = gh->cmd == NFESP_CMD_SA_FLUSH ? "sa flush" : "policy flush";
+		stamp();
 		if (opt_json)
 			json_emit(event(name));
 		else
 			printf("%s\n", name);
 		break;
 	default:
+		stamp();
 		if (opt_json)
 			json_emit(json_pack("{s:s, s:o, s:i}", "event", "unknown",
 					    "time", json_time_now(), "cmd", gh->cmd));

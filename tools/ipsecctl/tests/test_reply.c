@@ -118,7 +118,7 @@ int main(void)
 	struct nl_sock *sock = nl_socket_alloc();
 	struct transaction t;
 
-	printf("KTAP version 1\n1..13\n");
+	printf("KTAP version 1\n1..14\n");
 
 	add_sa(0x100, NLM_F_MULTI);
 	add_sa(0x200, NLM_F_MULTI);
@@ -177,6 +177,37 @@ int main(void)
 		if (mem)
 			printf("# %s", mem);
 		free(mem);
+	}
+	{
+		/* monitor -t: an event that does not decode leaves no time behind. */
+		struct nl_msg *bad = nlmsg_alloc(), *flush = nlmsg_alloc();
+		FILE *out = stdout, *err = stderr;
+		char *mem = NULL, *emem = NULL;
+		size_t len = 0, elen = 0;
+
+		genlmsg_put(bad, 0, 0, 0x20, 0, 0, NFESP_CMD_SA_DEL, NFESP_GENL_VERSION);
+		nla_nest_end(bad, nla_nest_start(bad, NFESP_A_SA));
+		genlmsg_put(flush, 0, 0, 0x20, 0, 0, NFESP_CMD_SA_FLUSH, NFESP_GENL_VERSION);
+		opt_timestamp = true;
+		stdout = open_memstream(&mem, &len);
+		stderr = open_memstream(&emem, &elen);
+		monitor_print_event(bad, NULL);
+		monitor_print_event(flush, NULL);
+		fclose(stdout);
+		fclose(stderr);
+		stdout = out;
+		stderr = err;
+		opt_timestamp = false;
+		/* 2026-11-30T10:09:32.974Z sa flush */
+		ok(mem && strlen(mem) == 34 && mem[10] == 'T' && mem[23] == 'Z' &&
+		   !strcmp(mem + 24, " sa flush\n"),
+		   "monitor -t: a malformed event prints no time; the next event one time, its own line");
+		if (mem)
+			printf("# %s", mem);
+		free(mem);
+		free(emem);
+		nlmsg_free(bad);
+		nlmsg_free(flush);
 	}
 	nl_socket_free(sock);
 	printf("# %d passed, %d failed\n", tests - failed, failed);
