@@ -508,17 +508,9 @@ void policy_print(const struct policy *p, const char *verb)
 	char buf[INET6_ADDRSTRLEN + 8];
 	struct selector sel;
 
-	if (opt_json) {
-		json_t *o = policy_json(p);
-		char ev[32];
-
-		/* An event names itself first: "policy add", "policy del", ... */
-		if (verb) {
-			snprintf(ev, sizeof(ev), "policy %s", verb);
-			json_object_set_new(o, "event", json_string(ev));
-		}
-		return json_emit(o);
-	}
+	/* monitor builds its events' JSON itself (monitor.c). */
+	if (opt_json)
+		return json_emit(policy_json(p));
 	printf("policy %s dir %s", verb ? verb : "add", dirs[p->dir]);
 	policy_get_sel(p, &sel);
 	selector_print(&sel);

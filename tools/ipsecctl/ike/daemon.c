@@ -881,7 +881,15 @@ static int run_client(int argc, char **argv)
 			return error("usage: %s %s NAME", prog, argv[0]);
 		req = json_pack("{s:s,s:s}", "cmd", argv[0], "name", argv[1]);
 	}
-	if (!req || ike_ctl_call(req, &resp, 10000))
+	/* jansson refuses a string that is not UTF-8. */
+	if (!req) {
+		if (argc > 1)
+			error("\"%s\" is not a name of the configuration (not valid UTF-8)", argv[1]);
+		else
+			error("out of memory");
+		goto out;
+	}
+	if (ike_ctl_call(req, &resp, 10000))
 		goto out;
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		error("%s: %s", argv[0], json_string_value(json_object_get(resp, "error")));

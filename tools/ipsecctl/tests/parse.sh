@@ -206,7 +206,7 @@ grep -q '^ipv6-route[[:space:]]' /etc/protocols 2>/dev/null &&
 	good2+=("$P from any to any proto ipv6-route action bypass")
 protos=$($I --complete policy add proto)
 nprotos=$(wc -w <<<"$protos")
-ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 60))
+ktap_plan $((${#good[@]} + ${#bad[@]} + ${#exact[@]} + ${#good2[@]} + nprotos + 61))
 printf '%072d\n' 1 >"$tmp/k20x"
 for c in "${good[@]}"; do
 	# shellcheck disable=SC2086
@@ -374,6 +374,9 @@ check "an inline key is wiped from /proc/PID/cmdline once parsed" \
 printf '%040d\n' 1 >"$tmp/fifo"
 wait "$pid"
 eq "and the command goes on" 0 "$?"
+
+says "a connection name that is not UTF-8 is refused before the daemon is asked" \
+	"ipsecctl: \"$(printf '\377')\" is not a name of the configuration (not valid UTF-8)" $I up "$(printf '\377')"
 
 # --- Completion: ipsecctl --complete, from the parser's tables ---
 words() { "$I" --complete "$@" | tr '\n' ' ' | sed 's/ $//'; }
