@@ -40,15 +40,21 @@ int nfesp_api_check(unsigned int theirs)
 		     "use the ipsecctl built with the module", NFESP_GENL_VERSION, theirs);
 }
 
-/* The family's id and API version, from the kernel's list of families. */
+/*
+ * The family's id and API version, from the kernel's list of families: -1
+ * if it has no such family; -2, said why, if the list could not be read.
+ */
 static int resolve_family(unsigned int *version)
 {
 	struct nl_cache *cache;
 	struct genl_family *f;
-	int id = -1;
+	int id = -1, err;
 
-	if (genl_ctrl_alloc_cache(sock, &cache))
-		return -1;
+	err = genl_ctrl_alloc_cache(sock, &cache);
+	if (err) {
+		error("cannot read the kernel's generic netlink families: %s", nl_geterror(err));
+		return -2;
+	}
 	f = genl_ctrl_search_by_name(cache, NFESP_GENL_NAME);
 	if (f) {
 		id = genl_family_get_id(f);
@@ -77,6 +83,10 @@ int nfesp_connect(void)
 	setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl_socket_set_msg_buf_size(sock, 64 * 1024);
 	family_id = resolve_family(&version);
+	if (family_id < -1) {
+		nfesp_disconnect();
+		return -1;
+	}
 	if (family_id < 0) {
 		nfesp_disconnect();
 		return error("the nfesp module is not loaded (no generic netlink family \"%s\")",
