@@ -158,6 +158,18 @@ count_ktap() {
 		[ "${planned:-0}" -gt 0 ] && [ "$ran" -eq "$planned" ] ||
 			fail "$what: $ran of ${planned:-?} tests reported a result"
 	fi
+	if [ "$f" -gt 0 ] && ! grep -aq '# selftests: nfesp: ' "$file"; then
+		# A host test's failures are shown here, each with the
+		# diagnostics before it, so that a run whose logs are gone
+		# (a CI machine's) still says what failed.
+		awk '/^[ \t]*#/ { d[n++ % 8] = $0; next }
+			/^[ \t]*not ok / {
+				for (i = (n > 8 ? n - 8 : 0); i < n; i++)
+					print "#   " d[i % 8]
+				print "#   " $0
+			}
+			{ n = 0 }' "$file" | head -n 60
+	fi
 	echo "# $what: $p passed, $((f + bad)) failed, $s skipped"
 }
 

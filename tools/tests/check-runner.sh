@@ -44,8 +44,13 @@ check "a module with an unresolved symbol builds for $k" \
 # run_check NAME MODULE: make check's VM suite on k, two tests, one in
 # shell and one in C, with MODULE as nfesp.ko
 run_check() {
+	local rc
+
 	NFESP_MODULE=$2 NFESP_CHECK_BUDGET=900 NFESP_VM_NAME=check-runner-$1 \
 		tools/check.sh --vm "$k" module.sh nl_malformed >"$work/$1.out" 2>&1
+	rc=$?
+	[ "$rc" -eq 1 ] || diag "$(tail -n 12 "$work/$1.out")"
+	return "$rc"
 }
 
 # fails_naming NAME WHY: the run failed, both tests failed naming the
@@ -63,7 +68,11 @@ fails_naming() {
 run_check unresolved "$work/src/nfesp.ko"
 eq "make check on $k fails when the module has an unresolved symbol" 1 $?
 check "... each test says so, naming $k" fails_naming unresolved "Unknown symbol"
-check "... and the VM runner reports the splat" grep -q "kernel splat (matched 'Unknown symbol')" "$work/unresolved.out"
+splat_reported() {
+	grep -q "kernel splat (matched 'Unknown symbol')" "$work/unresolved.out" ||
+		{ tail -n 12 "$work/unresolved.out"; return 1; }
+}
+check "... and the VM runner reports the splat" splat_reported
 
 run_check foreign "$PWD/build/$other/nfesp.ko"
 eq "make check on $k fails with the module built for $other" 1 $?
@@ -77,5 +86,7 @@ check "... each test says so, naming $k" fails_naming missing "no module at|insm
 # no real test fails as well, and not with 0 results.
 NFESP_CHECK_BUDGET=600 NFESP_VM_NAME=check-runner-none \
 	tools/check.sh --vm "$k" no-such-test.sh >"$work/none.out" 2>&1
-eq "make check fails on a test that does not exist" 1 $?
+rc=$?
+[ "$rc" -eq 1 ] || diag "$(tail -n 12 "$work/none.out")"
+eq "make check fails on a test that does not exist" 1 "$rc"
 ktap_finish
