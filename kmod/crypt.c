@@ -20,8 +20,15 @@
  * once, the others are queued to a per-CPU worker. A packet alone (a ping,
  * a trickle of traffic) is always done where it arrives, without the
  * latency of a queue, and so are packets that already arrive on several
- * CPUs: they are spread already. The module parameter "parallel" chooses:
- * 0 never, 1 under load (the default), 2 always (for tests).
+ * CPUs: they are spread already. Spreading is not free: a queue, a wake-up
+ * and a trip back to the home CPU. So it is only done where it pays: for
+ * packets of at least spread_min bytes (short ones cost less to encrypt
+ * than to hand over), to CPUs that have had spare time lately (spare_pct;
+ * a busy one would hold the SA's later packets back in its order) and whose
+ * worker is not behind already (worker_depth). A packet that finds none is
+ * done where it arrives. The module parameter "parallel" chooses: 0 never,
+ * 1 under load (the default), 2 always, whatever the size and load (for
+ * tests).
  *
  * Lifetime. A context holds a reference to its SA and counts in its SA's
  * and namespace's in-flight packets from allocation to free; the namespace
@@ -34,6 +41,7 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/tick.h>
 #include <linux/workqueue.h>
 #include "datapath.h"
 #include "netns.h"
@@ -44,11 +52,53 @@ module_param(parallel, int, 0644);
 MODULE_PARM_DESC(parallel,
 		 "spread an SA's crypto over the CPUs: 0 never, 1 under load (default), 2 always");
 
+/*
+ * Packets shorter than this are never spread under load: their crypto costs
+ * less than handing them to another CPU and back.
+ */
+static unsigned int spread_min = 512;
+module_param(spread_min, uint, 0644);
+MODULE_PARM_DESC(spread_min,
+		 "under load, spread only packets of at least this many bytes (default 512)");
+
+/*
+ * A CPU is only given packets of another if it has had at least this share
+ * of idle time lately: one that is busy already would make them wait, and
+ * every packet behind them in their SA's order.
+ */
+static unsigned int spare_pct = 20;
+module_param(spare_pct, uint, 0644);
+MODULE_PARM_DESC(spare_pct,
+		 "spread packets only to CPUs idle at least this percent of the time lately (default 20; 0: to any)");
+
 /* More packets than this for one SA within a jiffy is load. */
 #define NFESP_BURST 8
 
+/* How often a CPU's idle time is sampled, in jiffies. */
+#define NFESP_IDLE_WINDOW max(HZ / 100, 2)
+
+struct nfesp_idle {
+	unsigned long stamp;		/* jiffy of the last sample */
+	u64 idle_us;			/* the CPU's idle time then */
+	u64 wall_us;			/* and the time */
+	bool spare;			/* idle enough in the window before */
+};
+
+static DEFINE_PER_CPU(struct nfesp_idle, idle_est);
+
+/*
+ * A CPU's worker holds at most this many packets waiting for it: one that
+ * does not keep up is busy with other work, and the next packets are done
+ * where they arrive rather than wait behind it.
+ */
+static unsigned int worker_depth = 16;
+module_param(worker_depth, uint, 0644);
+MODULE_PARM_DESC(worker_depth,
+		 "packets that may wait for another CPU's crypto worker before the next are done where they arrive (default 16; 0: no limit)");
+
 struct nfesp_worker {
 	struct llist_head queue;
+	atomic_t queued;		/* in queue, or taken and not yet run */
 	struct work_struct work;
 };
 
@@ -128,6 +178,37 @@ static bool sa_spread(struct nfesp_sa *sa)
 	return ++sa->burst_count > NFESP_BURST && sa->burst_cpu == cpu;
 }
 
+/*
+ * Whether @cpu had spare time in the last window, from the tick's idle
+ * accounting, sampled by one CPU at a time. Without it (nohz off), every
+ * CPU has.
+ */
+static bool cpu_spare(int cpu)
+{
+	struct nfesp_idle *e = per_cpu_ptr(&idle_est, cpu);
+	unsigned long stamp = READ_ONCE(e->stamp), now = jiffies;
+	unsigned int pct = READ_ONCE(spare_pct);
+	u64 idle, wall;
+	bool spare;
+
+	if (!pct)
+		return true;
+	if (time_before(now, stamp + NFESP_IDLE_WINDOW) ||
+	    cmpxchg(&e->stamp, stamp, now) != stamp)
+		return READ_ONCE(e->spare);
+	idle = get_cpu_idle_time_us(cpu, NULL);
+	if (idle == (u64)-1) {
+		WRITE_ONCE(e->spare, true);
+		return true;
+	}
+	wall = ktime_to_us(ktime_get());
+	spare = (idle - e->idle_us) * 100 >= (wall - e->wall_us) * pct;
+	e->idle_us = idle;
+	e->wall_us = wall;
+	WRITE_ONCE(e->spare, spare);
+	return spare;
+}
+
 /* The CPU whose turn it is for @sa's next packet. */
 static int sa_next_cpu(struct nfesp_sa *sa)
 {
@@ -151,7 +232,8 @@ void nfesp_crypt_order_locked(struct nfesp_crypt *c)
 
 	lockdep_assert_held(&q->lock);
 	c->home_cpu = smp_processor_id();
-	c->spread = mode && num_online_cpus() > 1 && (mode == 2 || sa_spread(c->sa));
+	c->spread = mode && num_online_cpus() > 1 &&
+		    (mode == 2 || (c->skb->len >= READ_ONCE(spread_min) && sa_spread(c->sa)));
 	if (c->spread || !list_empty(&q->list)) {
 		list_add_tail(&c->node, &q->list);
 		c->ordered = true;
@@ -285,6 +367,7 @@ static void crypt_worker(struct work_struct *work)
 		local_bh_disable();
 		crypt_submit(c);
 		local_bh_enable();
+		atomic_dec(&w->queued);
 		cond_resched();
 	}
 }
@@ -296,6 +379,7 @@ static void crypt_worker(struct work_struct *work)
 void nfesp_crypt_run(struct nfesp_crypt *c)
 {
 	struct nfesp_worker *w;
+	unsigned int depth;
 	int cpu;
 
 	if (!c->spread) {
@@ -307,8 +391,16 @@ void nfesp_crypt_run(struct nfesp_crypt *c)
 		crypt_submit(c);
 		return;
 	}
-	nfesp_net_count(c->nn, NFESP_STATS_A_CRYPTO_QUEUED);
 	w = per_cpu_ptr(workers, cpu);
+	depth = READ_ONCE(worker_depth);
+	/* Always means always (the tests' setting): no load is judged. */
+	if (READ_ONCE(parallel) != 2 &&
+	    ((depth && atomic_read(&w->queued) >= depth) || !cpu_spare(cpu))) {
+		crypt_submit(c);
+		return;
+	}
+	atomic_inc(&w->queued);
+	nfesp_net_count(c->nn, NFESP_STATS_A_CRYPTO_QUEUED);
 	if (llist_add(&c->work_node, &w->queue))
 		queue_work_on(cpu, crypt_wq, &w->work);
 }
@@ -324,6 +416,7 @@ int nfesp_crypt_init(void)
 		struct nfesp_worker *w = per_cpu_ptr(workers, cpu);
 
 		init_llist_head(&w->queue);
+		atomic_set(&w->queued, 0);
 		INIT_WORK(&w->work, crypt_worker);
 	}
 	crypt_wq = alloc_workqueue("nfesp-crypt", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);

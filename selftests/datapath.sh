@@ -18,7 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 
 load_module
-ktap_plan 143
+ktap_plan 145
 
 A="ip netns exec a"
 B="ip netns exec b"
@@ -517,6 +517,31 @@ par_case() { # NAME SPI_OUT
 	check "$1: at parallel=1, a ping alone is not handed to another CPU" ping_unspread
 }
 par_case "default driver" 0x1001
+
+# Short packets are not worth another CPU (crypt.c): at parallel=1 a burst
+# of them, 64 in flight from one CPU, is done where it arrives; with
+# spread_min and spare_pct at 0 the same burst is spread.
+SPREAD_MIN=/sys/module/nfesp/parameters/spread_min
+SPARE_PCT=/sys/module/nfesp/parameters/spare_pct
+short_burst() { # local|spread
+	local queued0=$(stat crypto-queued) queued
+
+	$A ping -q -f -l 64 -c 400 -s 16 -W 2 -I 10.1.0.1 10.2.0.1 >/dev/null 2>&1
+	queued=$(($(stat crypto-queued) - queued0))
+	echo "crypto-queued: $queued more"
+	if [ "$1" = local ]; then
+		[ "$queued" = 0 ]
+	else
+		[ "$queued" -gt 0 ]
+	fi
+}
+sm0=$(cat "$SPREAD_MIN") sp0=$(cat "$SPARE_PCT")
+check "parallel=1: a burst of 44-byte pings is done where it arrives" short_burst local
+echo 0 >"$SPREAD_MIN"
+echo 0 >"$SPARE_PCT"
+check "parallel=1, spread_min=0, spare_pct=0: the same burst is spread" short_burst spread
+echo "$sm0" >"$SPREAD_MIN"
+echo "$sp0" >"$SPARE_PCT"
 
 # b sends 300 ESP packets of the NULL+HMAC SA from one CPU; a decrypts them
 # on both and must hand them to the stack in order, as nfesp0 shows.
