@@ -106,7 +106,7 @@ def rows_for(doc):
             if not variants.get(v, {}).get("ok", True):
                 row["name"] += " (!)"
             if v.startswith("nfesp-"):
-                row["xfrm"] = ratio(st, stats(series.get("xfrm-" + v[6:])))
+                row["xfrm"] = ratio(st, stats(series.get("xfrm-" + v[6:].replace("-scale", ""))))
                 row["wg"] = ratio(st, stats(series.get("wireguard")))
             if key.startswith("tcp") and v in CEILING and st:
                 c = tcrypt.get(CEILING[v], {}).get("enc_mbps")
@@ -174,7 +174,7 @@ def scale_rows(doc):
         if r is not None and r < SCALE_MIN:
             row["name"] += " (!)"
         rows.append(row)
-    return [("nfesp-gcm with %s policies and %s SAs vs one of each (its figure; ratio)"
+    return [("nfesp-gcm with %s policies and %s SAs vs one of each (figure; ratio to nfesp-gcm's)"
              % (fmt_int(sc.get("policies")), fmt_int(sc.get("sas"))), rows)]
 
 
@@ -231,7 +231,8 @@ def cells(row):
     if row.get("base") is not None:
         return [row["name"], med, spread, "x%.2f vs 2" % row["base"], "", ""]
     if "scale" in row:
-        vs = "x%.2f vs 1" % row["scale"] if row["scale"] is not None else "-"
+        base = row["base_st"]["median"] if row.get("base_st") else None
+        vs = "x%.2f of %s" % (row["scale"], fmt(base)) if row["scale"] is not None else "-"
         return [row["name"], med, spread, vs, "", ""]
     return [row["name"], med, spread, r("xfrm"), r("wg"), aead]
 
