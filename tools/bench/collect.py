@@ -162,6 +162,7 @@ class Run:
         self.last_nfesp_stats = {}
         self.scale = None
         self.profiles = {}
+        self.modsyms = None
 
     def put(self, fig, series, rep, value):
         """Store value as repetition rep (from 1) of series in fig."""
@@ -503,8 +504,15 @@ class Run:
         if rec.get("rc") != "0":
             self.error(what, "perf or the workload failed (%s)" % rec.get("rc"))
             return
+        if self.modsyms is None:
+            self.modsyms = {}
+            text = read_text(os.path.join(self.raw, "profile-modsyms.txt")) or ""
+            for line in text.splitlines():
+                f = line.split()
+                if len(f) == 2:
+                    self.modsyms.setdefault(f[0], f[1])
         p = parse_profile(read_text(rec.get("file", "")) or "", num(rec.get("freq")) or 1999,
-                          num(rec.get("packets")) or 0, num(rec.get("seconds")))
+                          num(rec.get("packets")) or 0, num(rec.get("seconds")), self.modsyms)
         if p is None:
             self.error(what, "no samples in the perf report")
             return
@@ -657,21 +665,34 @@ IDLE = re.compile(r"(^|_)idle|^pv_native_safe_halt$|^native_safe_halt$|^cpuidle|
                   r"^acpi_safe_halt$|^mwait_idle|^poll_idle$|^do_idle$|^cpu_startup_entry$")
 CATEGORIES = [
     ("user space", lambda d, s, k: k == "."),
-    # WireGuard's own ChaCha20-Poly1305 calls included.
+    # WireGuard's own ChaCha20-Poly1305 calls included, and the saving
+    # of the FPU state that SIMD code in the kernel needs.
     ("AEAD crypto", lambda d, s, k: re.match(
         r"(_?_?aes|gcm|ghash|chacha|poly1305|crypto_|rfc4106|gf128mul|blake2|curve25519|"
-        r"aesni|clmul|_aesni|gcmaes|simd_aead|cryptd|seqiv|scatterwalk|skcipher|aead_)", s)),
+        r"aesni|clmul|_aesni|gcmaes|simd_aead|cryptd|seqiv|scatterwalk|skcipher|aead_|"
+        r"kernel_fpu_|save_fpregs|restore_fpregs|fpregs_)", s)),
     ("nfesp module", lambda d, s, k: d == "[nfesp]"),
     ("wireguard module", lambda d, s, k: d == "[wireguard]"),
     ("XFRM, esp", lambda d, s, k: re.match(r"(__)?(xfrm|esp)", s) or d in ("[esp4]", "[xfrm_user]")),
+    ("XFRM, esp", lambda d, s, k: d.startswith("[xfrm") or d.startswith("[esp")),
     ("netfilter", lambda d, s, k: re.match(r"(__)?(nf_|nft_|ipt_|nf_hook|ipv4_conntrack)", s)),
     ("scheduling, workqueues", lambda d, s, k: re.match(
         r"(finish_task_switch|__schedule|schedule|queue_work|__queue_work|worker_thread|"
         r"process_one_work|try_to_wake_up|_raw_spin_unlock_irq|__napi_schedule|"
         r"ttwu|enqueue_task|dequeue_task|pick_next|update_curr|__wake_up|"
         r"kick_process|native_send_call_func|__smp_call|raw_spin_rq|"
-        r"__softirqentry|__do_softirq|handle_softirqs|irq_exit|run_ksoftirqd|"
-        r"smpboot_thread_fn|kthread)", s)),
+        r"__softirqentry|__do_softirq|do_softirq|handle_softirqs|irq_exit|run_ksoftirqd|"
+        r"__local_bh_enable|smpboot_thread_fn|kthread|native_queued_spin_lock|"
+        r"_raw_spin_lock)", s)),
+    ("memory allocation", lambda d, s, k: re.match(
+        r"(__)?(kmalloc|kfree|kmem_cache|__kmem_cache|alloc_pages|__alloc_pages|free_pages|"
+        r"__free_pages|get_page_from_freelist|free_unref|rmqueue|___slab|__slab|slab_|"
+        r"__call_rcu|kvfree|krealloc|page_frag|__page_frag)", s)),
+    ("system calls", lambda d, s, k: re.match(
+        r"(do_syscall|x64_sys_call|__x64_sys|syscall_exit|entry_SYSCALL|ksys_|vfs_|"
+        r"do_select|core_sys_select|__check_object_size|__virt_addr_valid|"
+        r"rw_verify_area|apparmor_|security_|irqentry_exit|fdget|__fdget|"
+        r"ktime_get|poll_|do_sys_poll|__se_sys)", s)),
     ("copies, checksums", lambda d, s, k: re.match(
         r"(rep_movs|rep_stos|copy_|_copy_|__copy|memcpy|memmove|memset|clear_page|"
         r"csum_|__csum|skb_copy|copyin|copyout)", s)),
@@ -693,14 +714,18 @@ def classify(dso, sym, kind):
     return "other"
 
 
-def parse_profile(text, freq, packets, seconds):
+def parse_profile(text, freq, packets, seconds, modsyms=None):
     """perf report --stdio -n --sort dso,sym: the CPU time per packet
-    delivered, by category, and the top symbols."""
+    delivered, by category, and the top symbols. modsyms maps a module's
+    symbols to its [name], for those perf put in [kernel.kallsyms]."""
     lines = []
     for line in text.splitlines():
         m = re.match(r"\s*([0-9.]+)%\s+(\d+)\s+(\S+)\s+\[(.)\]\s+(.*\S)", line)
         if m:
-            lines.append((int(m.group(2)), m.group(3), m.group(4), m.group(5)))
+            dso, sym = m.group(3), m.group(5)
+            if dso == "[kernel.kallsyms]" and modsyms:
+                dso = modsyms.get(sym, dso)
+            lines.append((int(m.group(2)), dso, m.group(4), sym))
     total = sum(n for n, _, _, _ in lines)
     if not total:
         return None

@@ -842,6 +842,10 @@ profile_bench() {
 		rec kind=info key=profile "value=skipped: no perf"
 		return
 	fi
+	# perf report names modules' symbols [kernel.kallsyms] when it finds
+	# no .ko under /lib/modules (nfesp's is not there): collect.py needs
+	# to know which module each is in.
+	grep '\[' /proc/kallsyms | awk '{ print $3, $4 }' >"$RAW/profile-modsyms.txt"
 	for v in $PROFILE_VARIANTS nfesp-gcm-scale; do
 		base=${v%-scale}
 		if [ "$base" != "$v" ]; then

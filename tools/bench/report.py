@@ -301,8 +301,8 @@ def md_table(doc):
 
 
 PROFILE_CATS = ["AEAD crypto", "nfesp module", "XFRM, esp", "wireguard module", "netfilter",
-                "scheduling, workqueues", "copies, checksums", "network stack", "user space",
-                "other"]
+                "scheduling, workqueues", "copies, checksums", "memory allocation",
+                "network stack", "system calls", "user space", "other"]
 PROFILE_ORDER = ["nfesp-gcm", "xfrm-gcm", "wireguard", "nfesp-gcm-scale"]
 
 
