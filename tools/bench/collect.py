@@ -673,8 +673,8 @@ CATEGORIES = [
         r"kernel_fpu_|save_fpregs|restore_fpregs|fpregs_)", s)),
     ("nfesp module", lambda d, s, k: d == "[nfesp]"),
     ("wireguard module", lambda d, s, k: d == "[wireguard]"),
-    ("XFRM, esp", lambda d, s, k: re.match(r"(__)?(xfrm|esp)", s) or d in ("[esp4]", "[xfrm_user]")),
-    ("XFRM, esp", lambda d, s, k: d.startswith("[xfrm") or d.startswith("[esp")),
+    ("XFRM, esp", lambda d, s, k: re.match(r"(__)?(xfrm|esp)", s) or
+     d.startswith("[xfrm") or d.startswith("[esp")),
     ("netfilter", lambda d, s, k: re.match(r"(__)?(nf_|nft_|ipt_|nf_hook|ipv4_conntrack)", s)),
     ("scheduling, workqueues", lambda d, s, k: re.match(
         r"(finish_task_switch|__schedule|schedule|queue_work|__queue_work|worker_thread|"

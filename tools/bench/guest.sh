@@ -88,7 +88,7 @@ say() { echo "# [$(date +%T)] $*"; }
 n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 usage() {
-	echo "usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S] [--variants \"V ...\"] [--stages \"S ...\"]" >&2
+	echo "usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S] [--variants \"V ...\"] [--stages \"S ...\"] [--ike-n N] [--profile]" >&2
 	exit 2
 }
 
