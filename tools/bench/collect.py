@@ -15,6 +15,11 @@ traffic, through the stack and the crypto driver it claims) and writes:
   summary   {figure: {series: {median, min, max, n}}}
   variants  {variant: {impl, alg, claim, reps: [{drivers, path, ...}]}}
   tcrypt    {algorithm: {driver, block, enc_mbps, dec_mbps, sizes}}
+  scale     {sas, policies, sa_install_s, policy_install_s}: the scale
+            stage, whose figures are the series nfesp-gcm-scale
+  profile   {variant: {workload: {packets, us_per_packet, idle_share,
+            categories: {category: us per packet}, top: [...]}}}, from
+            perf report (BENCH_PROFILE=1)
   checks    [{name, ok, detail}], what tools/bench/report.py --ktap prints
   errors    [text], one per failed measurement
 
@@ -38,6 +43,8 @@ VARIANTS = {
     "wireguard": ("wireguard", None),
     "xfrm-null": ("xfrm", "null"),
     "nfesp-null": ("nfesp", "null"),
+    # nfesp-gcm among the scale stage's SAs and policies
+    "nfesp-gcm-scale": ("nfesp", "gcm"),
 }
 
 # The crypto API algorithm of each, and the driver it must resolve to:
@@ -73,6 +80,8 @@ SPI_OUT = 0x1001        # gwA's outbound SA, gwB's inbound one
 MIN_SHARE = 0.9
 
 WORKLOADS = ["tcp1", "tcp2", "udp64", "udp512", "udp1400", "ping"]
+# The scale stage's variant runs these only.
+SCALE_WORKLOADS = ["tcp1", "tcp2", "udp64", "ping"]
 FIGURE_OF = {
     "tcp1": ["tcp1_mbps"],
     "tcp2": ["tcp2_mbps"],
@@ -151,6 +160,9 @@ class Run:
         # nfesp's counters are per namespace and the gateways stay: each
         # snapshot is compared with the one before it.
         self.last_nfesp_stats = {}
+        self.scale = None
+        self.profiles = {}
+        self.modsyms = None
 
     def put(self, fig, series, rep, value):
         """Store value as repetition rep (from 1) of series in fig."""
@@ -345,6 +357,9 @@ class Run:
         r = {"rep": rep, "setup": rec.get("setup"), "reachable": rec.get("reach") == "ok",
              "seconds": num(rec.get("seconds"))}
         var["reps"].append(r)
+        if "extra_sas" in rec:
+            var["extra_sas"] = int(rec["extra_sas"])
+            var["extra_policies"] = int(rec.get("extra_policies") or 0)
         if rec.get("setup") != "ok":
             log = (read_text(rec.get("log", "")) or "").strip()
             r["setup_log"] = log[-2000:]
@@ -360,9 +375,26 @@ class Run:
         r["path_ok"], r["path"], r["tunnel_packets"] = self.path_check(v, snap, server_rx)
         if alg:
             r["driver_ok"], r["driver"] = self.driver_check(v, drivers)
+        if "extra_sas" in rec:
+            r["scale_ok"], r["scale"] = self.scale_check(rec, snap)
         delta = self.nfesp_delta(snap)
         if delta:
             r["nfesp_counters"] = delta
+
+    def scale_check(self, rec, snap):
+        """Were the scale stage's SAs and policies there, besides the
+        variant's own two of each, while it ran?"""
+        want_sa = int(rec["extra_sas"]) + 2
+        want_pol = int(rec.get("extra_policies") or 0) + 2
+        problems = []
+        for gw in ("gwA", "gwB"):
+            st = (snap.get(gw) or {}).get("nfesp_stats") or {}
+            if st.get("sa_count") != want_sa or st.get("policy_count") != want_pol:
+                problems.append("%s has %s SAs and %s policies, not %d and %d"
+                                % (gw, st.get("sa_count"), st.get("policy_count"),
+                                   want_sa, want_pol))
+        return not problems, "; ".join(problems) or (
+            "%d SAs and %d policies on each gateway" % (want_sa, want_pol))
 
     def nfesp_delta(self, snap):
         """nfesp's namespace counters that moved since the last snapshot."""
@@ -382,7 +414,7 @@ class Run:
             reps = var["reps"]
             bad = []
             for r in reps:
-                for w in WORKLOADS:
+                for w in SCALE_WORKLOADS if "extra_sas" in var else WORKLOADS:
                     for fig in FIGURE_OF[w]:
                         vals = self.figures.get(fig, {}).get(v, [])
                         val = vals[r["rep"] - 1] if len(vals) >= r["rep"] else None
@@ -402,6 +434,13 @@ class Run:
                            " | ".join("rep %d: %s" % (r["rep"], r.get("driver", "not set up"))
                                       for r in reps if not r.get("driver_ok")) or
                            (reps[-1].get("driver", "") if reps else ""))
+            if "extra_sas" in var:
+                oks = [r.get("scale_ok") for r in reps]
+                self.check("%s runs with %d SAs and %d policies more on each gateway"
+                           % (v, var["extra_sas"], var["extra_policies"]), reps and all(oks),
+                           " | ".join("rep %d: %s" % (r["rep"], r.get("scale", r.get("setup")))
+                                      for r in reps if not r.get("scale_ok")) or
+                           (reps[-1].get("scale", "") if reps else ""))
             var["ok"] = all(c["ok"] for c in self.checks
                             if c["name"].startswith("%s: %s " % (self.kernel, v)))
 
@@ -441,6 +480,43 @@ class Run:
         self.nfesp_delta(snap)
         self.put("policy_install_s", "nfesp", rep, num(rec.get("install_seconds")))
         self.put("policy_flush_s", "nfesp", rep, num(rec.get("flush_seconds")))
+
+    def scale_setup(self, rec):
+        self.scale = {"sas": int(rec.get("sas") or 0),
+                      "policies": int(rec.get("policies") or 0),
+                      "sa_install_s": num(rec.get("sa_seconds")),
+                      "policy_install_s": num(rec.get("policy_seconds"))}
+        ok = rec.get("rc") == "0"
+        if not ok:
+            log = (read_text(rec.get("log", "")) or "").strip().splitlines()
+            self.error("scale stage", "install exit %s: %s" % (rec.get("rc"), (log or ["?"])[-1]))
+        self.check("scale: %d SAs and %d policies installed on each gateway"
+                   % (self.scale["sas"], self.scale["policies"]), ok,
+                   "%.1f s for the SAs, %.1f s for the policies, per gateway"
+                   % (self.scale["sa_install_s"] or 0, self.scale["policy_install_s"] or 0)
+                   if ok else "ipsecctl -f exit %s" % rec.get("rc"))
+
+    # ------------------------------------------------------ profile
+
+    def profile(self, rec):
+        v, w = rec["variant"], rec["workload"]
+        what = "profile %s %s" % (v, w)
+        if rec.get("rc") != "0":
+            self.error(what, "perf or the workload failed (%s)" % rec.get("rc"))
+            return
+        if self.modsyms is None:
+            self.modsyms = {}
+            text = read_text(os.path.join(self.raw, "profile-modsyms.txt")) or ""
+            for line in text.splitlines():
+                f = line.split()
+                if len(f) == 2:
+                    self.modsyms.setdefault(f[0], f[1])
+        p = parse_profile(read_text(rec.get("file", "")) or "", num(rec.get("freq")) or 1999,
+                          num(rec.get("packets")) or 0, num(rec.get("seconds")), self.modsyms)
+        if p is None:
+            self.error(what, "no samples in the perf report")
+            return
+        self.profiles.setdefault(v, {})[w] = p
 
     # ------------------------------------------------------ IKE
 
@@ -530,6 +606,10 @@ class Run:
                     self.sa(rec, sa_runs)
                 elif kind == "policy_setup":
                     self.policy_setup(rec, pol_runs)
+                elif kind == "scale_setup":
+                    self.scale_setup(rec)
+                elif kind == "profile":
+                    self.profile(rec)
                 elif kind == "ike_burst":
                     self.ike_burst(rec, burst_runs)
                 elif kind == "ike_ttfp":
@@ -577,6 +657,96 @@ class Run:
                        "%s at %d bytes: %.0f Mbit/s" % (res["driver"], res["block"], res["enc_mbps"])
                        if res and res.get("enc_mbps") else "not found in the kernel log")
         return tcrypt
+
+
+# Where a profile's samples go: the first category whose test matches a
+# (dso, symbol), in this order. Idle is the idle loop, whatever its name.
+IDLE = re.compile(r"(^|_)idle|^pv_native_safe_halt$|^native_safe_halt$|^cpuidle|"
+                  r"^acpi_safe_halt$|^mwait_idle|^poll_idle$|^do_idle$|^cpu_startup_entry$")
+CATEGORIES = [
+    ("user space", lambda d, s, k: k == "."),
+    # WireGuard's own ChaCha20-Poly1305 calls included, and the saving
+    # of the FPU state that SIMD code in the kernel needs.
+    ("AEAD crypto", lambda d, s, k: re.match(
+        r"(_?_?aes|gcm|ghash|chacha|poly1305|crypto_|rfc4106|gf128mul|blake2|curve25519|"
+        r"aesni|clmul|_aesni|gcmaes|simd_aead|cryptd|seqiv|scatterwalk|skcipher|aead_|"
+        r"kernel_fpu_|save_fpregs|restore_fpregs|fpregs_)", s)),
+    ("nfesp module", lambda d, s, k: d == "[nfesp]"),
+    ("wireguard module", lambda d, s, k: d == "[wireguard]"),
+    ("XFRM, esp", lambda d, s, k: re.match(r"(__)?(xfrm|esp)", s) or
+     d.startswith("[xfrm") or d.startswith("[esp")),
+    ("netfilter", lambda d, s, k: re.match(r"(__)?(nf_|nft_|ipt_|nf_hook|ipv4_conntrack)", s)),
+    ("scheduling, workqueues", lambda d, s, k: re.match(
+        r"(finish_task_switch|__schedule|schedule|queue_work|__queue_work|worker_thread|"
+        r"process_one_work|try_to_wake_up|_raw_spin_unlock_irq|__napi_schedule|"
+        r"ttwu|enqueue_task|dequeue_task|pick_next|update_curr|__wake_up|"
+        r"kick_process|native_send_call_func|__smp_call|raw_spin_rq|"
+        r"__softirqentry|__do_softirq|do_softirq|handle_softirqs|irq_exit|run_ksoftirqd|"
+        r"__local_bh_enable|smpboot_thread_fn|kthread|native_queued_spin_lock|"
+        r"_raw_spin_lock)", s)),
+    ("memory allocation", lambda d, s, k: re.match(
+        r"(__)?(kmalloc|kfree|kmem_cache|__kmem_cache|alloc_pages|__alloc_pages|free_pages|"
+        r"__free_pages|get_page_from_freelist|free_unref|rmqueue|___slab|__slab|slab_|"
+        r"__call_rcu|kvfree|krealloc|page_frag|__page_frag)", s)),
+    ("system calls", lambda d, s, k: re.match(
+        r"(do_syscall|x64_sys_call|__x64_sys|syscall_exit|entry_SYSCALL|ksys_|vfs_|"
+        r"do_select|core_sys_select|__check_object_size|__virt_addr_valid|"
+        r"rw_verify_area|apparmor_|security_|irqentry_exit|fdget|__fdget|"
+        r"ktime_get|poll_|do_sys_poll|__se_sys)", s)),
+    ("copies, checksums", lambda d, s, k: re.match(
+        r"(rep_movs|rep_stos|copy_|_copy_|__copy|memcpy|memmove|memset|clear_page|"
+        r"csum_|__csum|skb_copy|copyin|copyout)", s)),
+    ("network stack", lambda d, s, k: re.match(
+        r"(__)?(_)?(ip_|ip4|ipv4|tcp|udp|skb|__skb|kfree_skb|consume_skb|"
+        r"net|napi|dev_|__dev|veth|sock|sk_|__sk|inet|fib|neigh|eth_|"
+        r"__netif|netif|gro|dst_|rt_|raw_|icmp|__ip|__tcp|__udp|nexthop|"
+        r"validate_xmit|sch_|qdisc|__qdisc|pfifo|__build_skb|build_skb|"
+        r"page_pool|napi_|__napi|process_backlog|enqueue_to_backlog)", s)),
+]
+
+
+def classify(dso, sym, kind):
+    if IDLE.search(sym):
+        return "idle"
+    for name, test in CATEGORIES:
+        if test(dso, sym, kind):
+            return name
+    return "other"
+
+
+def parse_profile(text, freq, packets, seconds, modsyms=None):
+    """perf report --stdio -n --sort dso,sym: the CPU time per packet
+    delivered, by category, and the top symbols. modsyms maps a module's
+    symbols to its [name], for those perf put in [kernel.kallsyms]."""
+    lines = []
+    for line in text.splitlines():
+        m = re.match(r"\s*([0-9.]+)%\s+(\d+)\s+(\S+)\s+\[(.)\]\s+(.*\S)", line)
+        if m:
+            dso, sym = m.group(3), m.group(5)
+            if dso == "[kernel.kallsyms]" and modsyms:
+                dso = modsyms.get(sym, dso)
+            lines.append((int(m.group(2)), dso, m.group(4), sym))
+    total = sum(n for n, _, _, _ in lines)
+    if not total:
+        return None
+    cats = {}
+    for n, dso, kind, sym in lines:
+        c = classify(dso, sym, kind)
+        cats[c] = cats.get(c, 0) + n
+    idle = cats.pop("idle", 0)
+    busy = total - idle
+    per = (lambda n: n / freq / packets * 1e6) if packets else (lambda n: None)
+    top = sorted(lines, key=lambda x: -x[0])
+    return {
+        "packets": int(packets), "seconds": seconds, "samples": total,
+        "idle_share": idle / total,
+        "packets_per_s": packets / seconds if seconds else None,
+        "us_per_packet": per(busy),
+        "categories": {c: per(n) for c, n in sorted(cats.items(), key=lambda x: -x[1])},
+        "top": [{"symbol": sym, "dso": dso, "share": n / total,
+                 "category": classify(dso, sym, kind)}
+                for n, dso, kind, sym in top[:15]],
+    }
 
 
 def loads(text):
@@ -729,6 +899,8 @@ def main():
                     for f, ser in run.figures.items()},
         "variants": run.variants,
         "tcrypt": tcrypt,
+        "scale": run.scale,
+        "profile": run.profiles,
         "checks": run.checks,
         "errors": run.errors,
     }

@@ -8,11 +8,15 @@
 #
 # Usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S]
 #                             [--variants "V ..."] [--stages "S ..."]
-#                             [--ike-n N]
+#                             [--ike-n N] [--profile]
 #
 # The stages, in this order: sa (SA install), variants (the traffic of
-# every variant, and the policies), ike (IKEv2: ipsecctl's daemon against
-# strongSwan, tools/bench/ike.sh), tcrypt.
+# every variant, and the policies), scale (nfesp-gcm again, with
+# SCALE_SAS SAs and SCALE_POLICIES policies more on each gateway), ike
+# (IKEv2: ipsecctl's daemon against strongSwan, tools/bench/ike.sh),
+# tcrypt. --profile adds, after all of them, one perf record of TCP and
+# 64-byte UDP through nfesp-gcm, xfrm-gcm, wireguard (and nfesp-gcm-scale),
+# which no figure is taken from.
 #
 # Nothing is parsed here: python takes about a second to start under TCG.
 # Each measurement leaves its raw output in DIR and one line of
@@ -35,7 +39,7 @@ export PATH=$PATH:/sbin:/usr/sbin
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IPSECCTL=$TOP/build/ipsecctl
-ALL_STAGES="sa variants ike tcrypt"
+ALL_STAGES="sa variants scale ike tcrypt"
 ALL_VARIANTS="plaintext xfrm-gcm nfesp-gcm xfrm-chacha nfesp-chacha wireguard xfrm-null nfesp-null"
 
 RAW=
@@ -51,6 +55,13 @@ SA_COUNTS="100000 10000 1000"
 # keep a full run within 20 minutes, and that figure varies little.
 SA_REPS_100K=2
 EXTRA_POLICIES=10000
+# The scale stage: a gateway with many peers. 100k SAs take some 50 s
+# per gateway to install under TCG, once for all its repetitions.
+SCALE_SAS=100000
+SCALE_POLICIES=10000
+PROFILE=0
+PROFILE_TIME=4
+PROFILE_VARIANTS="nfesp-gcm xfrm-gcm wireguard"
 TCRYPT_MODES="211 213"
 
 SRV=10.2.0.2
@@ -77,7 +88,7 @@ say() { echo "# [$(date +%T)] $*"; }
 n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 usage() {
-	echo "usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S] [--variants \"V ...\"] [--stages \"S ...\"]" >&2
+	echo "usage: tools/bench/guest.sh --raw DIR [--smoke] [--reps N] [--time S] [--variants \"V ...\"] [--stages \"S ...\"] [--ike-n N] [--profile]" >&2
 	exit 2
 }
 
@@ -91,6 +102,7 @@ parse_args() {
 		--variants) VARIANTS=$2; shift 2 ;;
 		--stages) STAGES=$2; shift 2 ;;
 		--ike-n) IKE_N_ARG=$2; shift 2 ;;
+		--profile) PROFILE=1; shift ;;
 		*) usage ;;
 		esac
 	done
@@ -99,6 +111,8 @@ parse_args() {
 	if [ "$SMOKE" = 1 ]; then
 		SA_COUNTS=1000
 		EXTRA_POLICIES=1000
+		SCALE_SAS=1000
+		SCALE_POLICIES=1000
 		# The parser is what a smoke run checks; 211 takes 60-100 s.
 		TCRYPT_MODES=213
 	fi
@@ -163,7 +177,7 @@ record_env() {
 	rec kind=info key=iperf3 "value=$(iperf3 --version | head -n1)"
 	rec kind=info key=ipsecctl "value=$("$IPSECCTL" -V 2>&1)"
 	rec kind=info key=nfesp_srcversion "value=$(cat /sys/module/nfesp/srcversion 2>/dev/null)"
-	rec kind=info key=params "value=reps=$REPS time=$TIME smoke=$SMOKE pings=$PINGS sa_counts=${SA_COUNTS// /,} sa_reps_100k=$SA_REPS_100K extra_policies=$EXTRA_POLICIES tcrypt_modes=${TCRYPT_MODES// /,} replay_window=$REPLAY_WINDOW variants=${VARIANTS// /,} stages=${STAGES// /,}"
+	rec kind=info key=params "value=reps=$REPS time=$TIME smoke=$SMOKE pings=$PINGS sa_counts=${SA_COUNTS// /,} sa_reps_100k=$SA_REPS_100K extra_policies=$EXTRA_POLICIES scale_sas=$SCALE_SAS scale_policies=$SCALE_POLICIES profile=$PROFILE tcrypt_modes=${TCRYPT_MODES// /,} replay_window=$REPLAY_WINDOW variants=${VARIANTS// /,} stages=${STAGES// /,}"
 }
 
 # ---------------------------------------------------------------- topology
@@ -436,18 +450,29 @@ crypto_diff() {
 	done <<<"$2" >"$3"
 }
 
-# snapshot FILE: the counters collect.py checks a variant's path with.
+# snapshot FILE [own]: the counters collect.py checks a variant's path
+# with. With own, nfesp's SAs are the bench's two only (sa get), not the
+# thousands more of the scale stage (sa show).
 snapshot() {
 	local gw
 
 	for gw in gwA gwB; do
+		side "$gw"
 		echo "## $gw xfrm"
 		ip -n "$gw" -s xfrm state
 		echo "## $gw nfesp-stats"
 		n "$gw" "$IPSECCTL" -j stats
 		echo
 		echo "## $gw nfesp-sas"
-		n "$gw" "$IPSECCTL" -j sa show
+		if [ "${2:-}" = own ]; then
+			echo "["
+			n "$gw" "$IPSECCTL" -j sa get spi $SPI_IN dst $L
+			echo ","
+			n "$gw" "$IPSECCTL" -j sa get spi $SPI_OUT dst $R
+			echo "]"
+		else
+			n "$gw" "$IPSECCTL" -j sa show
+		fi
 		echo
 		echo "## $gw wg"
 		n "$gw" wg show all transfer
@@ -587,15 +612,23 @@ reachable() {
 	return 1
 }
 
-# run_variant V R: one repetition of every workload through variant V.
+# run_variant V R [BASE]: one repetition of every workload through
+# variant V. With BASE (the scale stage), V is BASE set up among the
+# scale stage's SAs and policies: TCP, 64-byte UDP and ping only, and
+# only BASE's own SAs and policies go at the end.
 run_variant() {
-	local v=$1 r=$2 before after rx0 rx1 t0 t1 size reach=fail
+	local v=$1 r=$2 base=${3:-$1} before after rx0 rx1 t0 t1 size reach=fail
+	local sizes="64 512 1400" extra=()
 
+	if [ "$base" != "$v" ]; then
+		sizes=64
+		extra=("extra_sas=$SCALE_SAS" "extra_policies=$SCALE_POLICIES")
+	fi
 	now t0
 	crypto_settle before
-	if ! variant_up "$v" >"$RAW/$v-$r-setup.log" 2>&1; then
+	if ! variant_up "$base" >"$RAW/$v-$r-setup.log" 2>&1; then
 		rec kind=variant variant="$v" rep="$r" setup=fail "log=$RAW/$v-$r-setup.log"
-		variant_down "$v" >/dev/null 2>&1
+		variant_off "$v" "$base" >/dev/null 2>&1
 		return
 	fi
 	crypto_read after
@@ -604,19 +637,43 @@ run_variant() {
 	if reachable; then
 		tcp "$v" "$r" 1
 		tcp "$v" "$r" 2
-		for size in 64 512 1400; do
+		for size in $sizes; do
 			udp "$v" "$r" $size
 		done
 		latency "$v" "$r"
 		reach=ok
 	fi
 	dev_stat rx1 server eth0 2
-	snapshot "$RAW/$v-$r-snapshot.txt"
-	variant_down "$v" >>"$RAW/$v-$r-setup.log" 2>&1
+	if [ "$base" = "$v" ]; then
+		snapshot "$RAW/$v-$r-snapshot.txt"
+	else
+		snapshot "$RAW/$v-$r-snapshot.txt" own
+	fi
+	variant_off "$v" "$base" >>"$RAW/$v-$r-setup.log" 2>&1
 	now t1
 	rec kind=variant variant="$v" rep="$r" setup=ok reach=$reach \
 		"drivers=$RAW/$v-$r-drivers.tsv" "snapshot=$RAW/$v-$r-snapshot.txt" \
-		"server_rx=$((rx1 - rx0))" "seconds=$(((t1 - t0) / 1000))e-3"
+		"server_rx=$((rx1 - rx0))" "seconds=$(((t1 - t0) / 1000))e-3" "${extra[@]}"
+}
+
+# variant_off V BASE: take variant V down: all of it, or for the scale
+# stage's (BASE an nfesp variant) its own two SAs and policies only.
+variant_off() {
+	local gw
+
+	if [ "$1" = "$2" ]; then
+		variant_down "$1"
+		return
+	fi
+	for gw in gwA gwB; do
+		side "$gw"
+		n "$gw" "$IPSECCTL" -f - <<-EOF
+		policy del dir out from $LN to $RN
+		policy del dir in from $RN to $LN
+		sa del spi $SPI_OUT dst $R
+		sa del spi $SPI_IN dst $L
+		EOF
+	done
 }
 
 # ---------------------------------------------------------------- policies
@@ -676,6 +733,136 @@ policies() {
 		"install_seconds=$(((t1 - t0) / 1000))e-3" \
 		"flush_seconds=$(((t3 - t2) / 1000))e-3" \
 		"snapshot=$RAW/policy-$r-snapshot.txt"
+}
+
+# ---------------------------------------------------------------- scale
+
+# scale_sa_file GW N FILE: N AES-GCM-128 SAs for gateway GW, one per peer in
+# 198.18.0.0/15, half inbound (to GW, SPIs that nfesp-gcm's 0x1001 and
+# 0x2001 are far from) and half outbound, as a responder with many
+# peers has them.
+scale_sa_file() {
+	side "$1"
+	awk -v n="$2" -v k="$KEY_GCM_AB" -v l="$L" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			p = sprintf("198.%d.%d.%d", 18 + int(i / 65536), int(i / 256) % 256, i % 256)
+			printf "sa add spi 0x%x src %s dst %s reqid 2 enc aes-gcm-128 key %s replay-window 64\n",
+				1048576 + i, i % 2 ? p : l, i % 2 ? l : p, k
+		}
+	}' >"$3"
+}
+
+# scale_install [KIND]: SCALE_SAS SAs and SCALE_POLICIES policies more on
+# each gateway, one ipsecctl -f each, recorded as KIND (scale_setup).
+scale_install() {
+	local gw t0 t1 t2 rc=0 sa_s=0 pol_s=0 pol=$WORK/scale-policies.conf
+
+	[ -s "$pol" ] || policy_file $SCALE_POLICIES "$pol"
+	for gw in gwA gwB; do
+		[ -s "$WORK/scale-sas-$gw.conf" ] ||
+			scale_sa_file $gw $SCALE_SAS "$WORK/scale-sas-$gw.conf"
+		now t0
+		timeout 600 ip netns exec $gw "$IPSECCTL" -f "$WORK/scale-sas-$gw.conf" \
+			>>"$RAW/scale-setup.log" 2>&1 || rc=$?
+		now t1
+		timeout 300 ip netns exec $gw "$IPSECCTL" -f "$pol" \
+			>>"$RAW/scale-setup.log" 2>&1 || rc=$?
+		now t2
+		sa_s=$((sa_s + t1 - t0)) pol_s=$((pol_s + t2 - t1))
+	done
+	rec kind="${1:-scale_setup}" rc=$rc sas=$SCALE_SAS policies=$SCALE_POLICIES \
+		"sa_seconds=$((sa_s / 2000))e-3" "policy_seconds=$((pol_s / 2000))e-3" \
+		"log=$RAW/scale-setup.log"
+	return $rc
+}
+
+# scale_remove: the gateways' nfesp tables empty again.
+scale_remove() {
+	local gw t0 t1
+
+	now t0
+	for gw in gwA gwB; do
+		n $gw "$IPSECCTL" -f - >>"$RAW/scale-setup.log" 2>&1 <<-EOF
+		policy flush
+		sa flush
+		EOF
+	done
+	now t1
+	rec kind=info key=scale_flush_seconds "value=$(((t1 - t0) / 2000))e-3"
+}
+
+# scale_bench: nfesp-gcm as in the variants stage, among many SAs and
+# policies, as nfesp-gcm-scale. They are installed once: 100k SAs take
+# longer than all the repetitions.
+scale_bench() {
+	local r
+
+	say "scale: $SCALE_SAS SAs and $SCALE_POLICIES policies more on each gateway"
+	if scale_install; then
+		for r in $(seq "$REPS"); do
+			say "rep $r/$REPS: nfesp-gcm-scale"
+			run_variant nfesp-gcm-scale "$r" nfesp-gcm
+		done
+	fi
+	scale_remove
+}
+
+# ---------------------------------------------------------------- profile
+
+# profile_one V BASE W: one perf record of workload W (tcp1 or udp64)
+# through variant V (set up as BASE), and its report.
+profile_one() {
+	local v=$1 w=$3 f=$RAW/profile-$1-$3 c0 c1 rc args=()
+
+	[ "$w" = tcp1 ] || args=(-u -b 0 -l 64)
+	servers_up || { rec kind=profile variant="$v" workload="$w" rc=servers; return; }
+	dev_stat c0 server eth0 2
+	timeout -k 3 $((PROFILE_TIME + 30)) perf record -q -o "$WORK/perf.data" \
+		-e cpu-clock -F 1999 -a -g -- \
+		ip netns exec client iperf3 -c $SRV -p 5201 -t $PROFILE_TIME -J \
+		--connect-timeout 5000 "${args[@]}" >"$f.json" 2>"$f.err"
+	rc=$?
+	dev_stat c1 server eth0 2
+	if [ $rc = 0 ]; then
+		timeout 300 perf report -i "$WORK/perf.data" --stdio -n --no-children \
+			--sort dso,sym -g none >"$f.txt" 2>>"$f.err"
+		rc=$?
+	fi
+	rm -f "$WORK/perf.data"
+	rec kind=profile variant="$v" workload="$w" rc=$rc "file=$f.txt" \
+		"packets=$((c1 - c0))" "seconds=$PROFILE_TIME" freq=1999
+}
+
+# profile_bench: where the CPU time goes, per variant and workload. Not a
+# figure: perf itself costs time. Run last, so that no figure pays for it.
+profile_bench() {
+	local v base
+
+	if ! perf --version >/dev/null 2>&1; then
+		rec kind=info key=profile "value=skipped: no perf"
+		return
+	fi
+	# perf report names modules' symbols [kernel.kallsyms] when it finds
+	# no .ko under /lib/modules (nfesp's is not there): collect.py needs
+	# to know which module each is in.
+	grep '\[' /proc/kallsyms | awk '{ print $3, $4 }' >"$RAW/profile-modsyms.txt"
+	for v in $PROFILE_VARIANTS nfesp-gcm-scale; do
+		base=${v%-scale}
+		if [ "$base" != "$v" ]; then
+			stage scale || continue
+			scale_install profile_setup || { scale_remove; continue; }
+		fi
+		say "profile: $v"
+		if variant_up "$base" >"$RAW/profile-$v-setup.log" 2>&1 && reachable; then
+			profile_one "$v" "$base" tcp1
+			profile_one "$v" "$base" udp64
+		else
+			rec kind=profile variant="$v" workload=all rc=setup
+		fi
+		variant_off "$v" "$base" >>"$RAW/profile-$v-setup.log" 2>&1
+		[ "$base" = "$v" ] || scale_remove
+	done
+	servers_down
 }
 
 # ---------------------------------------------------------------- SA install
@@ -845,6 +1032,7 @@ main() {
 		say "rep $r/$REPS: nfesp-gcm with 2 and with $EXTRA_POLICIES more policies"
 		policies "$r"
 	done
+	! stage scale || scale_bench
 	servers_down
 	! stage ike || ike_bench
 	for mode in $TCRYPT_MODES; do
@@ -852,6 +1040,7 @@ main() {
 		say "tcrypt mode=$mode"
 		tcrypt "$mode"
 	done
+	[ "$PROFILE" = 0 ] || profile_bench
 	rec kind=info key=finished "value=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	say "done"
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Print the results of tools/bench/run as a table.
 
-Usage: tools/bench/report.py [--markdown | --ktap] FILE...
+Usage: tools/bench/report.py [--markdown | --ktap | --profile] FILE...
 
 FILE is a build/bench/KVER-*.json (or latest-KVER.json) that
 tools/bench/collect.py wrote. For every figure and variant the table gives
@@ -16,6 +16,14 @@ worse for latency and memory.
 --markdown prints the same as Markdown tables, for the README.
 --ktap prints the run's checks as KTAP (did every variant pass traffic,
 through the stack and driver it claims) and exits 1 if one failed.
+--profile prints, as Markdown, where the CPU time went per delivered packet
+in a run with BENCH_PROFILE=1, and the top symbols.
+
+The scale stage's figures (nfesp-gcm-scale: nfesp-gcm among 100,000 SAs
+and 10,000 policies more) are given as a ratio to nfesp-gcm's of the same
+boot; for ping, the inverse (its time with one of each over its time at
+scale), so that for every figure a ratio below 0.9 is a loss of more than
+10%, which is marked "(!)".
 """
 
 import argparse
@@ -98,13 +106,14 @@ def rows_for(doc):
             if not variants.get(v, {}).get("ok", True):
                 row["name"] += " (!)"
             if v.startswith("nfesp-"):
-                row["xfrm"] = ratio(st, stats(series.get("xfrm-" + v[6:])))
+                row["xfrm"] = ratio(st, stats(series.get("xfrm-" + v[6:].replace("-scale", ""))))
                 row["wg"] = ratio(st, stats(series.get("wireguard")))
             if key.startswith("tcp") and v in CEILING and st:
                 c = tcrypt.get(CEILING[v], {}).get("enc_mbps")
                 row["aead"] = st["median"] / c if c else None
             rows.append(row)
         sections.append((label, rows))
+    sections += scale_rows(doc)
     pol = figs.get("policy_udp64_pps")
     if pol:
         extra = doc.get("params", {}).get("extra_policies")
@@ -141,6 +150,36 @@ def rows_for(doc):
         sections.append(("AEAD ceiling: tcrypt %s, %s-byte blocks (Mbit/s)"
                          % (t.get("driver"), t.get("block")), rows))
     return sections
+
+
+SCALE_FIGURES = [("tcp1_mbps", "TCP, 1 stream"), ("tcp2_mbps", "TCP, 2 streams"),
+                 ("udp64_pps", "UDP, 64 B packet rate"), ("ping_p50_ms", "ping median")]
+SCALE_MIN = 0.9
+
+
+def scale_rows(doc):
+    """nfesp-gcm-scale against nfesp-gcm, figure by figure."""
+    figs = doc.get("figures", {})
+    sc = doc.get("scale") or {}
+    if not any("nfesp-gcm-scale" in figs.get(k, {}) for k, _ in SCALE_FIGURES):
+        return []
+    rows = []
+    for key, label in SCALE_FIGURES:
+        series = figs.get(key, {})
+        base, more = stats(series.get("nfesp-gcm")), stats(series.get("nfesp-gcm-scale"))
+        r = ratio(more, base)
+        if key.startswith("ping") and r:
+            r = 1 / r
+        row = {"name": label, "st": more, "scale": r, "base_st": base}
+        if r is not None and r < SCALE_MIN:
+            row["name"] += " (!)"
+        rows.append(row)
+    return [("nfesp-gcm with %s policies and %s SAs vs one of each (figure; ratio to nfesp-gcm's)"
+             % (fmt_int(sc.get("policies")), fmt_int(sc.get("sas"))), rows)]
+
+
+def fmt_int(n):
+    return "{:,}".format(n) if isinstance(n, int) else "?"
 
 
 IKE_NAMES = [("ipsecctl", "ipsecctl daemon (nfesp)"), ("strongswan", "strongSwan charon (XFRM)")]
@@ -191,6 +230,10 @@ def cells(row):
     aead = "%.0f%%" % (100 * row["aead"]) if row.get("aead") is not None else ""
     if row.get("base") is not None:
         return [row["name"], med, spread, "x%.2f vs 2" % row["base"], "", ""]
+    if "scale" in row:
+        base = row["base_st"]["median"] if row.get("base_st") else None
+        vs = "x%.2f of %s" % (row["scale"], fmt(base)) if row["scale"] is not None else "-"
+        return [row["name"], med, spread, vs, "", ""]
     return [row["name"], med, spread, r("xfrm"), r("wg"), aead]
 
 
@@ -257,6 +300,46 @@ def md_table(doc):
     print("\n")
 
 
+PROFILE_CATS = ["AEAD crypto", "nfesp module", "XFRM, esp", "wireguard module", "netfilter",
+                "scheduling, workqueues", "copies, checksums", "memory allocation",
+                "network stack", "system calls", "user space", "other"]
+PROFILE_ORDER = ["nfesp-gcm", "xfrm-gcm", "wireguard", "nfesp-gcm-scale"]
+
+
+def profile_md(doc):
+    prof = doc.get("profile") or {}
+    print("#### Where the time goes, per packet: %s\n" % title(doc))
+    if not prof:
+        why = doc.get("env", {}).get("profile") or "not run (BENCH_PROFILE=1)"
+        print("No profile: %s.\n" % why)
+        return
+    print("perf record -e cpu-clock -F 1999 -a -g over both vCPUs, one run each "
+          "(not a repetition of the figures above). CPU time per packet delivered "
+          "at the server, in µs; idle is the share of both vCPUs' time.\n")
+    order = [v for v in PROFILE_ORDER if v in prof] + sorted(v for v in prof if v not in PROFILE_ORDER)
+    runs = [(v, w, prof[v][w]) for v in order for w in ("tcp1", "udp64") if w in prof[v]]
+    print("| Variant | Workload | Packets/s | Idle | µs/packet | " +
+          " | ".join(PROFILE_CATS) + " |")
+    print("|---|---|--:|--:|--:|" + "--:|" * len(PROFILE_CATS))
+    for v, w, p in runs:
+        cats = p.get("categories", {})
+        c = lambda x: "%.1f" % x if x is not None else "-"
+        print("| %s | %s | %s | %.0f%% | %s | %s |" % (
+            v, w, fmt(p.get("packets_per_s")), 100 * p.get("idle_share", 0),
+            c(p.get("us_per_packet")),
+            " | ".join(c(cats.get(k, 0.0)) if p.get("us_per_packet") is not None else "-"
+                       for k in PROFILE_CATS)))
+    print()
+    for v, w, p in runs:
+        print("Top symbols, %s, %s (share of all samples, idle included):\n" % (v, w))
+        print("| Share | Object | Symbol | Category |")
+        print("|--:|---|---|---|")
+        for t in p.get("top", []):
+            print("| %.1f%% | %s | %s | %s |" % (100 * t["share"], t["dso"],
+                                                t["symbol"].replace("|", "\\|"), t["category"]))
+        print()
+
+
 def ktap(docs):
     checks = []
     for name, doc in docs:
@@ -291,6 +374,7 @@ def main():
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--markdown", action="store_true")
     g.add_argument("--ktap", action="store_true")
+    g.add_argument("--profile", action="store_true")
     ap.add_argument("files", nargs="+", metavar="FILE")
     args = ap.parse_args()
     docs = [(f, load(f)) for f in args.files]
@@ -302,7 +386,10 @@ def main():
             print("report: cannot read %s" % name, file=sys.stderr)
             rc = 1
             continue
-        (md_table if args.markdown else text_table)(doc)
+        if args.profile:
+            profile_md(doc)
+        else:
+            (md_table if args.markdown else text_table)(doc)
     return rc
 
 
