@@ -16,19 +16,21 @@
  * Parallelism. A single flow through a router is one SA, and its packets
  * arrive on one CPU. Encrypting them all there makes one CPU the limit, as
  * it is for XFRM. Under load, nfesp spreads an SA's packets over the online
- * CPUs, round robin: the packets whose turn is this CPU's are done here at
- * once, the others are queued to a per-CPU worker. A packet alone (a ping,
+ * CPUs: a packet handed to another CPU is queued to that CPU's worker. A
+ * packet alone (a ping,
  * a trickle of traffic) is always done where it arrives, without the
  * latency of a queue, and so are packets that already arrive on several
  * CPUs: they are spread already. Spreading is not free: a queue, a wake-up
- * and a trip back to the home CPU. So it is only done where it pays: for
+ * and a trip back to the home CPU, which also carries the rest of the path;
+ * so under load the packets go to the other CPUs in turn, and the home CPU
+ * does only those no other can take. It is only done where it pays: for
  * packets of at least spread_min bytes (short ones cost less to encrypt
  * than to hand over), to CPUs that have had spare time lately (spare_pct;
  * a busy one would hold the SA's later packets back in its order) and whose
  * worker is not behind already (worker_depth). A packet that finds none is
  * done where it arrives. The module parameter "parallel" chooses: 0 never,
- * 1 under load (the default), 2 always, whatever the size and load (for
- * tests).
+ * 1 under load (the default), 2 always, round robin over every CPU, the
+ * home CPU included, whatever the size and load (for tests).
  *
  * Lifetime. A context holds a reference to its SA and counts in its SA's
  * and namespace's in-flight packets from allocation to free; the namespace
@@ -91,10 +93,10 @@ static DEFINE_PER_CPU(struct nfesp_idle, idle_est);
  * does not keep up is busy with other work, and the next packets are done
  * where they arrive rather than wait behind it.
  */
-static unsigned int worker_depth = 16;
+static unsigned int worker_depth = 8;
 module_param(worker_depth, uint, 0644);
 MODULE_PARM_DESC(worker_depth,
-		 "packets that may wait for another CPU's crypto worker before the next are done where they arrive (default 16; 0: no limit)");
+		 "packets that may wait for another CPU's crypto worker before the next are done where they arrive (default 8; 0: no limit)");
 
 struct nfesp_worker {
 	struct llist_head queue;
@@ -209,16 +211,27 @@ static bool cpu_spare(int cpu)
 	return spare;
 }
 
-/* The CPU whose turn it is for @sa's next packet. */
-static int sa_next_cpu(struct nfesp_sa *sa)
+/*
+ * The CPU whose turn it is for @sa's next packet, other than @skip if
+ * another is online. Under load the home CPU has the rest of the path to
+ * carry (the stack, the finishing of every packet in order): the others
+ * take the crypto, and the home CPU only what they cannot.
+ */
+static int sa_next_cpu(struct nfesp_sa *sa, int skip)
 {
-	int cpu = cpumask_next(READ_ONCE(sa->last_cpu), cpu_online_mask);
+	int cpu = READ_ONCE(sa->last_cpu), i;
 
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < 2; i++) {
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		if (cpu != skip)
+			break;
+	}
 	WRITE_ONCE(sa->last_cpu, cpu);
 	return cpu;
 }
+
 
 /*
  * Give @c its place: spread over the CPUs or not, and in its SA's order list
@@ -386,7 +399,7 @@ void nfesp_crypt_run(struct nfesp_crypt *c)
 		crypt_submit(c);
 		return;
 	}
-	cpu = sa_next_cpu(c->sa);
+	cpu = sa_next_cpu(c->sa, READ_ONCE(parallel) == 2 ? -1 : c->home_cpu);
 	if (cpu == c->home_cpu) {
 		crypt_submit(c);
 		return;
