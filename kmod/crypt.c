@@ -17,18 +17,18 @@
  * arrive on one CPU. Encrypting them all there makes one CPU the limit, as
  * it is for XFRM. Under load, nfesp spreads an SA's packets over the online
  * CPUs: a packet handed to another CPU is queued to that CPU's worker. A
- * packet alone (a ping,
- * a trickle of traffic) is always done where it arrives, without the
- * latency of a queue, and so are packets that already arrive on several
- * CPUs: they are spread already. Spreading is not free: a queue, a wake-up
- * and a trip back to the home CPU, which also carries the rest of the path;
- * so under load the packets go to the other CPUs in turn, and the home CPU
- * does only those no other can take. It is only done where it pays: for
- * packets of at least spread_min bytes (short ones cost less to encrypt
- * than to hand over), to CPUs that have had spare time lately (spare_pct;
- * a busy one would hold the SA's later packets back in its order) and whose
- * worker is not behind already (worker_depth). A packet that finds none is
- * done where it arrives. The module parameter "parallel" chooses: 0 never,
+ * packet alone (a ping, a trickle of traffic) is always done where it
+ * arrives, without the latency of a queue, and so are packets that already
+ * arrive on several CPUs: they are spread already. Spreading is not free:
+ * a queue, a wake-up and a trip back to the home CPU, which also carries
+ * the rest of the path; so under load the packets go to the other CPUs in
+ * turn, and the home CPU does those the CPU whose turn it is cannot take.
+ * It is only done where it pays: for packets of at least spread_min bytes
+ * (short ones cost less to encrypt than to hand over), to CPUs that have
+ * had spare time lately, idle or in our workers (spare_pct; one busy with
+ * other work would hold the SA's later packets back in its order), and
+ * whose worker is not behind already (worker_depth, roughly: senders on
+ * several CPUs may overshoot it by one each). The module parameter "parallel" chooses: 0 never,
  * 1 under load (the default), 2 always, round robin over every CPU, the
  * home CPU included, whatever the size and load (for tests).
  *
@@ -40,8 +40,10 @@
 
 #include <linux/cpumask.h>
 #include <linux/llist.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/tick.h>
 #include <linux/workqueue.h>
@@ -71,7 +73,7 @@ MODULE_PARM_DESC(spread_min,
 static unsigned int spare_pct = 20;
 module_param(spare_pct, uint, 0644);
 MODULE_PARM_DESC(spare_pct,
-		 "spread packets only to CPUs idle at least this percent of the time lately (default 20; 0: to any)");
+		 "spread packets only to CPUs idle or in nfesp's workers at least this percent of the time lately (default 20; 0: to any; at most 100)");
 
 /* More packets than this for one SA within a jiffy is load. */
 #define NFESP_BURST 8
@@ -81,9 +83,10 @@ MODULE_PARM_DESC(spare_pct,
 
 struct nfesp_idle {
 	unsigned long stamp;		/* jiffy of the last sample */
-	u64 idle_us;			/* the CPU's idle time then */
+	u64 spare_us;			/* the CPU's spare time then */
 	u64 wall_us;			/* and the time */
-	bool spare;			/* idle enough in the window before */
+	bool spare;			/* spare enough since the sample before */
+	atomic64_t own_ns;		/* time in our worker, on this CPU */
 };
 
 static DEFINE_PER_CPU(struct nfesp_idle, idle_est);
@@ -181,16 +184,20 @@ static bool sa_spread(struct nfesp_sa *sa)
 }
 
 /*
- * Whether @cpu had spare time in the last window, from the tick's idle
- * accounting, sampled by one CPU at a time. Without it (nohz off), every
- * CPU has.
+ * Whether @cpu had spare time since the sample before: idle (iowait too)
+ * by the tick's accounting, or in our own crypto worker, which it would
+ * give to this packet as readily. Sampled at most every NFESP_IDLE_WINDOW
+ * jiffies, by one CPU at a time. A sample too old to say anything of now,
+ * or one that went backwards (6.1 reads a remote CPU's idle time without a
+ * seqcount), only starts a new window. Without the accounting (nohz off),
+ * every CPU has spare time.
  */
 static bool cpu_spare(int cpu)
 {
 	struct nfesp_idle *e = per_cpu_ptr(&idle_est, cpu);
 	unsigned long stamp = READ_ONCE(e->stamp), now = jiffies;
-	unsigned int pct = READ_ONCE(spare_pct);
-	u64 idle, wall;
+	unsigned int pct = min(READ_ONCE(spare_pct), 100U);
+	u64 idle, iowait, spare_us, wall;
 	bool spare;
 
 	if (!pct)
@@ -199,13 +206,19 @@ static bool cpu_spare(int cpu)
 	    cmpxchg(&e->stamp, stamp, now) != stamp)
 		return READ_ONCE(e->spare);
 	idle = get_cpu_idle_time_us(cpu, NULL);
-	if (idle == (u64)-1) {
+	iowait = get_cpu_iowait_time_us(cpu, NULL);
+	if (idle == (u64)-1 || iowait == (u64)-1) {
 		WRITE_ONCE(e->spare, true);
 		return true;
 	}
+	spare_us = idle + iowait + div_u64(atomic64_read(&e->own_ns), NSEC_PER_USEC);
 	wall = ktime_to_us(ktime_get());
-	spare = (idle - e->idle_us) * 100 >= (wall - e->wall_us) * pct;
-	e->idle_us = idle;
+	spare = READ_ONCE(e->spare);
+	if (e->wall_us && time_before(now, stamp + 2 * NFESP_IDLE_WINDOW) &&
+	    spare_us >= e->spare_us && wall > e->wall_us)
+		spare = min(spare_us - e->spare_us, wall - e->wall_us) * 100 >=
+			(wall - e->wall_us) * pct;
+	e->spare_us = spare_us;
 	e->wall_us = wall;
 	WRITE_ONCE(e->spare, spare);
 	return spare;
@@ -232,7 +245,6 @@ static int sa_next_cpu(struct nfesp_sa *sa, int skip)
 	return cpu;
 }
 
-
 /*
  * Give @c its place: spread over the CPUs or not, and in its SA's order list
  * if it is spread or packets are already waiting there. A packet done where
@@ -246,7 +258,7 @@ void nfesp_crypt_order_locked(struct nfesp_crypt *c)
 	lockdep_assert_held(&q->lock);
 	c->home_cpu = smp_processor_id();
 	c->spread = mode && num_online_cpus() > 1 &&
-		    (mode == 2 || (c->skb->len >= READ_ONCE(spread_min) && sa_spread(c->sa)));
+		    (mode == 2 || (sa_spread(c->sa) && c->skb->len >= READ_ONCE(spread_min)));
 	if (c->spread || !list_empty(&q->list)) {
 		list_add_tail(&c->node, &q->list);
 		c->ordered = true;
@@ -374,11 +386,16 @@ static void crypt_worker(struct work_struct *work)
 	struct nfesp_worker *w = container_of(work, struct nfesp_worker, work);
 	struct llist_node *list;
 	struct nfesp_crypt *c, *next;
+	u64 t0, t1;
 
 	list = llist_reverse_order(llist_del_all(&w->queue));
 	llist_for_each_entry_safe(c, next, list, work_node) {
 		local_bh_disable();
+		t0 = local_clock();
 		crypt_submit(c);
+		t1 = local_clock();
+		/* BHs off: no migration, this is the CPU the time was spent on. */
+		atomic64_add(t1 - t0, &this_cpu_ptr(&idle_est)->own_ns);
 		local_bh_enable();
 		atomic_dec(&w->queued);
 		cond_resched();
@@ -391,6 +408,7 @@ static void crypt_worker(struct work_struct *work)
  */
 void nfesp_crypt_run(struct nfesp_crypt *c)
 {
+	bool always = READ_ONCE(parallel) == 2;
 	struct nfesp_worker *w;
 	unsigned int depth;
 	int cpu;
@@ -399,7 +417,7 @@ void nfesp_crypt_run(struct nfesp_crypt *c)
 		crypt_submit(c);
 		return;
 	}
-	cpu = sa_next_cpu(c->sa, READ_ONCE(parallel) == 2 ? -1 : c->home_cpu);
+	cpu = sa_next_cpu(c->sa, always ? -1 : c->home_cpu);
 	if (cpu == c->home_cpu) {
 		crypt_submit(c);
 		return;
@@ -407,8 +425,7 @@ void nfesp_crypt_run(struct nfesp_crypt *c)
 	w = per_cpu_ptr(workers, cpu);
 	depth = READ_ONCE(worker_depth);
 	/* Always means always (the tests' setting): no load is judged. */
-	if (READ_ONCE(parallel) != 2 &&
-	    ((depth && atomic_read(&w->queued) >= depth) || !cpu_spare(cpu))) {
+	if (!always && ((depth && atomic_read(&w->queued) >= (int)depth) || !cpu_spare(cpu))) {
 		crypt_submit(c);
 		return;
 	}
@@ -429,7 +446,6 @@ int nfesp_crypt_init(void)
 		struct nfesp_worker *w = per_cpu_ptr(workers, cpu);
 
 		init_llist_head(&w->queue);
-		atomic_set(&w->queued, 0);
 		INIT_WORK(&w->work, crypt_worker);
 	}
 	crypt_wq = alloc_workqueue("nfesp-crypt", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0);
