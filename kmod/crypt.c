@@ -28,9 +28,10 @@
  * had spare time lately, idle or in our workers (spare_pct; one busy with
  * other work would hold the SA's later packets back in its order), and
  * whose worker is not behind already (worker_depth, roughly: senders on
- * several CPUs may overshoot it by one each). The module parameter "parallel" chooses: 0 never,
- * 1 under load (the default), 2 always, round robin over every CPU, the
- * home CPU included, whatever the size and load (for tests).
+ * several CPUs may overshoot it by one each). The module parameter
+ * "parallel" chooses: 0 never, 1 under load (the default), 2 always, round
+ * robin over every CPU, the home CPU included, whatever the size and load
+ * (for tests).
  *
  * Lifetime. A context holds a reference to its SA and counts in its SA's
  * and namespace's in-flight packets from allocation to free; the namespace
@@ -75,8 +76,11 @@ module_param(spare_pct, uint, 0644);
 MODULE_PARM_DESC(spare_pct,
 		 "spread packets only to CPUs idle or in nfesp's workers at least this percent of the time lately (default 20; 0: to any; at most 100)");
 
-/* More packets than this for one SA within a jiffy is load. */
-#define NFESP_BURST 8
+/* More packets than this for one SA within a jiffy, from one CPU, is load. */
+static unsigned int burst = 8;
+module_param(burst, uint, 0644);
+MODULE_PARM_DESC(burst,
+		 "more packets of an SA than this within a jiffy, all from one CPU, is load (default 8)");
 
 /* How often a CPU's idle time is sampled, in jiffies. */
 #define NFESP_IDLE_WINDOW max(HZ / 100, 2)
@@ -160,7 +164,7 @@ void nfesp_order_init(struct nfesp_order *q)
 }
 
 /*
- * Whether spreading @sa's packets would help: more than NFESP_BURST of them
+ * Whether spreading @sa's packets would help: more than burst of them
  * this jiffy, all from this CPU. Packets that already arrive on several
  * CPUs are done where they arrive, as XFRM does; a worker busy with its own
  * CPU's traffic would only hold the rest of the SA's packets back. Under
@@ -180,7 +184,7 @@ static bool sa_spread(struct nfesp_sa *sa)
 	}
 	if (sa->burst_cpu != cpu)
 		sa->burst_cpu = -1;
-	return ++sa->burst_count > NFESP_BURST && sa->burst_cpu == cpu;
+	return ++sa->burst_count > READ_ONCE(burst) && sa->burst_cpu == cpu;
 }
 
 /*
