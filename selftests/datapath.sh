@@ -462,19 +462,23 @@ behind_on_wire() { # PCAP SPI WINDOW: packets of SPI that came WINDOW or more
 	tshark -r "$1" -Y "esp.spi == $2" -T fields -e esp.sequence |
 		awk -v w="$3" '$1 + w <= max { n++ } $1 > max { max = $1 } END { print n + 0 }'
 }
-# ping_alone: three pings a second apart, at parallel=2: each is spread over
-# the CPUs alone, with no packet behind it to push it out, and must still be
-# answered within 500 ms, half the time until the next one.
+# ping_alone: three pings two seconds apart, at parallel=2: each is spread
+# over the CPUs alone, with no packet behind it to push it out. A packet held
+# back until the next one comes is answered after the interval at the
+# earliest, or never, for the last: nothing in crypt.c flushes on a timer.
+# So every ping must be answered, and within 1500 ms, before the next is sent.
+# The bound is not a latency target (that is make bench's ping figure): a
+# debug kernel under emulation has taken over 500 ms for one of them.
 ping_alone() {
 	local out max queued0=$(stat crypto-queued)
 
-	out=$($A ping -c 3 -i 1 -W 2 -I 10.1.0.1 10.2.0.1 2>&1)
+	out=$($A ping -c 3 -i 2 -W 3 -I 10.1.0.1 10.2.0.1 2>&1)
 	echo "$out"
 	grep -q ', 0% packet loss' <<<"$out" || return 1
 	echo "crypto-queued: $queued0 before, $(stat crypto-queued) after"
 	[ "$(stat crypto-queued)" -gt "$queued0" ] || return 1
 	max=$(sed -n 's|^rtt .* = [0-9.]*/[0-9.]*/\([0-9]*\)\.[0-9]*/.*|\1|p' <<<"$out")
-	[ -n "$max" ] && [ "$max" -lt 500 ]
+	[ -n "$max" ] && [ "$max" -lt 1500 ]
 }
 # ping_unspread: at parallel=1, a ping alone is done where it arrives.
 ping_unspread() {
@@ -506,7 +510,7 @@ par_case() { # NAME SPI_OUT
 	check "$1: packets were handed to the other CPU" \
 		test "$(stat crypto-queued)" -gt "$((queued0 + 100))"
 	check "$1: ESP sequence numbers leave in order" in_order "$W/par-${1// /-}.pcap" "$2"
-	check "$1: ping, alone, is spread and not held back (answered within 500 ms)" ping_alone
+	check "$1: ping, alone, is spread and not held back (each answered before the next is sent)" ping_alone
 	# Under load b's XFRM can itself send packets more than the window
 	# out of order (see REPLAY_WINDOW in netlib.sh): those are replay drops
 	# on the wire already. nfesp must add none of its own.
