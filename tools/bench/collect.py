@@ -663,11 +663,15 @@ class Run:
 # (dso, symbol), in this order. Idle is the idle loop, whatever its name.
 IDLE = re.compile(r"(^|_)idle|^pv_native_safe_halt$|^native_safe_halt$|^cpuidle|"
                   r"^acpi_safe_halt$|^mwait_idle|^poll_idle$|^do_idle$|^cpu_startup_entry$")
+CRYPTO_DSO = re.compile(r"\[(aesni_intel|ghash_clmulni_intel|aes_generic|gcm|cryptd|crypto_simd|"
+                        r"chacha\w*|poly1305\w*|libchacha\w*|libpoly1305\w*|chacha20poly1305)\]$")
 CATEGORIES = [
     ("user space", lambda d, s, k: k == "."),
     # WireGuard's own ChaCha20-Poly1305 calls included, and the saving
-    # of the FPU state that SIMD code in the kernel needs.
-    ("AEAD crypto", lambda d, s, k: re.match(
+    # of the FPU state that SIMD code in the kernel needs. Anything in a
+    # crypto module counts too: 6.1's aesni_intel has its assembly's local
+    # labels (_encrypt_by_8_new9944) as symbols.
+    ("AEAD crypto", lambda d, s, k: CRYPTO_DSO.match(d) or re.match(
         r"(_?_?aes|gcm|ghash|chacha|poly1305|crypto_|rfc4106|gf128mul|blake2|curve25519|"
         r"aesni|clmul|_aesni|gcmaes|simd_aead|cryptd|seqiv|scatterwalk|skcipher|aead_|"
         r"kernel_fpu_|save_fpregs|restore_fpregs|fpregs_)", s)),
