@@ -664,7 +664,7 @@ class Run:
 IDLE = re.compile(r"(^|_)idle|^pv_native_safe_halt$|^native_safe_halt$|^cpuidle|"
                   r"^acpi_safe_halt$|^mwait_idle|^poll_idle$|^do_idle$|^cpu_startup_entry$")
 CRYPTO_DSO = re.compile(r"\[(aesni_intel|ghash_clmulni_intel|aes_generic|gcm|cryptd|crypto_simd|"
-                        r"chacha\w*|poly1305\w*|libchacha\w*|libpoly1305\w*|chacha20poly1305)\]$")
+                        r"chacha\w*|poly1305\w*|libchacha\w*|libpoly1305\w*)\]$")
 CATEGORIES = [
     ("user space", lambda d, s, k: k == "."),
     # WireGuard's own ChaCha20-Poly1305 calls included, and the saving
